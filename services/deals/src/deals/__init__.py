@@ -1,0 +1,1 @@
+"""Voronka deals service: Client base, pipelines with stage gates, discounts, contracts, invoices, installments, payments, shipments and claims."""

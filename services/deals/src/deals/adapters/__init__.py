@@ -1,0 +1,1 @@
+"""Deals adapters: MongoDB repositories, publishers, external clients."""

@@ -1,0 +1,1 @@
+"""Pure deals model and rules: standard library only, no I/O, no framework."""

@@ -1,0 +1,1 @@
+"""Deals entry points: Kafka subscribers, HTTP routers, command-line tools."""

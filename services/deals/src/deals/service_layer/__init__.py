@@ -1,0 +1,1 @@
+"""Deals use cases over ports (Protocols); the only place that orchestrates side effects."""

@@ -1,0 +1,1 @@
+"""Leads adapters: MongoDB repositories, publishers, external clients."""

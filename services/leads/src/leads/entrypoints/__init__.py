@@ -1,0 +1,1 @@
+"""Leads entry points: Kafka subscribers, HTTP routers, command-line tools."""

@@ -1,0 +1,1 @@
+"""Leads use cases over ports (Protocols); the only place that orchestrates side effects."""

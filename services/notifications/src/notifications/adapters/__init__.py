@@ -1,0 +1,1 @@
+"""Notifications adapters: MongoDB repositories, publishers, external clients."""

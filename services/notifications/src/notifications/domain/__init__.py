@@ -1,0 +1,1 @@
+"""Pure notifications model and rules: standard library only, no I/O, no framework."""

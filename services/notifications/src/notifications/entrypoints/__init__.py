@@ -1,0 +1,1 @@
+"""Notifications entry points: Kafka subscribers, HTTP routers, command-line tools."""

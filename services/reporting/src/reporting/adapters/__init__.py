@@ -1,0 +1,1 @@
+"""Reporting adapters: MongoDB repositories, publishers, external clients."""

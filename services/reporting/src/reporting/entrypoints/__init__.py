@@ -1,0 +1,1 @@
+"""Reporting entry points: Kafka subscribers, HTTP routers, command-line tools."""

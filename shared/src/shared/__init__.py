@@ -1,0 +1,1 @@
+"""Voronka's shared package: wire contracts, business-free platform plumbing, test harness."""

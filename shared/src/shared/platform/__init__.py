@@ -1,0 +1,1 @@
+"""Business-free plumbing every service stands on: logging, settings, Kafka, MongoDB, outbox."""

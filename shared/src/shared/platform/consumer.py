@@ -1,0 +1,119 @@
+"""Reliable subscribers: explicit ack policy, bounded retries, dead letters, per-message log context.
+
+Every business subscriber is registered through `subscribe`, which fixes the delivery rules
+in one place:
+- the offset is committed only after the handler returned (the effect is stored) or the
+  message was dead-lettered — never before (FastStream's default ACK_FIRST may lose it);
+- a message that does not fit its contract is dead-lettered at once;
+- a handler error is retried a few times, then the message is dead-lettered and the
+  partition moves on (a poison message never blocks it);
+- an infrastructure error (MongoDB or Kafka unreachable) is never dead-lettered: after a
+  pause the same offset is read again, so no offset is committed for a failed write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+
+from shared.contracts.codec import DecodedEvent, decode
+from shared.contracts.errors import ContractError
+from shared.contracts.registry import REGISTRY, EventRegistry
+from shared.platform.clock import Clock
+from shared.platform.dead_letter import DeadLetterPublisher, describe_error
+from shared.platform.errors import is_transient
+from shared.platform.logging import get_logger
+
+Handler = Callable[[DecodedEvent], Awaitable[None]]
+Sleep = Callable[[float], Awaitable[None]]
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently a failing message is retried before it is dead-lettered."""
+
+    attempts: int = 3
+    backoff_seconds: float = 0.1
+    outage_pause_seconds: float = 1.0
+
+
+def subscribe(
+    broker: KafkaBroker,
+    topic: str,
+    handler: Handler,
+    *,
+    group_id: str,
+    clock: Clock,
+    topic_prefix: str = "",
+    registry: EventRegistry = REGISTRY,
+    retry: RetryPolicy = RetryPolicy(),  # noqa: B008 - frozen dataclass, safe as a default
+    sleep: Sleep = asyncio.sleep,
+    description: str | None = None,
+) -> Any:
+    """Register `handler` for the logical `topic` with Voronka's delivery rules.
+
+    The consumer group starts from the earliest offset when it has none, so events published
+    before the first deployment are not skipped.
+    """
+    dead_letters = DeadLetterPublisher(broker, consumer_group=group_id)
+
+    async def on_message(msg: KafkaMessage) -> None:
+        record = msg.raw_message
+        assert not isinstance(record, tuple)  # single-message subscriber
+        with structlog.contextvars.bound_contextvars(
+            topic=record.topic, partition=record.partition, offset=record.offset
+        ):
+            await _process(record)
+
+    async def _process(record: Any) -> None:
+        try:
+            decoded = decode(record.value or b"", record.headers or (), topic=topic, registry=registry)
+        except ContractError as exc:
+            log.warning("message breaks its contract; dead-lettered", error=describe_error(exc))
+            await dead_letters.send(record, error=exc, attempts=1, failed_at=clock.now())
+            return
+        envelope = decoded.envelope
+        with structlog.contextvars.bound_contextvars(
+            event_id=envelope.id, correlation_id=envelope.correlationid, event_type=envelope.type
+        ):
+            await _handle_with_retries(record, decoded)
+
+    async def _handle_with_retries(record: Any, decoded: DecodedEvent) -> None:
+        for attempt in range(1, retry.attempts + 1):
+            try:
+                await handler(decoded)
+                return
+            except Exception as exc:
+                if is_transient(exc):
+                    log.warning("infrastructure unavailable; will reread the same offset",
+                                error_type=type(exc).__name__)
+                    await sleep(retry.outage_pause_seconds)
+                    raise  # NACK_ON_ERROR seeks back: nothing is committed
+                if attempt == retry.attempts:
+                    log.error("handler failed; dead-lettered", attempts=attempt,
+                              error=describe_error(exc))
+                    await dead_letters.send(record, error=exc, attempts=attempt,
+                                            failed_at=clock.now())
+                    return
+                log.warning("handler failed; retrying", attempt=attempt,
+                            error_type=type(exc).__name__)
+                await sleep(retry.backoff_seconds * 2 ** (attempt - 1))
+
+    on_message.__name__ = f"on_{topic.replace('.', '_')}"
+    return broker.subscriber(
+        topic_prefix + topic,
+        group_id=group_id,
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        auto_offset_reset="earliest",
+        title=f"{group_id}:{topic}",
+        description=description,
+    )(on_message)

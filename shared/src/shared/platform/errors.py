@@ -1,0 +1,37 @@
+"""Infrastructure error classification: what is worth retrying and what is the message's fault."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiokafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError
+from pymongo.errors import AutoReconnect, ConnectionFailure, NetworkTimeout, ServerSelectionTimeoutError
+
+
+class InfrastructureUnavailable(Exception):
+    """Kafka or MongoDB cannot be reached; the message says which, on one line."""
+
+
+_TRANSIENT: tuple[type[BaseException], ...] = (
+    InfrastructureUnavailable,
+    ConnectionFailure,
+    AutoReconnect,
+    NetworkTimeout,
+    ServerSelectionTimeoutError,
+    KafkaConnectionError,
+    KafkaTimeoutError,
+    TimeoutError,
+    asyncio.TimeoutError,
+    ConnectionError,
+)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Tell whether an error comes from the infrastructure rather than from the message.
+
+    A transient error must never send a good message to the dead-letter topic: the consumer
+    waits and retries the same offset instead, so nothing is committed for a failed write.
+    """
+    if isinstance(exc, _TRANSIENT):
+        return True
+    return isinstance(exc, KafkaError) and bool(getattr(exc, "retriable", False))

@@ -1,0 +1,135 @@
+"""HTTP plumbing for every service: health and readiness, bounded bodies, errors without PII."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.platform.errors import is_transient
+from shared.platform.logging import get_logger
+
+ReadinessCheck = Callable[[], Awaitable[None]]
+DEFAULT_MAX_BODY_BYTES = 256 * 1024
+
+log = get_logger(__name__)
+
+
+class BodyTooLarge(Exception):
+    """The request body exceeded the configured limit."""
+
+
+class BodySizeLimit:
+    """ASGI middleware answering 413 when a body exceeds the limit (FastAPI has none of its own).
+
+    It trusts a Content-Length header when present and counts streamed chunks otherwise.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
+                await _too_large(send)
+                return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, counting_receive, send)
+        except BodyTooLarge:
+            await _too_large(send)
+
+
+async def _too_large(send: Send) -> None:
+    body = b'{"error":"payload_too_large","detail":"request body exceeds the size limit"}'
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def validation_problem(exc: RequestValidationError) -> dict[str, Any]:
+    """A 422 body naming the wrong fields by path, without echoing what was sent."""
+    errors = [
+        {"loc": [str(part) for part in err.get("loc", ())], "msg": err.get("msg", ""),
+         "type": err.get("type", "")}
+        for err in exc.errors()
+    ]
+    return {"error": "validation_failed", "detail": errors}
+
+
+async def _on_validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return JSONResponse(validation_problem(exc), status_code=422)
+
+
+async def _on_unexpected_error(_: Request, exc: Exception) -> JSONResponse:
+    if is_transient(exc):
+        log.warning("request failed: infrastructure unavailable", error_type=type(exc).__name__)
+        return JSONResponse({"error": "unavailable", "detail": "try again later"},
+                            status_code=503, headers={"Retry-After": "5"})
+    log.exception("request failed")
+    return JSONResponse({"error": "internal_error"}, status_code=500)
+
+
+def create_app(
+    *,
+    title: str,
+    version: str,
+    description: str,
+    readiness: Mapping[str, ReadinessCheck],
+    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    readiness_timeout: float = 3.0,
+) -> FastAPI:
+    """Build a FastAPI app with `/healthz`, `/readyz`, a body limit and PII-free error bodies."""
+    app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(Exception, _on_unexpected_error)
+
+    @app.get("/healthz", tags=["operations"], summary="The process is alive")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["operations"], summary="Kafka and MongoDB answer")
+    async def readyz() -> JSONResponse:
+        results = await asyncio.gather(
+            *(_run_check(check, readiness_timeout) for check in readiness.values())
+        )
+        checks = dict(zip(readiness, results, strict=True))
+        ready = all(result == "ok" for result in results)
+        return JSONResponse({"status": "ready" if ready else "unavailable", "checks": checks},
+                            status_code=200 if ready else 503)
+
+    return app
+
+
+async def _run_check(check: ReadinessCheck, timeout: float) -> str:
+    try:
+        await asyncio.wait_for(check(), timeout)
+    except Exception as exc:
+        return f"failed: {type(exc).__name__}"
+    return "ok"
+
+

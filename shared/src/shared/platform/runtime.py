@@ -1,0 +1,73 @@
+"""A service process: settings, logging, preflight checks, then HTTP and Kafka in one event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import uvicorn
+from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from shared.platform.errors import InfrastructureUnavailable
+from shared.platform.kafka import create_broker, ping_kafka
+from shared.platform.logging import configure_logging
+from shared.platform.mongo import create_mongo_client, ping_mongo
+from shared.platform.settings import ServiceSettings, SettingsError, load_settings
+
+S = TypeVar("S", bound=ServiceSettings)
+
+
+class Connections:
+    """The Kafka broker and MongoDB database a service talks to, and their readiness checks."""
+
+    def __init__(self, settings: ServiceSettings, *, service: str, database: str) -> None:
+        self.settings = settings
+        self.broker: KafkaBroker = create_broker(settings.kafka, client_id=f"voronka-{service}")
+        self.mongo: AsyncMongoClient[Any] = create_mongo_client(settings.mongodb, app_name=service)
+        self.db: AsyncDatabase[Any] = self.mongo[database]
+
+    async def kafka_ready(self) -> None:
+        """Readiness: the cluster answers a metadata request."""
+        await ping_kafka(self.settings.kafka, timeout=2.5)
+
+    async def mongo_ready(self) -> None:
+        """Readiness: the database answers a ping."""
+        await ping_mongo(self.mongo, timeout=2.5)
+
+    async def close(self) -> None:
+        """Stop the broker, then close the database client."""
+        await self.broker.stop()
+        await self.mongo.close()
+
+
+async def preflight(settings: ServiceSettings) -> None:
+    """Fail fast, on one line, when Kafka or MongoDB cannot be reached at start."""
+    await ping_kafka(settings.kafka, timeout=10.0)
+    client = create_mongo_client(settings.mongodb, app_name="voronka-preflight")
+    try:
+        await ping_mongo(client, timeout=10.0)
+    finally:
+        await client.close()
+
+
+def run_service(service: str, settings_cls: type[S], build_app: Callable[[S], FastAPI]) -> None:
+    """Entry point body shared by every service: exit 2 with one line instead of a traceback loop."""
+    try:
+        settings = load_settings(settings_cls)
+    except SettingsError as exc:
+        sys.stderr.write(f"{service}: configuration error: {exc}\n")
+        raise SystemExit(2) from None
+    configure_logging(service, level=settings.log_level, json=settings.log_json)
+    try:
+        asyncio.run(preflight(settings))
+    except InfrastructureUnavailable as exc:
+        sys.stderr.write(f"{service}: {exc}\n")
+        raise SystemExit(2) from None
+    app = build_app(settings)
+    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None,
+                access_log=False)

@@ -1,0 +1,96 @@
+"""pytest plugin: real Kafka and MongoDB endpoints once per session, isolated names per test."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from shared.contracts.topics import TOPIC_SPECS, TopicSpec, dead_letter_topic
+from shared.platform.clock import ManualClock
+from shared.platform.settings import KafkaSettings, MongoSettings
+from shared.platform.topics import ensure_topics
+from shared.testing.infrastructure import Endpoints, repo_root, resolve_endpoints
+
+TopicFactory = Callable[..., Awaitable[str]]
+
+
+@pytest.fixture(scope="session")
+def infrastructure(pytestconfig: pytest.Config) -> Iterator[Endpoints]:
+    """The session's Kafka and MongoDB: from env, containers, or `deploy/local/infra.sh up`."""
+    with resolve_endpoints(repo_root(Path(pytestconfig.rootpath))) as endpoints:
+        yield endpoints
+
+
+@pytest.fixture
+def test_id() -> str:
+    """A short unique name for this test's topics, databases and consumer groups."""
+    return f"t{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def topic_prefix(test_id: str) -> str:
+    """Physical topic names of this test start with this prefix, so tests never share data."""
+    return f"{test_id}."
+
+
+@pytest.fixture
+def kafka_settings(infrastructure: Endpoints, topic_prefix: str) -> KafkaSettings:
+    """Kafka settings pointing at the session broker with this test's topic prefix."""
+    return KafkaSettings(bootstrap_servers=infrastructure.kafka_bootstrap_servers,
+                         topic_prefix=topic_prefix)
+
+
+@pytest.fixture
+def mongo_settings(infrastructure: Endpoints, test_id: str) -> MongoSettings:
+    """MongoDB settings pointing at the session server and this test's own database."""
+    return MongoSettings(url=infrastructure.mongodb_url, database=test_id)  # type: ignore[arg-type]
+
+
+@pytest_asyncio.fixture
+async def mongo_db(mongo_settings: MongoSettings) -> AsyncIterator[AsyncDatabase[Any]]:
+    """A fresh database for this test, dropped afterwards."""
+    client: AsyncMongoClient[Any] = AsyncMongoClient(
+        mongo_settings.url.get_secret_value(), tz_aware=True, serverSelectionTimeoutMS=5000
+    )
+    assert mongo_settings.database is not None
+    try:
+        yield client[mongo_settings.database]
+    finally:
+        await client.drop_database(mongo_settings.database)
+        await client.close()
+
+
+@pytest_asyncio.fixture
+async def kafka_topics(kafka_settings: KafkaSettings) -> TopicFactory:
+    """Create this test's physical topics (with their dead-letter twins); returns a factory.
+
+    `await kafka_topics("lead.received")` creates `<prefix>lead.received` and its `.dlq` and
+    returns the physical name. Called without names it creates every Voronka topic.
+    """
+    specs = {spec.name: spec for spec in TOPIC_SPECS}
+
+    async def create(*names: str, partitions: int | None = None) -> str:
+        wanted: list[TopicSpec] = []
+        for name in names or tuple(n for n in specs if not n.endswith(".dlq")):
+            for full in (name, dead_letter_topic(name)):
+                base = specs.get(full) or TopicSpec(full, 1, 86_400_000, "test topic")
+                wanted.append(TopicSpec(base.name, partitions or base.partitions,
+                                        base.retention_ms, base.description))
+        await ensure_topics(kafka_settings, wanted, prefix=kafka_settings.topic_prefix)
+        return kafka_settings.topic_prefix + (names[0] if names else "")
+
+    return create
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """A clock that moves only when the test says so."""
+    return ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))

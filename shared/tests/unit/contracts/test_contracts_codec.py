@@ -1,0 +1,307 @@
+"""Encoding events to Kafka payload + headers and decoding them back, enveloped or bare."""
+
+import json
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import ClassVar
+
+import pytest
+from shared.contracts import (
+    REGISTRY,
+    ContractError,
+    DealStageChangedV1,
+    Envelope,
+    EventModel,
+    EventRegistry,
+    InvalidEventError,
+    LeadChannel,
+    LeadContact,
+    LeadReceivedV1,
+    MalformedPayloadError,
+    Money,
+    PaymentDueV1,
+    ReminderKind,
+    Topic,
+    TopicMismatchError,
+    UnknownEventError,
+    UtmTags,
+    dead_letter_topic,
+    decode,
+    encode,
+    payment_reminder_id,
+)
+
+pytestmark = pytest.mark.unit
+
+WHEN = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
+
+SAMPLES: list[EventModel] = [
+    LeadReceivedV1(
+        source="website",
+        external_id="form-2025-000123",
+        channel=LeadChannel.WEB_FORM,
+        received_at=WHEN,
+        contact=LeadContact(
+            name="Иван Петров",
+            phone="+7 (912) 345-67-89",
+            email="ivan.petrov@example.ru",
+            company="ООО «Ромашка»",
+            messenger_handle="@ivan_petrov",
+        ),
+        request_text="Нужны 20 станков ЧПУ до конца квартала",
+        product="Станок ЧПУ X200",
+        quantity=Decimal(20),
+        budget=Money(amount=Decimal("3000000.00"), currency="RUB"),
+        region="Екатеринбург",
+        deadline=date(2025, 6, 30),
+        utm=UtmTags(source="yandex", medium="cpc", campaign="spring_sale"),
+        referred_by="client-5521",
+    ),
+    DealStageChangedV1(
+        deal_id="deal-7f3a",
+        pipeline_id="pipeline-wholesale",
+        from_stage="proposal",
+        to_stage="negotiation",
+        changed_at=WHEN,
+        changed_by="user-42",
+        amount=Money(amount=Decimal("1250000.50"), currency="RUB"),
+        client_id="client-5521",
+        manager_id="user-42",
+        stage_probability=Decimal("0.6"),
+    ),
+    PaymentDueV1(
+        reminder_id=payment_reminder_id("inst-2025-0042-2", ReminderKind.DAY_BEFORE),
+        invoice_id="inv-2025-0042",
+        installment_id="inst-2025-0042-2",
+        kind=ReminderKind.DAY_BEFORE,
+        due_date=date(2025, 4, 15),
+        amount=Money(amount=Decimal("250000.00"), currency="RUB"),
+        client_id="client-5521",
+        deal_id="deal-7f3a",
+        manager_id="user-42",
+        client_time_zone="Asia/Yekaterinburg",
+    ),
+]
+
+
+def test_every_registered_event_has_a_round_trip_sample() -> None:
+    sampled = sorted((type(s).event_type, type(s).event_version) for s in SAMPLES)
+    assert sampled == REGISTRY.versions()
+
+
+@pytest.mark.parametrize("event", SAMPLES, ids=lambda e: type(e).__name__)
+def test_encoded_event_decodes_to_an_equal_event_and_envelope(event: EventModel) -> None:
+    payload, headers = encode(
+        event,
+        source="/voronka/test",
+        subject="aggregate-1",
+        correlation_id="flow-1",
+        causation_id="evt-0",
+        event_id="evt-1",
+        time=WHEN,
+    )
+
+    decoded = decode(payload, headers, topic=event.event_type)
+
+    assert decoded.event == event
+    assert type(decoded.event) is type(event)
+    assert not decoded.bare
+    assert decoded.envelope == Envelope(
+        id="evt-1",
+        source="/voronka/test",
+        type=event.event_type,
+        time=WHEN,
+        subject="aggregate-1",
+        dataversion=event.event_version,
+        correlationid="flow-1",
+        causationid="evt-0",
+    )
+
+
+def test_encoded_payload_is_utf8_json_with_amounts_as_strings() -> None:
+    payload, headers = encode(SAMPLES[0], source="/voronka/test")
+
+    document = json.loads(payload.decode("utf-8"))
+    assert document["budget"] == {"amount": "3000000.00", "currency": "RUB"}
+    assert document["quantity"] == "20"
+    assert document["contact"]["name"] == "Иван Петров"
+    names = dict(headers)
+    assert names["ce_type"] == b"lead.received"
+    assert names["ce_correlationid"] == names["ce_id"]
+
+
+def test_encoding_an_unregistered_model_is_refused() -> None:
+    class StrayV1(EventModel):
+        event_type: ClassVar[str] = "stray.happened"
+        event_version: ClassVar[int] = 1
+
+    with pytest.raises(UnknownEventError):
+        encode(StrayV1(), source="/voronka/test")
+
+
+def test_bare_payload_is_read_as_lowest_version() -> None:
+    class LeadReceivedV2(EventModel):
+        event_type: ClassVar[str] = "lead.received"
+        event_version: ClassVar[int] = 2
+
+    registry = EventRegistry([LeadReceivedV2, LeadReceivedV1])
+    payload = b'{"source": "telephony", "channel": "phone"}'
+
+    decoded = decode(payload, None, topic=Topic.LEAD_RECEIVED, registry=registry)
+
+    assert isinstance(decoded.event, LeadReceivedV1)
+    assert decoded.bare
+    assert decoded.envelope.dataversion == 1
+    assert decoded.envelope.type == "lead.received"
+    assert decoded.envelope.source == "urn:voronka:bare:lead.received"
+    assert decoded.envelope.correlationid == decoded.envelope.id
+
+
+def test_external_publisher_golden_bare_payload_is_accepted() -> None:
+    # What a website form posts without any SDK: numbers where it likes, Cyrillic, extras.
+    payload = json.dumps(
+        {
+            "source": "website",
+            "channel": "web_form",
+            "received_at": "2025-03-14T12:30:00+03:00",
+            "contact": {"name": "Мария", "phone": "8 912 000-00-00", "utm_extra": "x"},
+            "request_text": "Сколько стоит?",
+            "quantity": 2.5,
+            "budget": {"amount": "150000", "currency": "RUB"},
+            "deadline": "2025-06-30",
+            "utm": {"source": "vk", "medium": "social"},
+            "form_version": 7,
+        },
+        ensure_ascii=False,
+    ).encode("utf-8")
+
+    event = decode(payload, [("traceparent", b"00-abc")], topic="lead.received").event
+
+    assert isinstance(event, LeadReceivedV1)
+    assert event.received_at == WHEN
+    assert event.quantity == Decimal("2.5")
+    assert event.contact.phone == "8 912 000-00-00"
+    assert event.utm == UtmTags(source="vk", medium="social")
+
+
+def test_same_bare_bytes_get_the_same_event_id_and_different_bytes_do_not() -> None:
+    payload = b'{"source": "telephony", "channel": "phone"}'
+    first = decode(payload, None, topic="lead.received").envelope
+    again = decode(payload, [], topic="lead.received").envelope
+    other = decode(payload.replace(b"phone", b"email"), None, topic="lead.received").envelope
+
+    assert first.id == again.id
+    assert first.id != other.id
+
+
+def test_bare_payload_replayed_from_the_dead_letter_topic_keeps_its_id() -> None:
+    payload = b'{"source": "telephony", "channel": "phone"}'
+    original = decode(payload, None, topic="lead.received")
+    replayed = decode(payload, None, topic=dead_letter_topic("lead.received"))
+
+    assert replayed.envelope.id == original.envelope.id
+    assert replayed.event == original.event
+
+
+def test_enveloped_event_is_read_from_its_dead_letter_topic() -> None:
+    payload, headers = encode(SAMPLES[1], source="/voronka/deals")
+
+    decoded = decode(payload, headers, topic="deal.stage_changed.dlq")
+
+    assert decoded.event == SAMPLES[1]
+
+
+def test_tolerant_reader_ignores_unknown_fields_at_every_level() -> None:
+    payload, headers = encode(SAMPLES[2], source="/voronka/deals")
+    document = json.loads(payload)
+    document["added_in_a_later_release"] = {"nested": True}
+    document["amount"]["rounding"] = "bankers"
+
+    decoded = decode(json.dumps(document).encode(), headers, topic="payment.due")
+
+    assert decoded.event == SAMPLES[2]
+
+
+def test_event_on_a_topic_of_another_type_is_refused() -> None:
+    payload, headers = encode(SAMPLES[1], source="/voronka/deals")
+
+    with pytest.raises(TopicMismatchError):
+        decode(payload, headers, topic="payment.due")
+
+
+def test_unknown_version_in_headers_is_refused() -> None:
+    payload, headers = encode(SAMPLES[1], source="/voronka/deals")
+    headers = [(n, b"9" if n == "ce_dataversion" else v) for n, v in headers]
+
+    with pytest.raises(UnknownEventError, match="v9"):
+        decode(payload, headers, topic="deal.stage_changed")
+
+
+def test_bare_payload_on_a_topic_without_models_is_refused() -> None:
+    with pytest.raises(UnknownEventError):
+        decode(b"{}", None, topic="lead.assigned")
+
+
+@pytest.mark.parametrize("payload", [b"", b"{not json", b'{"source": "x", "channel": "phone"'])
+def test_malformed_json_raises_malformed_payload_error(payload: bytes) -> None:
+    with pytest.raises(MalformedPayloadError, match="not valid JSON"):
+        decode(payload, None, topic="lead.received")
+
+
+def test_payload_that_is_not_an_object_raises_invalid_event_error() -> None:
+    with pytest.raises(InvalidEventError):
+        decode(b'["lead"]', None, topic="lead.received")
+
+
+def test_validation_error_names_the_field_path_but_not_the_personal_value() -> None:
+    payload = (
+        b'{"source": "telephony", "channel": "phone",'
+        b' "contact": {"name": "\xd0\x90\xd0\xbd\xd0\xbd\xd0\xb0 \xd0\xa1\xd0\xb5\xd0\xba\xd1\x80'
+        b'\xd0\xb5\xd1\x82\xd0\xbe\xd0\xb2\xd0\xb0", "phone": [79123456789]},'
+        b' "budget": {"amount": 99.99, "currency": "rub"}}'
+    )
+
+    with pytest.raises(InvalidEventError) as caught:
+        decode(payload, None, topic="lead.received")
+
+    message = str(caught.value)
+    assert "contact.phone" in message
+    assert "budget.amount" in message
+    assert "budget.currency" in message
+    for secret in ("79123456789", "99.99", "rub", "Секретова"):
+        assert secret not in message
+    assert caught.value.field_paths == ("contact.phone", "budget.amount", "budget.currency")
+    assert caught.value.__cause__ is None
+    assert caught.value.__context__ is None
+
+
+def test_deal_stage_change_must_change_the_stage() -> None:
+    with pytest.raises(ContractError, match="must differ"):
+        decode(
+            json.dumps(
+                {
+                    **SAMPLES[1].model_dump(mode="json"),
+                    "from_stage": "proposal",
+                    "to_stage": "proposal",
+                }
+            ).encode(),
+            None,
+            topic="deal.stage_changed",
+        )
+
+
+def test_payment_due_needs_a_positive_amount() -> None:
+    document = SAMPLES[2].model_dump(mode="json")
+    document["amount"]["amount"] = "0.00"
+
+    with pytest.raises(InvalidEventError, match="amount"):
+        decode(json.dumps(document).encode(), None, topic="payment.due")
+
+
+def test_reminder_id_is_deterministic_per_installment_and_kind() -> None:
+    assert payment_reminder_id("inst-1", ReminderKind.MID_TERM) == payment_reminder_id(
+        "inst-1", ReminderKind.MID_TERM
+    )
+    assert payment_reminder_id("inst-1", ReminderKind.MID_TERM) != payment_reminder_id(
+        "inst-1", ReminderKind.DAY_BEFORE
+    )
