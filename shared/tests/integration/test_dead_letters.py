@@ -23,10 +23,15 @@ pytestmark = pytest.mark.integration
 
 def good(n: int) -> tuple[bytes, dict[str, str]]:
     payload, headers = encode(
-        LeadReceivedV1(source="web", external_id=f"f{n}", channel="web_form",
-                       received_at=datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
-                       contact=LeadContact(phone="+7 912 000-00-0%d" % n)),
-        source="/web")
+        LeadReceivedV1(
+            source="web",
+            external_id=f"f{n}",
+            channel="web_form",
+            received_at=datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
+            contact=LeadContact(phone=f"+7 912 000-00-0{n}"),
+        ),
+        source="/web",
+    )
     return payload, {k: v.decode() for k, v in headers}
 
 
@@ -35,7 +40,9 @@ async def no_sleep(_: float) -> None:
 
 
 async def test_poison_message_lands_in_dead_letter_topic_once_and_next_is_processed(
-    kafka_topics: Any, kafka_settings: KafkaSettings, broker_factory: Callable[[], KafkaBroker],
+    kafka_topics: Any,
+    kafka_settings: KafkaSettings,
+    broker_factory: Callable[[], KafkaBroker],
     clock: ManualClock,
 ) -> None:
     topic = await kafka_topics(Topic.LEAD_RECEIVED, partitions=1)
@@ -53,13 +60,23 @@ async def test_poison_message_lands_in_dead_letter_topic_once_and_next_is_proces
             done.set()
 
     consumer = broker_factory()
-    subscribe(consumer, Topic.LEAD_RECEIVED, handle, group_id="leads-intake", clock=clock,
-              topic_prefix=kafka_settings.topic_prefix,
-              retry=RetryPolicy(attempts=3, backoff_seconds=0.0), sleep=no_sleep)
+    subscribe(
+        consumer,
+        Topic.LEAD_RECEIVED,
+        handle,
+        group_id="leads-intake",
+        clock=clock,
+        topic_prefix=kafka_settings.topic_prefix,
+        retry=RetryPolicy(attempts=3, backoff_seconds=0.0),
+        sleep=no_sleep,
+    )
     producer = broker_factory()
     await producer.start()
-    await producer.publish(b'{"source": "web", "channel": "carrier pigeon", "contact": {"phone": "+79120000000"}}',
-                           topic=topic, key=b"bad-1")
+    await producer.publish(
+        b'{"source": "web", "channel": "carrier pigeon", "contact": {"phone": "+79120000000"}}',
+        topic=topic,
+        key=b"bad-1",
+    )
     await producer.publish(b"not json at all", topic=topic, key=b"bad-2")
     for n in (1, 2, 3):
         payload, headers = good(n)

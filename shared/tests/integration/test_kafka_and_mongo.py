@@ -38,7 +38,9 @@ def lead_received() -> LeadReceivedV1:
 
 
 async def test_lead_received_published_through_faststream_reaches_another_group_with_headers(
-    kafka_topics: Any, kafka_settings: KafkaSettings, broker_factory: Callable[[], KafkaBroker],
+    kafka_topics: Any,
+    kafka_settings: KafkaSettings,
+    broker_factory: Callable[[], KafkaBroker],
     clock: ManualClock,
 ) -> None:
     topic = await kafka_topics(Topic.LEAD_RECEIVED)
@@ -50,16 +52,24 @@ async def test_lead_received_published_through_faststream_reaches_another_group_
         done.set()
 
     consumer_broker = broker_factory()
-    subscribe(consumer_broker, Topic.LEAD_RECEIVED, handle, group_id="leads-intake",
-              clock=clock, topic_prefix=kafka_settings.topic_prefix)
+    subscribe(
+        consumer_broker,
+        Topic.LEAD_RECEIVED,
+        handle,
+        group_id="leads-intake",
+        clock=clock,
+        topic_prefix=kafka_settings.topic_prefix,
+    )
     await consumer_broker.start()
 
-    payload, headers = encode(lead_received(), source="/telephony", subject="call-42",
-                              correlation_id="corr-1")
+    payload, headers = encode(
+        lead_received(), source="/telephony", subject="call-42", correlation_id="corr-1"
+    )
     producer = broker_factory()
     await producer.start()
-    await producer.publish(payload, topic=topic, key=b"call-42",
-                           headers={k: v.decode() for k, v in headers})
+    await producer.publish(
+        payload, topic=topic, key=b"call-42", headers={k: v.decode() for k, v in headers}
+    )
 
     await asyncio.wait_for(done.wait(), 30)
     assert received[0].event == lead_received()
@@ -74,7 +84,9 @@ async def test_lead_received_published_through_faststream_reaches_another_group_
     assert records[0].key == b"call-42"
 
 
-async def test_document_round_trips_through_async_mongo_client(mongo_db: AsyncDatabase[Any]) -> None:
+async def test_document_round_trips_through_async_mongo_client(
+    mongo_db: AsyncDatabase[Any],
+) -> None:
     document = {
         "_id": "lead-1",
         "name": "Пётр Иванов",

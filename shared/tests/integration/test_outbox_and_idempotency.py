@@ -49,24 +49,35 @@ class DiesAfterPublishing:
 
 
 def event(n: int) -> LeadReceivedV1:
-    return LeadReceivedV1(source="web", external_id=f"form-{n}", channel="web_form",
-                          received_at=datetime(2026, 3, 2, 9, n, tzinfo=UTC),
-                          contact=LeadContact(email=f"client{n}@example.ru"))
+    return LeadReceivedV1(
+        source="web",
+        external_id=f"form-{n}",
+        channel="web_form",
+        received_at=datetime(2026, 3, 2, 9, n, tzinfo=UTC),
+        contact=LeadContact(email=f"client{n}@example.ru"),
+    )
 
 
 def messages_for(doc_id: str, numbers: Sequence[int]) -> list[OutboxMessage]:
-    return [outbox_message(event(n), topic=Topic.LEAD_RECEIVED, source="/voronka/test", key=doc_id)
-            for n in numbers]
+    return [
+        outbox_message(event(n), topic=Topic.LEAD_RECEIVED, source="/voronka/test", key=doc_id)
+        for n in numbers
+    ]
 
 
 async def test_relay_killed_between_publish_and_clear_republishes_and_consumer_applies_once(
-    kafka_topics: Any, kafka_settings: KafkaSettings, mongo_db: AsyncDatabase[Any],
-    broker_factory: Callable[[], KafkaBroker], clock: ManualClock,
+    kafka_topics: Any,
+    kafka_settings: KafkaSettings,
+    mongo_db: AsyncDatabase[Any],
+    broker_factory: Callable[[], KafkaBroker],
+    clock: ManualClock,
 ) -> None:
     topic = await kafka_topics(Topic.LEAD_RECEIVED)
     aggregates = mongo_db.aggregates
     await ensure_outbox_indexes(aggregates)
-    await aggregates.insert_one({"_id": "a", "state": 1, **outbox_fields(messages_for("a", [1, 2]))})
+    await aggregates.insert_one(
+        {"_id": "a", "state": 1, **outbox_fields(messages_for("a", [1, 2]))}
+    )
     await aggregates.insert_one({"_id": "b", "state": 1, **outbox_fields(messages_for("b", [3]))})
 
     producer = broker_factory()
@@ -87,7 +98,9 @@ async def test_relay_killed_between_publish_and_clear_republishes_and_consumer_a
         assert doc["_outbox"] == [] and doc["_outbox_pending"] is False
 
     # Appending later events through `with_outbox` keeps the state change and events together.
-    await aggregates.update_one({"_id": "b"}, with_outbox({"$inc": {"state": 1}}, messages_for("b", [4])))
+    await aggregates.update_one(
+        {"_id": "b"}, with_outbox({"$inc": {"state": 1}}, messages_for("b", [4]))
+    )
     assert await restarted.drain_once() == 1
 
     records = await read_topic(kafka_settings.bootstrap_servers, topic, count=6)
@@ -97,10 +110,18 @@ async def test_relay_killed_between_publish_and_clear_republishes_and_consumer_a
     consumer = broker_factory()
 
     async def count_once(decoded: DecodedEvent) -> None:
-        await apply_once(counters, decoded.envelope.subject, decoded.envelope.id, {"$inc": {"applied": 1}})
+        await apply_once(
+            counters, decoded.envelope.subject, decoded.envelope.id, {"$inc": {"applied": 1}}
+        )
 
-    subscribe(consumer, Topic.LEAD_RECEIVED, count_once, group_id="counter", clock=clock,
-              topic_prefix=kafka_settings.topic_prefix)
+    subscribe(
+        consumer,
+        Topic.LEAD_RECEIVED,
+        count_once,
+        group_id="counter",
+        clock=clock,
+        topic_prefix=kafka_settings.topic_prefix,
+    )
     await consumer.start()
 
     async def all_applied() -> bool:
@@ -123,7 +144,9 @@ async def test_apply_once_ignores_a_redelivered_event(mongo_db: AsyncDatabase[An
     assert doc is not None and doc["n"] == 2
 
 
-async def test_apply_once_forgets_only_beyond_the_remembered_window(mongo_db: AsyncDatabase[Any]) -> None:
+async def test_apply_once_forgets_only_beyond_the_remembered_window(
+    mongo_db: AsyncDatabase[Any],
+) -> None:
     col = mongo_db.projections
     for n in range(5):
         await apply_once(col, "x", f"e{n}", {"$inc": {"n": 1}}, remembered=3)
@@ -142,12 +165,17 @@ async def test_inbox_records_each_event_once_per_consumer(mongo_db: AsyncDatabas
 
 
 async def test_relays_of_two_replicas_publish_each_pending_event_once(
-    kafka_topics: Any, kafka_settings: KafkaSettings, mongo_db: AsyncDatabase[Any],
-    broker_factory: Callable[[], KafkaBroker], clock: ManualClock,
+    kafka_topics: Any,
+    kafka_settings: KafkaSettings,
+    mongo_db: AsyncDatabase[Any],
+    broker_factory: Callable[[], KafkaBroker],
+    clock: ManualClock,
 ) -> None:
     topic = await kafka_topics(Topic.LEAD_RECEIVED)
     col = mongo_db.aggregates
-    await col.insert_many([{"_id": f"d{n}", **outbox_fields(messages_for(f"d{n}", [n]))} for n in range(20)])
+    await col.insert_many(
+        [{"_id": f"d{n}", **outbox_fields(messages_for(f"d{n}", [n]))} for n in range(20)]
+    )
     producer = broker_factory()
     await producer.start()
     publisher = KafkaOutboxPublisher(producer, topic_prefix=kafka_settings.topic_prefix)

@@ -1,1 +1,1 @@
-"""Voronka deals service: Client base, pipelines with stage gates, discounts, contracts, invoices, installments, payments, shipments and claims."""
+"""Voronka deals service: clients, pipelines with stage gates, invoices and payments."""

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from shared.platform.runtime import run_service
 from deals.bootstrap import SERVICE, build_app
 from deals.settings import DealsSettings
+from shared.platform.runtime import run_service
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Settings of the deals service, read from `DEALS_*` plus the shared `KAFKA_*` and `MONGODB_*`."""
+"""Settings of the deals service: `DEALS_*`, plus the shared `KAFKA_*`, `MONGODB_*`."""
 
 from __future__ import annotations
 
@@ -14,4 +14,6 @@ class DealsSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="DEALS_", extra="ignore")
 
     http_port: int = Field(default=8002, description="TCP port of the HTTP API.")
-    database: str = Field(default="voronka_deals", description="MongoDB database owned by this service.")
+    database: str = Field(
+        default="voronka_deals", description="MongoDB database owned by this service."
+    )

@@ -1,1 +1,1 @@
-"""Voronka leads service: Lead intake from every channel, dedupe, warmest-first priority, assignment and the response SLA."""
+"""Voronka leads service: intake, dedupe, warmest-first priority, assignment, SLA."""

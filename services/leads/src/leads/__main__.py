@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from shared.platform.runtime import run_service
 from leads.bootstrap import SERVICE, build_app
 from leads.settings import LeadsSettings
+from shared.platform.runtime import run_service
 
 
 def main() -> None:

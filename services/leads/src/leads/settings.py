@@ -1,4 +1,4 @@
-"""Settings of the leads service, read from `LEADS_*` plus the shared `KAFKA_*` and `MONGODB_*`."""
+"""Settings of the leads service: `LEADS_*`, plus the shared `KAFKA_*`, `MONGODB_*`."""
 
 from __future__ import annotations
 
@@ -14,4 +14,6 @@ class LeadsSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="LEADS_", extra="ignore")
 
     http_port: int = Field(default=8001, description="TCP port of the HTTP API.")
-    database: str = Field(default="voronka_leads", description="MongoDB database owned by this service.")
+    database: str = Field(
+        default="voronka_leads", description="MongoDB database owned by this service."
+    )

@@ -1,1 +1,1 @@
-"""Voronka notifications service: E-mail, SMS, messenger and signed webhooks from events: each reminder exactly once, never too many."""
+"""Voronka notifications service: e-mail, SMS, messenger, webhooks; never too many."""

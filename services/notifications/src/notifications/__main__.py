@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from shared.platform.runtime import run_service
 from notifications.bootstrap import SERVICE, build_app
 from notifications.settings import NotificationsSettings
+from shared.platform.runtime import run_service
 
 
 def main() -> None:

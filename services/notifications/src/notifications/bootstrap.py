@@ -1,4 +1,4 @@
-"""Composition root of the notifications service: settings -> clients -> adapters -> handlers -> app."""
+"""Composition root: settings -> clients -> adapters -> handlers -> app."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from shared.platform.http import create_app
-from shared.platform.runtime import Connections
 from notifications import __doc__ as service_doc
 from notifications.settings import NotificationsSettings
+from shared.platform.http import create_app
+from shared.platform.runtime import Connections
 
 SERVICE = "notifications"
 

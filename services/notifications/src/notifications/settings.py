@@ -1,4 +1,4 @@
-"""Settings of the notifications service, read from `NOTIFICATIONS_*` plus the shared `KAFKA_*` and `MONGODB_*`."""
+"""Settings of the notifications service: `NOTIFICATIONS_*`, `KAFKA_*`, `MONGODB_*`."""
 
 from __future__ import annotations
 
@@ -14,4 +14,6 @@ class NotificationsSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="NOTIFICATIONS_", extra="ignore")
 
     http_port: int = Field(default=8003, description="TCP port of the HTTP API.")
-    database: str = Field(default="voronka_notifications", description="MongoDB database owned by this service.")
+    database: str = Field(
+        default="voronka_notifications", description="MongoDB database owned by this service."
+    )

@@ -1,1 +1,1 @@
-"""Voronka reporting service: Projections built from the event stream: funnel, sales KPIs, manager activity, receivables, segments."""
+"""Voronka reporting service: projections built from the event stream, and a dashboard."""

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from shared.platform.runtime import run_service
 from reporting.bootstrap import SERVICE, build_app
 from reporting.settings import ReportingSettings
+from shared.platform.runtime import run_service
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Settings of the reporting service, read from `REPORTING_*` plus the shared `KAFKA_*` and `MONGODB_*`."""
+"""Settings of the reporting service: `REPORTING_*`, plus the shared `KAFKA_*`, `MONGODB_*`."""
 
 from __future__ import annotations
 
@@ -14,4 +14,6 @@ class ReportingSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="REPORTING_", extra="ignore")
 
     http_port: int = Field(default=8004, description="TCP port of the HTTP API.")
-    database: str = Field(default="voronka_reporting", description="MongoDB database owned by this service.")
+    database: str = Field(
+        default="voronka_reporting", description="MongoDB database owned by this service."
+    )

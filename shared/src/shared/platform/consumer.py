@@ -1,4 +1,4 @@
-"""Reliable subscribers: explicit ack policy, bounded retries, dead letters, per-message log context.
+"""Reliable subscribers: explicit ack policy, bounded retries, dead letters, log context.
 
 Every business subscriber is registered through `subscribe`, which fixes the delivery rules
 in one place:
@@ -55,7 +55,7 @@ def subscribe(
     clock: Clock,
     topic_prefix: str = "",
     registry: EventRegistry = REGISTRY,
-    retry: RetryPolicy = RetryPolicy(),  # noqa: B008 - frozen dataclass, safe as a default
+    retry: RetryPolicy = RetryPolicy(),
     sleep: Sleep = asyncio.sleep,
     description: str | None = None,
 ) -> Any:
@@ -76,7 +76,9 @@ def subscribe(
 
     async def _process(record: Any) -> None:
         try:
-            decoded = decode(record.value or b"", record.headers or (), topic=topic, registry=registry)
+            decoded = decode(
+                record.value or b"", record.headers or (), topic=topic, registry=registry
+            )
         except ContractError as exc:
             log.warning("message breaks its contract; dead-lettered", error=describe_error(exc))
             await dead_letters.send(record, error=exc, attempts=1, failed_at=clock.now())
@@ -94,18 +96,23 @@ def subscribe(
                 return
             except Exception as exc:
                 if is_transient(exc):
-                    log.warning("infrastructure unavailable; will reread the same offset",
-                                error_type=type(exc).__name__)
+                    log.warning(
+                        "infrastructure unavailable; will reread the same offset",
+                        error_type=type(exc).__name__,
+                    )
                     await sleep(retry.outage_pause_seconds)
                     raise  # NACK_ON_ERROR seeks back: nothing is committed
                 if attempt == retry.attempts:
-                    log.error("handler failed; dead-lettered", attempts=attempt,
-                              error=describe_error(exc))
-                    await dead_letters.send(record, error=exc, attempts=attempt,
-                                            failed_at=clock.now())
+                    log.error(
+                        "handler failed; dead-lettered", attempts=attempt, error=describe_error(exc)
+                    )
+                    await dead_letters.send(
+                        record, error=exc, attempts=attempt, failed_at=clock.now()
+                    )
                     return
-                log.warning("handler failed; retrying", attempt=attempt,
-                            error_type=type(exc).__name__)
+                log.warning(
+                    "handler failed; retrying", attempt=attempt, error_type=type(exc).__name__
+                )
                 await sleep(retry.backoff_seconds * 2 ** (attempt - 1))
 
     on_message.__name__ = f"on_{topic.replace('.', '_')}"

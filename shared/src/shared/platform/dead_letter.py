@@ -60,12 +60,19 @@ class DeadLetterPublisher:
         self._broker = broker
         self._group = consumer_group
 
-    async def send(self, record: Any, *, error: BaseException, attempts: int, failed_at: datetime) -> None:
+    async def send(
+        self, record: Any, *, error: BaseException, attempts: int, failed_at: datetime
+    ) -> None:
         """Publish and wait for the broker's acknowledgement before the caller commits."""
         await self._broker.publish(
             record.value or b"",
             topic=dead_letter_topic(record.topic),
             key=record.key,
-            headers=dead_letter_headers(record, error=error, attempts=attempts,
-                                        consumer_group=self._group, failed_at=failed_at),
+            headers=dead_letter_headers(
+                record,
+                error=error,
+                attempts=attempts,
+                consumer_group=self._group,
+                failed_at=failed_at,
+            ),
         )

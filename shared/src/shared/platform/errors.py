@@ -5,7 +5,12 @@ from __future__ import annotations
 import asyncio
 
 from aiokafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError
-from pymongo.errors import AutoReconnect, ConnectionFailure, NetworkTimeout, ServerSelectionTimeoutError
+from pymongo.errors import (
+    AutoReconnect,
+    ConnectionFailure,
+    NetworkTimeout,
+    ServerSelectionTimeoutError,
+)
 
 
 class InfrastructureUnavailable(Exception):

@@ -7,16 +7,25 @@ from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
+from aiokafka.errors import KafkaError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pymongo.errors import PyMongoError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.platform.errors import is_transient
+from shared.platform.errors import InfrastructureUnavailable, is_transient
 from shared.platform.logging import get_logger
 
 ReadinessCheck = Callable[[], Awaitable[None]]
 DEFAULT_MAX_BODY_BYTES = 256 * 1024
+# Base classes covering every error `is_transient` accepts.
+_INFRASTRUCTURE_ERRORS: tuple[type[Exception], ...] = (
+    InfrastructureUnavailable,
+    PyMongoError,
+    KafkaError,
+    OSError,
+)
 
 log = get_logger(__name__)
 
@@ -44,35 +53,58 @@ class BodySizeLimit:
                 await _too_large(send)
                 return
         received = 0
+        too_large = started = False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, too_large
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    too_large = True
                     raise BodyTooLarge
             return message
 
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if too_large and not started:
+                # FastAPI turns an error while reading the body into its own 400; drop it.
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
         try:
-            await self.app(scope, counting_receive, send)
-        except BodyTooLarge:
+            await self.app(scope, counting_receive, guarded_send)
+        except Exception:
+            if not too_large:
+                raise
+        if too_large and not started:
             await _too_large(send)
 
 
 async def _too_large(send: Send) -> None:
     body = b'{"error":"payload_too_large","detail":"request body exceeds the size limit"}'
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
 def validation_problem(exc: RequestValidationError) -> dict[str, Any]:
     """A 422 body naming the wrong fields by path, without echoing what was sent."""
     errors = [
-        {"loc": [str(part) for part in err.get("loc", ())], "msg": err.get("msg", ""),
-         "type": err.get("type", "")}
+        {
+            "loc": [str(part) for part in err.get("loc", ())],
+            "msg": err.get("msg", ""),
+            "type": err.get("type", ""),
+        }
         for err in exc.errors()
     ]
     return {"error": "validation_failed", "detail": errors}
@@ -83,11 +115,24 @@ async def _on_validation_error(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(validation_problem(exc), status_code=422)
 
 
+def _unavailable(exc: Exception) -> JSONResponse:
+    log.warning("request failed: infrastructure unavailable", error_type=type(exc).__name__)
+    return JSONResponse(
+        {"error": "unavailable", "detail": "try again later"},
+        status_code=503,
+        headers={"Retry-After": "5"},
+    )
+
+
+async def _on_infrastructure_error(_: Request, exc: Exception) -> JSONResponse:
+    if is_transient(exc):
+        return _unavailable(exc)
+    raise exc  # not transient (a duplicate key, say): on to the catch-all 500 handler
+
+
 async def _on_unexpected_error(_: Request, exc: Exception) -> JSONResponse:
     if is_transient(exc):
-        log.warning("request failed: infrastructure unavailable", error_type=type(exc).__name__)
-        return JSONResponse({"error": "unavailable", "detail": "try again later"},
-                            status_code=503, headers={"Retry-After": "5"})
+        return _unavailable(exc)
     log.exception("request failed")
     return JSONResponse({"error": "internal_error"}, status_code=500)
 
@@ -106,6 +151,10 @@ def create_app(
     app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
+    # The infrastructure's error families get a handler of their own: Starlette re-raises what
+    # reaches the catch-all `Exception` handler, so the server would log each 503 as a crash.
+    for family in _INFRASTRUCTURE_ERRORS:
+        app.add_exception_handler(family, _on_infrastructure_error)
     app.add_exception_handler(Exception, _on_unexpected_error)
 
     @app.get("/healthz", tags=["operations"], summary="The process is alive")
@@ -119,8 +168,10 @@ def create_app(
         )
         checks = dict(zip(readiness, results, strict=True))
         ready = all(result == "ok" for result in results)
-        return JSONResponse({"status": "ready" if ready else "unavailable", "checks": checks},
-                            status_code=200 if ready else 503)
+        return JSONResponse(
+            {"status": "ready" if ready else "unavailable", "checks": checks},
+            status_code=200 if ready else 503,
+        )
 
     return app
 
@@ -131,5 +182,3 @@ async def _run_check(check: ReadinessCheck, timeout: float) -> str:
     except Exception as exc:
         return f"failed: {type(exc).__name__}"
     return "ok"
-
-

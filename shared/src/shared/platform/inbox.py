@@ -71,7 +71,9 @@ class Inbox:
     async def record(self, event_id: str) -> bool:
         """Record the event as processed; False if it already was."""
         try:
-            await self._collection.insert_one({"_id": self._key(event_id), "consumer": self._consumer})
+            await self._collection.insert_one(
+                {"_id": self._key(event_id), "consumer": self._consumer}
+            )
         except DuplicateKeyError:
             return False
         return True

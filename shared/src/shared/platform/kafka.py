@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.errors import KafkaError
 from faststream.kafka import KafkaBroker
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 
@@ -29,11 +29,11 @@ def broker_security(settings: KafkaSettings) -> BaseSecurity | None:
         password = settings.sasl_password.get_secret_value() if settings.sasl_password else ""
         use_ssl = settings.security_protocol == "SASL_SSL"
         mechanism = (settings.sasl_mechanism or "PLAIN").upper()
-        cls: type[SASLPlaintext] | type[SASLScram256] | type[SASLScram512]
-        cls = {"SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512}.get(
-            mechanism, SASLPlaintext
-        )
-        return cls(username=user, password=password, use_ssl=use_ssl, ssl_context=context)
+        if mechanism == "SCRAM-SHA-256":
+            return SASLScram256(user, password, ssl_context=context, use_ssl=use_ssl)
+        if mechanism == "SCRAM-SHA-512":
+            return SASLScram512(user, password, ssl_context=context, use_ssl=use_ssl)
+        return SASLPlaintext(user, password, ssl_context=context, use_ssl=use_ssl)
     if context is not None:
         return BaseSecurity(ssl_context=context, use_ssl=True)
     return None
@@ -77,15 +77,21 @@ def admin_client(settings: KafkaSettings, *, client_id: str) -> AIOKafkaAdminCli
 
 
 async def ping_kafka(settings: KafkaSettings, *, timeout: float = 10.0) -> None:
-    """Ask the cluster for its metadata; raise `InfrastructureUnavailable` on one line if it can't."""
-    admin = admin_client(settings, client_id="voronka-ping")
+    """Ask the cluster for its metadata; raise `InfrastructureUnavailable` if it can't."""
+    admin: AIOKafkaAdminClient | None = None
     try:
+        admin = admin_client(settings, client_id="voronka-ping")
         await asyncio.wait_for(admin.start(), timeout)
         await asyncio.wait_for(admin.describe_cluster(), timeout)
-    except (KafkaError, TimeoutError, OSError) as exc:
+    except Exception as exc:
+        # Not only KafkaError, OSError and timeouts: a host name IDNA cannot encode fails in
+        # the resolver with UnicodeError, an unreadable CA file with FileNotFoundError.
         raise InfrastructureUnavailable(
             f"Kafka at {settings.bootstrap_servers} does not answer (KAFKA_BOOTSTRAP_SERVERS): "
             f"{type(exc).__name__}"
         ) from None
     finally:
-        await asyncio.wait_for(admin.close(), timeout)
+        if admin is not None:
+            # A failing close must not replace the one-line reason above with a traceback.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(admin.close(), timeout)

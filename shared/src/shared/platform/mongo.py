@@ -18,13 +18,18 @@ def create_mongo_client(settings: MongoSettings, *, app_name: str) -> AsyncMongo
     `tz_aware=True` makes every datetime read back aware UTC, so business code never meets a
     naive one. The client connects lazily; call `ping_mongo` to fail fast.
     """
+    options: dict[str, Any] = {}
+    if settings.tls:
+        # Only ever forced on: PyMongo refuses `tls=None`, and `tls=False` would override a URL
+        # that asks for TLS itself.
+        options["tls"] = True
     return AsyncMongoClient(
         settings.url.get_secret_value(),
         tz_aware=True,
         appname=app_name,
         serverSelectionTimeoutMS=settings.server_selection_timeout_ms,
         connectTimeoutMS=settings.server_selection_timeout_ms,
-        tls=settings.tls or None,
+        **options,
     )
 
 

@@ -11,6 +11,7 @@ consumers deduplicate by event id. Every operator used here was checked against 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -45,15 +46,25 @@ class OutboxMessage:
     headers: dict[str, str] = field(default_factory=dict)
 
     def to_document(self) -> dict[str, Any]:
-        """Represent the message as a sub-document (headers as a map: FerretDB has no nested arrays)."""
-        return {"id": self.id, "topic": self.topic, "key": self.key, "value": self.value,
-                "headers": dict(self.headers)}
+        """The message as a sub-document; headers as a map (FerretDB has no nested arrays)."""
+        return {
+            "id": self.id,
+            "topic": self.topic,
+            "key": self.key,
+            "value": self.value,
+            "headers": dict(self.headers),
+        }
 
     @classmethod
     def from_document(cls, doc: Mapping[str, Any]) -> OutboxMessage:
         """Read a message back from its sub-document."""
-        return cls(id=doc["id"], topic=doc["topic"], key=doc.get("key"), value=doc["value"],
-                   headers=dict(doc.get("headers") or {}))
+        return cls(
+            id=doc["id"],
+            topic=doc["topic"],
+            key=doc.get("key"),
+            value=doc["value"],
+            headers=dict(doc.get("headers") or {}),
+        )
 
 
 def outbox_message(
@@ -69,12 +80,23 @@ def outbox_message(
     time: datetime | None = None,
 ) -> OutboxMessage:
     """Encode an event with its CloudEvents envelope, ready to be stored in an outbox."""
-    payload, headers = encode(event, source=source, subject=subject or key,
-                              correlation_id=correlation_id, causation_id=causation_id,
-                              event_id=event_id, time=time)
+    payload, headers = encode(
+        event,
+        source=source,
+        subject=subject or key,
+        correlation_id=correlation_id,
+        causation_id=causation_id,
+        event_id=event_id,
+        time=time,
+    )
     header_map = {name: value.decode("utf-8") for name, value in headers}
-    return OutboxMessage(id=header_map["ce_id"], topic=topic, key=key,
-                         value=payload.decode("utf-8"), headers=header_map)
+    return OutboxMessage(
+        id=header_map["ce_id"],
+        topic=topic,
+        key=key,
+        value=payload.decode("utf-8"),
+        headers=header_map,
+    )
 
 
 def outbox_fields(messages: Sequence[OutboxMessage]) -> dict[str, Any]:
@@ -170,10 +192,8 @@ class OutboxRelay:
                 published = 0
             if published:
                 continue
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), self._poll_interval)
-            except TimeoutError:
-                pass
 
     async def drain_once(self) -> int:
         """Publish what is pending now; return the number of events published."""

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
 from collections.abc import Callable
+from types import FrameType
 from typing import Any, TypeVar
 
 import uvicorn
@@ -12,6 +14,7 @@ from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import PyMongoError
 
 from shared.platform.errors import InfrastructureUnavailable
 from shared.platform.kafka import create_broker, ping_kafka
@@ -48,15 +51,26 @@ class Connections:
 async def preflight(settings: ServiceSettings) -> None:
     """Fail fast, on one line, when Kafka or MongoDB cannot be reached at start."""
     await ping_kafka(settings.kafka, timeout=10.0)
-    client = create_mongo_client(settings.mongodb, app_name="voronka-preflight")
+    try:
+        client = create_mongo_client(settings.mongodb, app_name="voronka-preflight")
+    except (PyMongoError, ValueError) as exc:
+        # PyMongo parses the URL here (InvalidURI, a port out of range); only the type is
+        # quoted, since its message may repeat parts of a URL holding a password.
+        raise InfrastructureUnavailable(
+            f"MongoDB URL is not usable (MONGODB_URL): {type(exc).__name__}"
+        ) from None
     try:
         await ping_mongo(client, timeout=10.0)
     finally:
         await client.close()
 
 
+def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
 def run_service(service: str, settings_cls: type[S], build_app: Callable[[S], FastAPI]) -> None:
-    """Entry point body shared by every service: exit 2 with one line instead of a traceback loop."""
+    """Body of every service's entry point: exit 2 with one line instead of a traceback loop."""
     try:
         settings = load_settings(settings_cls)
     except SettingsError as exc:
@@ -69,5 +83,9 @@ def run_service(service: str, settings_cls: type[S], build_app: Callable[[S], Fa
         sys.stderr.write(f"{service}: {exc}\n")
         raise SystemExit(2) from None
     app = build_app(settings)
-    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None,
-                access_log=False)
+    # uvicorn shuts down gracefully on SIGTERM, then restores this handler and raises the signal
+    # again: the process then exits 0 instead of dying of the default action (status -15).
+    signal.signal(signal.SIGTERM, _exit_cleanly)
+    uvicorn.run(
+        app, host=settings.http_host, port=settings.http_port, log_config=None, access_log=False
+    )

@@ -21,7 +21,7 @@ async def ensure_topics(
     prefix: str = "",
     replication_factor: int = 1,
 ) -> list[str]:
-    """Create the topics that do not exist yet; return the names created (existing ones are kept)."""
+    """Create the topics that do not exist yet; return the names created (others are kept)."""
     admin = admin_client(settings, client_id="voronka-topics")
     await admin.start()
     try:
@@ -51,14 +51,15 @@ async def ensure_topics(
 
 
 def main() -> None:
-    """`python -m shared.platform.topics`: provision every Voronka topic on the configured cluster."""
+    """`python -m shared.platform.topics`: create every Voronka topic on the configured cluster."""
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--replication-factor", type=int, default=1)
     args = parser.parse_args()
     settings = KafkaSettings()
     created = asyncio.run(
-        ensure_topics(settings, prefix=settings.topic_prefix,
-                      replication_factor=args.replication_factor)
+        ensure_topics(
+            settings, prefix=settings.topic_prefix, replication_factor=args.replication_factor
+        )
     )
     print(f"topics: {len(created)} created, {len(TOPIC_SPECS) - len(created)} already there")  # noqa: T201
 

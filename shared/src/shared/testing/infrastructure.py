@@ -1,9 +1,10 @@
-"""Finds a Kafka broker and a MongoDB-protocol server for tests: env, containers, or local processes."""
+"""Finds Kafka and a MongoDB-protocol server for tests: env, containers, or local processes."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,8 +43,11 @@ def docker_answers() -> bool:
 def start_local_processes(root: Path) -> Endpoints:
     """Run `deploy/local/infra.sh up` (idempotent) and read the addresses it prints."""
     result = subprocess.run(  # noqa: S603 - our own script, fixed arguments
-        ["bash", str(root / "deploy" / "local" / "infra.sh"), "up"],
-        check=False, capture_output=True, text=True, timeout=900,
+        [shutil.which("bash") or "/bin/bash", str(root / "deploy" / "local" / "infra.sh"), "up"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=900,
         env={**os.environ, "VORONKA_INFRA": "local"},
     )
     if result.returncode != 0:
@@ -58,13 +62,16 @@ def containers() -> Iterator[Endpoints]:
     from testcontainers.kafka import KafkaContainer
     from testcontainers.mongodb import MongoDbContainer
 
-    with KafkaContainer("apache/kafka:4.0.1").with_kraft() as kafka, MongoDbContainer("mongo:7") as mongo:
+    with (
+        KafkaContainer("apache/kafka:4.0.1").with_kraft() as kafka,
+        MongoDbContainer("mongo:7") as mongo,
+    ):
         yield Endpoints(kafka.get_bootstrap_server(), mongo.get_connection_url(), "containers")
 
 
 @contextlib.contextmanager
 def resolve_endpoints(root: Path) -> Iterator[Endpoints]:
-    """Given by environment, else containers when Docker answers, else the project's own processes."""
+    """From the environment, else containers when Docker answers, else our local processes."""
     kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     mongo = os.environ.get("MONGODB_URL")
     if kafka and mongo:

@@ -41,7 +41,9 @@ async def read_topic(
     finally:
         await consumer.stop()
     if len(records) < count:
-        raise AssertionError(f"expected {count} records on {topic}, got {len(records)} in {timeout}s")
+        raise AssertionError(
+            f"expected {count} records on {topic}, got {len(records)} in {timeout}s"
+        )
     return records
 
 

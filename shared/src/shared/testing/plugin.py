@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from pydantic import SecretStr
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -44,14 +45,15 @@ def topic_prefix(test_id: str) -> str:
 @pytest.fixture
 def kafka_settings(infrastructure: Endpoints, topic_prefix: str) -> KafkaSettings:
     """Kafka settings pointing at the session broker with this test's topic prefix."""
-    return KafkaSettings(bootstrap_servers=infrastructure.kafka_bootstrap_servers,
-                         topic_prefix=topic_prefix)
+    return KafkaSettings(
+        bootstrap_servers=infrastructure.kafka_bootstrap_servers, topic_prefix=topic_prefix
+    )
 
 
 @pytest.fixture
 def mongo_settings(infrastructure: Endpoints, test_id: str) -> MongoSettings:
     """MongoDB settings pointing at the session server and this test's own database."""
-    return MongoSettings(url=infrastructure.mongodb_url, database=test_id)  # type: ignore[arg-type]
+    return MongoSettings(url=SecretStr(infrastructure.mongodb_url), database=test_id)
 
 
 @pytest_asyncio.fixture
@@ -82,8 +84,14 @@ async def kafka_topics(kafka_settings: KafkaSettings) -> TopicFactory:
         for name in names or tuple(n for n in specs if not n.endswith(".dlq")):
             for full in (name, dead_letter_topic(name)):
                 base = specs.get(full) or TopicSpec(full, 1, 86_400_000, "test topic")
-                wanted.append(TopicSpec(base.name, partitions or base.partitions,
-                                        base.retention_ms, base.description))
+                wanted.append(
+                    TopicSpec(
+                        base.name,
+                        partitions or base.partitions,
+                        base.retention_ms,
+                        base.description,
+                    )
+                )
         await ensure_topics(kafka_settings, wanted, prefix=kafka_settings.topic_prefix)
         return kafka_settings.topic_prefix + (names[0] if names else "")
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import ClassVar
 
 import pytest
+
 from shared.contracts import (
     REGISTRY,
     ContractError,

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from pydantic import ValidationError
+
 from shared.contracts import ContractError, Envelope, InvalidEnvelopeError
 
 pytestmark = pytest.mark.unit

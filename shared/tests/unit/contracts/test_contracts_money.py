@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 from pydantic import ValidationError
+
 from shared.contracts import Money, describe_validation_error
 
 pytestmark = pytest.mark.unit

@@ -3,6 +3,7 @@
 from typing import ClassVar
 
 import pytest
+
 from shared.contracts import (
     REGISTRY,
     ContractError,

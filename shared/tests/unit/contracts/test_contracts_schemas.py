@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from pydantic import BaseModel
+
 from shared.contracts import REGISTRY, Envelope
 from shared.contracts.schemas import (
     SCHEMA_DIR,

@@ -1,6 +1,7 @@
 """Topic names, dead-letter twins and topic settings."""
 
 import pytest
+
 from shared.contracts import REGISTRY, TOPIC_SPECS, Topic, TopicSpec, dead_letter_topic
 from shared.contracts.topics import is_dead_letter_topic, origin_topic
 

@@ -1,0 +1,58 @@
+# Voronka's dev loop. `make help` lists the targets; `make run` and `make test` start from nothing.
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+export UV
+export UV_PYTHON_DOWNLOADS := never
+INFRA := deploy/local/infra.sh
+
+.DEFAULT_GOAL := help
+.PHONY: help tools sync infra-up infra-down infra-status topics run stop test test-unit lint format schemas
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+
+tools: ## Install what is missing: uv, Java 17, Maven (Go must be there)
+	@bash deploy/local/tools.sh
+
+sync: tools ## Install the Python packages from the lock file
+	@$(UV) sync --all-packages --frozen --quiet
+
+infra-up: tools ## Start Kafka (KRaft) and FerretDB locally (or with Docker), idempotently
+	@bash $(INFRA) up >/dev/null
+
+infra-down: ## Stop the local Kafka and FerretDB; nothing is left running
+	@bash $(INFRA) down
+
+infra-status: ## Tell whether the local infrastructure runs
+	@bash $(INFRA) status
+
+topics: sync infra-up ## Create every Voronka topic (partitions, retention), idempotently
+	@eval "$$(bash $(INFRA) env)" && export KAFKA_BOOTSTRAP_SERVERS && \
+		$(UV) run --frozen --no-sync python -m shared.platform.topics
+
+run: sync infra-up topics ## Start everything and print where it listens; Ctrl-C stops it all
+	@bash deploy/local/services.sh start
+
+stop: ## Stop the services and the infrastructure started by `make run`
+	@bash deploy/local/services.sh stop
+	@bash $(INFRA) down
+
+test: sync infra-up ## Run the whole test suite against real Kafka and FerretDB
+	@eval "$$(bash $(INFRA) env)" && export KAFKA_BOOTSTRAP_SERVERS MONGODB_URL && \
+		$(UV) run --frozen --no-sync pytest
+
+test-unit: sync ## Run only the fast unit tests (no infrastructure)
+	@$(UV) run --frozen --no-sync pytest -m unit
+
+lint: sync ## ruff, formatting, mypy (strict) and import rules
+	@$(UV) run --frozen --no-sync ruff check .
+	@$(UV) run --frozen --no-sync ruff format --check .
+	@$(UV) run --frozen --no-sync mypy shared/src services/leads/src services/deals/src services/notifications/src services/reporting/src
+	@$(UV) run --frozen --no-sync lint-imports
+
+format: sync ## Apply ruff's fixes and formatting
+	@$(UV) run --frozen --no-sync ruff check --fix .
+	@$(UV) run --frozen --no-sync ruff format .
+
+schemas: sync ## Regenerate the committed JSON Schemas of the event contracts
+	@$(UV) run --frozen --no-sync python -m shared.contracts.schemas --write

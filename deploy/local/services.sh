@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Starts every Voronka service as its own process (logs and pids under .cache), prints where
+# each listens, and stops them on Ctrl-C. `services.sh stop` stops what an earlier run left.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+cache=${VORONKA_CACHE:-$root/.cache}
+run=$cache/run
+logs=$cache/logs
+uv=${UV:-uv}
+services=(leads deals notifications reporting)
+declare -A ports=([leads]=8001 [deals]=8002 [notifications]=8003 [reporting]=8004)
+
+say() { printf 'run: %s\n' "$*" >&2; }
+
+stop_services() {
+  for service in "${services[@]}"; do
+    local pidfile=$run/$service.pid
+    [ -f "$pidfile" ] || continue
+    local pid; pid=$(cat "$pidfile")
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -KILL "$pid" 2>/dev/null || true
+      say "stopped $service"
+    fi
+    rm -f "$pidfile"
+  done
+}
+
+wait_ready() { # service port
+  local deadline=$((SECONDS + 60))
+  until curl -fsS "http://127.0.0.1:$2/readyz" >/dev/null 2>&1; do
+    if ! kill -0 "$(cat "$run/$1.pid")" 2>/dev/null; then
+      say "$1 exited; last lines of $logs/$1.log:"; tail -n 20 "$logs/$1.log" >&2; return 1
+    fi
+    [ $SECONDS -lt $deadline ] || { say "$1 not ready after 60s (log: $logs/$1.log)"; return 1; }
+    sleep 0.3
+  done
+}
+
+start_services() {
+  mkdir -p "$run" "$logs"
+  eval "$("$here/infra.sh" env)"
+  export KAFKA_BOOTSTRAP_SERVERS MONGODB_URL
+  for service in "${services[@]}"; do
+    if [ -f "$run/$service.pid" ] && kill -0 "$(cat "$run/$service.pid")" 2>/dev/null; then
+      say "$service already runs"; continue
+    fi
+    setsid $uv run --frozen --no-sync python -m "$service" >>"$logs/$service.log" 2>&1 </dev/null &
+    echo $! >"$run/$service.pid"
+  done
+  for service in "${services[@]}"; do wait_ready "$service" "${ports[$service]}"; done
+  echo
+  echo "Voronka is running:"
+  printf '  %-14s %s\n' "Kafka" "$KAFKA_BOOTSTRAP_SERVERS" "MongoDB" "$MONGODB_URL"
+  for service in "${services[@]}"; do
+    printf '  %-14s http://127.0.0.1:%s/docs   (ready: /readyz)\n' "$service" "${ports[$service]}"
+  done
+  echo "  logs           $logs/"
+  echo
+  echo "Ctrl-C (or 'make stop' from another shell) stops everything."
+}
+
+case "${1:-start}" in
+  start)
+    trap 'stop_services; "$here/infra.sh" down; exit 0' INT TERM
+    start_services
+    while true; do sleep 1 & wait $!; done
+    ;;
+  stop) stop_services ;;
+  *) echo "usage: $0 [start|stop]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Makes sure the tools Voronka builds and runs with are present: uv (from PyPI), Java 17 and
+# Maven (Kafka), Go >= 1.24 (FerretDB). Installs what it can from PyPI or Debian's packages.
+set -euo pipefail
+
+say() { printf 'tools: %s\n' "$*" >&2; }
+
+apt_install() {
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    say "please install: $*"; exit 1
+  fi
+  say "installing $* from Debian's packages"
+  if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' 2>/dev/null | head -1)" ]; then
+    apt-get update -qq >/dev/null
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+if ! command -v uv >/dev/null 2>&1 && ! python3 -m uv --version >/dev/null 2>&1; then
+  say "installing uv from PyPI"
+  python3 -m pip install --quiet --disable-pip-version-check uv
+fi
+command -v java >/dev/null 2>&1 || apt_install openjdk-17-jre-headless
+command -v mvn >/dev/null 2>&1 || apt_install maven
+if ! command -v go >/dev/null 2>&1; then
+  say "Go >= 1.24 is needed to build FerretDB (Debian's golang is too old); install it and retry"
+  exit 1
+fi
