@@ -65,10 +65,18 @@ start_services() {
 
 case "${1:-start}" in
   start)
-    trap 'stop_services; "$here/infra.sh" down; exit 0' INT TERM
+    mkdir -p "$run"
+    echo $$ >"$run/supervisor.pid"
+    trap 'stop_services; "$here/infra.sh" down; rm -f "$run/supervisor.pid"; exit 0' INT TERM
     start_services
     while true; do sleep 1 & wait $!; done
     ;;
-  stop) stop_services ;;
+  stop)
+    stop_services
+    if [ -f "$run/supervisor.pid" ]; then  # the `make run` still waiting in its terminal
+      kill -TERM "$(cat "$run/supervisor.pid")" 2>/dev/null || true
+      rm -f "$run/supervisor.pid"
+    fi
+    ;;
   *) echo "usage: $0 [start|stop]" >&2; exit 2 ;;
 esac
