@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import contextlib
 import ssl
 from typing import Any
@@ -53,6 +54,8 @@ def create_broker(settings: KafkaSettings, *, client_id: str, **options: Any) ->
         linger_ms=options.pop("linger_ms", 5),
         request_timeout_ms=settings.request_timeout_ms,
         security=broker_security(settings),
+        # A stdlib logger that configure_logging routes through structlog (JSON, PII redacted).
+        logger=options.pop("logger", logging.getLogger("faststream.access.kafka")),
         **options,
     )
 

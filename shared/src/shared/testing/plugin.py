@@ -23,6 +23,20 @@ from shared.testing.infrastructure import Endpoints, repo_root, resolve_endpoint
 TopicFactory = Callable[..., Awaitable[str]]
 
 
+TEST_KINDS = ("unit", "integration", "e2e")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Refuse a test that does not say what it is: `-m unit` must mean no I/O."""
+    unmarked = [
+        item.nodeid for item in items if not any(item.get_closest_marker(k) for k in TEST_KINDS)
+    ]
+    if unmarked:
+        raise pytest.UsageError(
+            f"tests without a unit/integration/e2e marker: {', '.join(unmarked[:10])}"
+        )
+
+
 @pytest.fixture(scope="session")
 def infrastructure(pytestconfig: pytest.Config) -> Iterator[Endpoints]:
     """The session's Kafka and MongoDB: from env, containers, or `deploy/local/infra.sh up`."""
