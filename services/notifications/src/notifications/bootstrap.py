@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 
 from notifications import __doc__ as service_doc
 from notifications.settings import NotificationsSettings
-from shared.platform.http import create_app
-from shared.platform.runtime import Connections
+from shared.platform.runtime import Connections, create_service_app
 
 SERVICE = "notifications"
 
@@ -18,19 +14,4 @@ SERVICE = "notifications"
 def build_app(settings: NotificationsSettings) -> FastAPI:
     """Wire the service; the broker starts and stops with the HTTP app."""
     connections = Connections(settings, service=SERVICE, database=settings.database)
-
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await connections.broker.start()
-        try:
-            yield
-        finally:
-            await connections.close()
-
-    return create_app(
-        title="Voronka notifications",
-        version="0.1.0",
-        description=service_doc or "",
-        readiness={"kafka": connections.kafka_ready, "mongodb": connections.mongo_ready},
-        lifespan=lifespan,
-    )
+    return create_service_app(connections, service=SERVICE, description=service_doc or "")

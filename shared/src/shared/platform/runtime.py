@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from types import FrameType
 from typing import Any, TypeVar
 
@@ -17,6 +18,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
 from shared.platform.errors import InfrastructureUnavailable
+from shared.platform.http import create_app
 from shared.platform.kafka import create_broker, ping_kafka
 from shared.platform.logging import configure_logging
 from shared.platform.mongo import create_mongo_client, ping_mongo
@@ -46,6 +48,43 @@ class Connections:
         """Stop the broker, then close the database client."""
         await self.broker.stop()
         await self.mongo.close()
+
+
+Hook = Callable[[], Awaitable[None]]
+
+
+def create_service_app(
+    connections: Connections,
+    *,
+    service: str,
+    description: str,
+    on_start: Sequence[Hook] = (),
+    on_stop: Sequence[Hook] = (),
+) -> FastAPI:
+    """The HTTP app of a service; the broker and the `on_start` hooks live as long as it does.
+
+    Hooks start after the broker (relays and timers may publish at once) and stop in reverse.
+    """
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await connections.broker.start()
+        for hook in on_start:
+            await hook()
+        try:
+            yield
+        finally:
+            for hook in reversed(on_stop):
+                await hook()
+            await connections.close()
+
+    return create_app(
+        title=f"Voronka {service}",
+        version="0.1.0",
+        description=description,
+        readiness={"kafka": connections.kafka_ready, "mongodb": connections.mongo_ready},
+        lifespan=lifespan,
+    )
 
 
 async def preflight(settings: ServiceSettings) -> None:
