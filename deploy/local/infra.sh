@@ -5,11 +5,8 @@
 # Usage: infra.sh up|down|status|env
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$here/../.." && pwd)
-cache=${VORONKA_CACHE:-$root/.cache}
-logs=$cache/logs
-run=$cache/run
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 kafka_port=${VORONKA_KAFKA_PORT:-9092}
 controller_port=${VORONKA_KAFKA_CONTROLLER_PORT:-9093}
 mongo_port=${VORONKA_MONGO_PORT:-27017}
@@ -19,8 +16,6 @@ say() { printf 'infra: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 wait_for_port() { # name port pidfile log
   local deadline=$((SECONDS + wait_seconds))
@@ -127,18 +122,6 @@ ferretdb_up() {
 }
 
 docker_answers() { command -v docker >/dev/null 2>&1 && timeout 5 docker info >/dev/null 2>&1; }
-
-stop_pid() { # name pidfile
-  local pidfile=$2
-  pid_alive "$pidfile" || { rm -f "$pidfile"; return 0; }
-  local pid; pid=$(cat "$pidfile")
-  say "stopping $1 (pid $pid)"
-  kill -TERM "$pid" 2>/dev/null || true
-  local deadline=$((SECONDS + 30))
-  while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
-  kill -0 "$pid" 2>/dev/null && { say "$1 ignored SIGTERM; killing"; kill -KILL "$pid" 2>/dev/null || true; }
-  rm -f "$pidfile"
-}
 
 cmd_up() {
   mkdir -p "$logs" "$run" "$cache/kafka" "$cache/ferretdb"

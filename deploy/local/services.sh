@@ -3,11 +3,8 @@
 # each listens, and stops them on Ctrl-C. `services.sh stop` stops what an earlier run left.
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$here/../.." && pwd)
-cache=${VORONKA_CACHE:-$root/.cache}
-run=$cache/run
-logs=$cache/logs
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 uv=${UV:-uv}
 services=(leads deals notifications reporting)
 declare -A ports=([leads]=8001 [deals]=8002 [notifications]=8003 [reporting]=8004)
@@ -15,18 +12,7 @@ declare -A ports=([leads]=8001 [deals]=8002 [notifications]=8003 [reporting]=800
 say() { printf 'run: %s\n' "$*" >&2; }
 
 stop_services() {
-  for service in "${services[@]}"; do
-    local pidfile=$run/$service.pid
-    [ -f "$pidfile" ] || continue
-    local pid; pid=$(cat "$pidfile")
-    if kill -0 "$pid" 2>/dev/null; then
-      kill -TERM "$pid" 2>/dev/null || true
-      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -KILL "$pid" 2>/dev/null || true
-      say "stopped $service"
-    fi
-    rm -f "$pidfile"
-  done
+  for service in "${services[@]}"; do stop_pid "$service" "$run/$service.pid"; done
 }
 
 wait_ready() { # service port
@@ -45,7 +31,7 @@ start_services() {
   eval "$("$here/infra.sh" env)"
   export KAFKA_BOOTSTRAP_SERVERS MONGODB_URL
   for service in "${services[@]}"; do
-    if [ -f "$run/$service.pid" ] && kill -0 "$(cat "$run/$service.pid")" 2>/dev/null; then
+    if pid_alive "$run/$service.pid"; then
       say "$service already runs"; continue
     fi
     setsid $uv run --frozen --no-sync python -m "$service" >>"$logs/$service.log" 2>&1 </dev/null &
