@@ -4,7 +4,19 @@ from collections.abc import Iterable
 from typing import TypeVar
 
 from shared.contracts.errors import DuplicateEventError, UnknownEventError
-from shared.contracts.events import DealStageChangedV1, LeadReceivedV1, PaymentDueV1
+from shared.contracts.events import (
+    DealStageChangedV1,
+    LeadActivityLoggedV1,
+    LeadAssignedV1,
+    LeadContactedV1,
+    LeadConvertedV1,
+    LeadDisqualifiedV1,
+    LeadQualifiedV1,
+    LeadReassignedV1,
+    LeadReceivedV1,
+    LeadSlaBreachedV1,
+    PaymentDueV1,
+)
 from shared.contracts.events.base import EventModel
 
 E = TypeVar("E", bound=EventModel)
@@ -86,6 +98,14 @@ class EventRegistry:
 REGISTRY = EventRegistry(
     [
         LeadReceivedV1,
+        LeadAssignedV1,
+        LeadReassignedV1,
+        LeadSlaBreachedV1,
+        LeadContactedV1,
+        LeadActivityLoggedV1,
+        LeadQualifiedV1,
+        LeadConvertedV1,
+        LeadDisqualifiedV1,
         DealStageChangedV1,
         PaymentDueV1,
     ]

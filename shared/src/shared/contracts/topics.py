@@ -16,6 +16,7 @@ class Topic(StrEnum):
     LEAD_REASSIGNED = "lead.reassigned"
     LEAD_SLA_BREACHED = "lead.sla_breached"
     LEAD_CONTACTED = "lead.contacted"
+    LEAD_ACTIVITY_LOGGED = "lead.activity_logged"
     LEAD_QUALIFIED = "lead.qualified"
     LEAD_CONVERTED = "lead.converted"
     LEAD_DISQUALIFIED = "lead.disqualified"
@@ -80,6 +81,7 @@ _DESCRIPTIONS: dict[Topic, str] = {
     Topic.LEAD_REASSIGNED: "A lead moved to another manager (SLA breach or by hand).",
     Topic.LEAD_SLA_BREACHED: "The assignee did not make first contact before the deadline.",
     Topic.LEAD_CONTACTED: "The assignee made first contact with the lead.",
+    Topic.LEAD_ACTIVITY_LOGGED: "A call, e-mail, message or meeting on a lead; telephony too.",
     Topic.LEAD_QUALIFIED: "A lead was qualified as a real sales opportunity.",
     Topic.LEAD_CONVERTED: "A lead was converted into a deal.",
     Topic.LEAD_DISQUALIFIED: "A lead was disqualified, with a reason.",

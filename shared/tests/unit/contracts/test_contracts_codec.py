@@ -9,18 +9,30 @@ import pytest
 
 from shared.contracts import (
     REGISTRY,
+    ActivityKind,
     ContractError,
+    ConvertedContact,
     DealStageChangedV1,
     Envelope,
     EventModel,
     EventRegistry,
     InvalidEventError,
+    LeadActivityLoggedV1,
+    LeadAssignedV1,
     LeadChannel,
     LeadContact,
+    LeadContactedV1,
+    LeadConvertedV1,
+    LeadDisqualifiedV1,
+    LeadQualifiedV1,
+    LeadReassignedV1,
     LeadReceivedV1,
+    LeadSlaBreachedV1,
     MalformedPayloadError,
     Money,
     PaymentDueV1,
+    ProductInterest,
+    ReassignReason,
     ReminderKind,
     Topic,
     TopicMismatchError,
@@ -81,6 +93,88 @@ SAMPLES: list[EventModel] = [
         deal_id="deal-7f3a",
         manager_id="user-42",
         client_time_zone="Asia/Yekaterinburg",
+    ),
+    LeadAssignedV1(
+        lead_id="lead-1",
+        manager_id="mgr-1",
+        team="moscow",
+        reason="round_robin",
+        channel=LeadChannel.PHONE,
+        source="telephony",
+        received_at=WHEN,
+        assigned_at=WHEN,
+        sla_deadline=datetime(2025, 3, 14, 10, 30, tzinfo=UTC),
+        priority=35,
+    ),
+    LeadReassignedV1(
+        lead_id="lead-1",
+        from_manager_id="mgr-1",
+        to_manager_id="mgr-2",
+        team="moscow",
+        reason=ReassignReason.SLA_BREACH,
+        detail="round_robin",
+        breach_count=1,
+        reassigned_at=WHEN,
+        sla_deadline=datetime(2025, 3, 14, 10, 30, tzinfo=UTC),
+    ),
+    LeadSlaBreachedV1(
+        lead_id="lead-1",
+        manager_id="mgr-1",
+        team="moscow",
+        channel=LeadChannel.WEB_FORM,
+        deadline=WHEN,
+        breached_at=WHEN,
+        breach_count=2,
+        escalated=True,
+        escalated_to="mgr-head",
+    ),
+    LeadContactedV1(
+        lead_id="lead-1",
+        manager_id="mgr-2",
+        activity_id="act-1",
+        kind=ActivityKind.CALL,
+        contacted_at=WHEN,
+        received_at=WHEN,
+        response_seconds=0,
+        within_sla=True,
+    ),
+    LeadActivityLoggedV1(
+        activity_id="call-1",
+        contact_phone="+79123456789",
+        manager_id="mgr-2",
+        kind=ActivityKind.CALL,
+        outcome="answered",
+        duration_seconds=185,
+        occurred_at=WHEN,
+    ),
+    LeadQualifiedV1(
+        lead_id="lead-1", manager_id="mgr-2", channel=LeadChannel.PHONE, qualified_at=WHEN
+    ),
+    LeadConvertedV1(
+        lead_id="lead-1",
+        manager_id="mgr-2",
+        team="moscow",
+        channel=LeadChannel.PHONE,
+        source="telephony",
+        received_at=WHEN,
+        converted_at=WHEN,
+        contact=ConvertedContact(name="Иван Петров", phone="+79123456789", company="ООО «Ромашка»"),
+        products=(
+            ProductInterest(
+                product="Станок ЧПУ X200",
+                quantity=Decimal(20),
+                unit_price=Money(amount=Decimal("150000.00"), currency="RUB"),
+            ),
+        ),
+        amount_estimate=Money(amount=Decimal("3000000.00"), currency="RUB"),
+        expected_close_on=date(2025, 4, 30),
+    ),
+    LeadDisqualifiedV1(
+        lead_id="lead-1",
+        manager_id="mgr-2",
+        channel=LeadChannel.EMAIL,
+        reason="no_budget",
+        disqualified_at=WHEN,
     ),
 ]
 
@@ -240,7 +334,7 @@ def test_unknown_version_in_headers_is_refused() -> None:
 
 def test_bare_payload_on_a_topic_without_models_is_refused() -> None:
     with pytest.raises(UnknownEventError):
-        decode(b"{}", None, topic="lead.assigned")
+        decode(b"{}", None, topic="notification.sent")
 
 
 @pytest.mark.parametrize("payload", [b"", b"{not json", b'{"source": "x", "channel": "phone"'])

@@ -93,7 +93,15 @@ def test_register_works_as_a_class_decorator() -> None:
 def test_the_shared_registry_lists_every_wire_model() -> None:
     assert REGISTRY.versions() == [
         ("deal.stage_changed", 1),
+        ("lead.activity_logged", 1),
+        ("lead.assigned", 1),
+        ("lead.contacted", 1),
+        ("lead.converted", 1),
+        ("lead.disqualified", 1),
+        ("lead.qualified", 1),
+        ("lead.reassigned", 1),
         ("lead.received", 1),
+        ("lead.sla_breached", 1),
         ("payment.due", 1),
     ]
     assert REGISTRY.resolve("lead.received", 1) is LeadReceivedV1
