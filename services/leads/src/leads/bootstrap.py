@@ -2,16 +2,163 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+from datetime import timedelta
+
 from fastapi import FastAPI
 
 from leads import __doc__ as service_doc
+from leads.adapters.lead_store import MongoLeadStore
+from leads.adapters.request_log import MongoRequestLog
+from leads.adapters.roster_store import MongoRosterStore
+from leads.domain.sla import SlaPolicy
+from leads.entrypoints.http_leads import LeadsHttp, install_error_handlers, leads_router
+from leads.entrypoints.http_roster import RosterHttp, roster_router
+from leads.entrypoints.subscribers import register_subscribers
+from leads.service_layer.assigner import Assigner, AssignmentConfig
+from leads.service_layer.commands import LeadCommands
+from leads.service_layer.intake import LeadIntake
+from leads.service_layer.sla_watcher import SlaWatcher
+from leads.service_layer.telephony import ExternalActivities
 from leads.settings import LeadsSettings
+from shared.platform.clock import Clock, SystemClock
+from shared.platform.outbox import KafkaOutboxPublisher, OutboxRelay
 from shared.platform.runtime import Connections, create_service_app
 
 SERVICE = "leads"
 
 
-def build_app(settings: LeadsSettings) -> FastAPI:
-    """Wire the service; the broker starts and stops with the HTTP app."""
+@dataclass
+class LeadsService:
+    """The wired service: its HTTP app, and the background loops it runs while the app lives."""
+
+    app: FastAPI
+    connections: Connections
+    relay: OutboxRelay
+    watcher: SlaWatcher
+    leads: MongoLeadStore
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+def sla_policy(settings: LeadsSettings) -> SlaPolicy:
+    """The SLA policy the settings describe."""
+    return SlaPolicy(
+        default_minutes=settings.sla_minutes,
+        by_channel=settings.sla_minutes_by_channel,
+        by_priority=settings.sla_minutes_by_priority,
+        max_breaches=settings.sla_max_breaches,
+    )
+
+
+def build(settings: LeadsSettings, *, clock: Clock | None = None) -> LeadsService:
+    """Wire every part; `clock` is injectable so tests can move time."""
+    clock = clock or SystemClock()
     connections = Connections(settings, service=SERVICE, database=settings.database)
-    return create_service_app(connections, service=SERVICE, description=service_doc or "")
+    prefix = settings.kafka.topic_prefix
+    leads = MongoLeadStore(connections.db)
+    roster = MongoRosterStore(connections.db)
+    requests = MongoRequestLog(connections.db)
+    policy = sla_policy(settings)
+    assigner = Assigner(
+        roster,
+        leads,
+        AssignmentConfig(
+            strategy=settings.assignment_strategy,
+            default_team=settings.default_team,
+            default_calendar={
+                "calendar": settings.calendar,
+                "time_zone": settings.time_zone,
+                "work_start": settings.work_start,
+                "work_end": settings.work_end,
+            },
+            sla=policy,
+        ),
+    )
+    relay = OutboxRelay(
+        [leads.collection],
+        KafkaOutboxPublisher(connections.broker, topic_prefix=prefix),
+        clock=clock,
+        poll_interval=settings.outbox_poll_seconds,
+    )
+    intake = LeadIntake(
+        leads,
+        assigner,
+        clock=clock,
+        dedupe_window=timedelta(hours=settings.dedupe_window_hours),
+        on_stored=relay.wake,
+    )
+    commands = LeadCommands(
+        leads,
+        assigner,
+        clock=clock,
+        disqualify_reasons=frozenset(settings.disqualify_reasons),
+        wake=relay.wake,
+    )
+    watcher = SlaWatcher(
+        leads,
+        assigner,
+        policy,
+        clock=clock,
+        poll_seconds=settings.sla_poll_seconds,
+        on_fired=relay.wake,
+    )
+    register_subscribers(
+        connections.broker,
+        intake=intake,
+        activities=ExternalActivities(leads, commands),
+        group_id=prefix + settings.consumer_group,
+        topic_prefix=prefix,
+        clock=clock,
+    )
+    service = LeadsService(
+        app=FastAPI(), connections=connections, relay=relay, watcher=watcher, leads=leads
+    )
+
+    async def start_loops() -> None:
+        await leads.ensure_indexes()
+        service.tasks = [
+            asyncio.create_task(relay.run(), name="leads-outbox-relay"),
+            asyncio.create_task(watcher.run(), name="leads-sla-watcher"),
+        ]
+
+    async def stop_loops() -> None:
+        for task in service.tasks:
+            task.cancel()
+        for task in service.tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        service.tasks = []
+
+    app = create_service_app(
+        connections,
+        service=SERVICE,
+        description=service_doc or "",
+        on_start=[start_loops],
+        on_stop=[stop_loops],
+    )
+    install_error_handlers(app)
+    app.include_router(
+        leads_router(
+            LeadsHttp(
+                broker=connections.broker,
+                topic_prefix=prefix,
+                leads=leads,
+                requests=requests,
+                commands=commands,
+                clock=clock,
+                publish_timeout=settings.publish_timeout_seconds,
+            )
+        )
+    )
+    app.include_router(
+        roster_router(RosterHttp(roster=roster, leads=leads, clock=clock, settings=settings))
+    )
+    service.app = app
+    return service
+
+
+def build_app(settings: LeadsSettings) -> FastAPI:
+    """Wire the service; the broker and the background loops live as long as the app."""
+    return build(settings).app

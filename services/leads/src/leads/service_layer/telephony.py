@@ -1,0 +1,55 @@
+"""Activities published by telephony and other systems on `lead.activity_logged`."""
+
+from __future__ import annotations
+
+from leads.adapters.lead_store import MongoLeadStore
+from leads.domain.contact import normalize_phone
+from leads.domain.lifecycle import LifecycleError
+from leads.service_layer.commands import Activity, LeadCommands
+from leads.service_layer.events import SOURCE
+from shared.contracts.codec import DecodedEvent
+from shared.contracts.events.lead_lifecycle import LeadActivityLoggedV1
+from shared.platform.logging import get_logger
+
+log = get_logger(__name__)
+
+
+class ExternalActivities:
+    """Finds the lead an external activity is about and logs it like one posted by HTTP."""
+
+    def __init__(self, leads: MongoLeadStore, commands: LeadCommands) -> None:
+        self._leads = leads
+        self._commands = commands
+
+    async def __call__(self, decoded: DecodedEvent) -> None:
+        """Subscriber body; our own `lead.activity_logged` events are skipped."""
+        if decoded.envelope.source == SOURCE:
+            return
+        event = decoded.event
+        assert isinstance(event, LeadActivityLoggedV1)
+        lead_id = event.lead_id or await self._lead_by_phone(event.contact_phone)
+        if lead_id is None or await self._leads.get(lead_id) is None:
+            # A call from a number with no open lead is not poison, just nothing to attach to.
+            log.info("activity matches no lead; ignored", activity_id=event.activity_id)
+            return
+        activity = Activity(
+            activity_id=event.activity_id,
+            manager_id=event.manager_id,
+            kind=event.kind,
+            direction=event.direction,
+            occurred_at=event.occurred_at,
+            outcome=event.outcome,
+            duration_seconds=event.duration_seconds,
+        )
+        try:
+            await self._commands.log_activity(lead_id, activity)
+        except LifecycleError:
+            log.info("activity on a closed lead; ignored", lead_id=lead_id)
+
+    async def _lead_by_phone(self, phone: str | None) -> str | None:
+        e164 = normalize_phone(phone).e164 if phone else None
+        if e164 is None:
+            return None
+        found = await self._leads.open_with_keys([f"phone:{e164}"])
+        latest = max(found, key=lambda doc: doc["last_inbound_at"], default=None)
+        return str(latest["_id"]) if latest else None

@@ -1,0 +1,44 @@
+"""Helpers of the leads integration tests: the sample roster and consumer-progress checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+import httpx
+from aiokafka.admin import AIOKafkaAdminClient
+
+from leads.bootstrap import LeadsService
+from shared.platform.settings import KafkaSettings
+
+Running = tuple[LeadsService, httpx.AsyncClient]
+ServiceFactory = Callable[..., AbstractAsyncContextManager[Running]]
+
+ROSTER = [
+    {"id": "mgr-a", "name": "Анна", "team": "sales"},
+    {"id": "mgr-b", "name": "Борис", "team": "sales"},
+    {"id": "mgr-c", "name": "Вера", "team": "sales"},
+    {"id": "head", "name": "Глава продаж", "team": "sales", "role": "head_of_sales"},
+]
+
+
+async def put_roster(http: httpx.AsyncClient, roster: list[dict[str, Any]] = ROSTER) -> None:
+    """Load the sample roster through the API."""
+    for entry in roster:
+        body = {k: v for k, v in entry.items() if k != "id"}
+        response = await http.put(f"/v1/managers/{entry['id']}", json=body)
+        assert response.status_code == 200, response.text
+
+
+async def consumed(kafka: KafkaSettings, group: str, topic: str) -> int:
+    """Messages of `topic` the consumer group has committed, over all partitions."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
+    await admin.start()
+    try:
+        offsets = await admin.list_consumer_group_offsets(kafka.topic_prefix + group)
+    finally:
+        await admin.close()
+    return sum(
+        meta.offset for tp, meta in offsets.items() if tp.topic == kafka.topic_prefix + topic
+    )
