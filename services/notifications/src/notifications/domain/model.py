@@ -1,0 +1,137 @@
+"""Notification vocabulary: channels, delivery statuses, recipients and idempotency keys."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+class Channel(StrEnum):
+    """How a notification travels to its recipient."""
+
+    EMAIL = "email"
+    SMS = "sms"
+    MESSENGER = "messenger"
+    WEBHOOK = "webhook"
+
+
+class DeliveryStatus(StrEnum):
+    """Where one delivery stands; `is_terminal` tells whether it can still change."""
+
+    QUEUED = "queued"
+    DEFERRED = "deferred"
+    SENT = "sent"
+    FAILED = "failed"
+    SUPPRESSED = "suppressed"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_terminal(self) -> bool:
+        """Whether nothing more will happen to a delivery in this status."""
+        return self not in (DeliveryStatus.QUEUED, DeliveryStatus.DEFERRED)
+
+
+class RecipientKind(StrEnum):
+    """Who a recipient is to the business; contact-pressure limits depend on it."""
+
+    CLIENT = "client"
+    MANAGER = "manager"
+    HEAD_OF_SALES = "head_of_sales"
+    INTEGRATOR = "integrator"
+
+
+class EventKind(StrEnum):
+    """What a built-in notification is about: `<event type>[:<variant>][:<audience>]`.
+
+    The audience suffix is left out for the primary recipient of the event (the client for
+    `payment.due`, the manager for lead events), so a template is found by kind, channel and
+    locale alone. Custom templates may use other kinds; these are the ones the rules emit.
+    """
+
+    LEAD_ASSIGNED = "lead.assigned"
+    LEAD_REASSIGNED = "lead.reassigned"
+    LEAD_SLA_BREACHED = "lead.sla_breached"
+    LEAD_SLA_ESCALATED = "lead.sla_breached:escalated"
+    PAYMENT_ON_ISSUE = "payment.due:on_issue"
+    PAYMENT_MID_TERM = "payment.due:mid_term"
+    PAYMENT_DAY_BEFORE = "payment.due:day_before"
+    PAYMENT_OVERDUE = "payment.due:overdue"
+    PAYMENT_ON_ISSUE_MANAGER = "payment.due:on_issue:manager"
+    PAYMENT_MID_TERM_MANAGER = "payment.due:mid_term:manager"
+    PAYMENT_DAY_BEFORE_MANAGER = "payment.due:day_before:manager"
+    PAYMENT_OVERDUE_MANAGER = "payment.due:overdue:manager"
+    PAYMENT_OVERDUE_HEAD = "payment.due:overdue:head_of_sales"
+    DEAL_WON = "deal.stage_changed:won"
+    DEAL_LOST = "deal.stage_changed:lost"
+    CONTRACT_RENEWAL_DUE = "contract.renewal_due"
+    CADENCE_HOT = "client.segment_changed:hot"
+    CADENCE_WARM = "client.segment_changed:warm"
+    CADENCE_SLEEPING = "client.segment_changed:sleeping"
+
+
+class Locale(StrEnum):
+    """Language of the texts a recipient gets."""
+
+    RU = "ru"
+    EN = "en"
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """A person or system to notify, with an address per channel (None = not reachable there).
+
+    Addresses are left out of `repr` so that logging a recipient never logs personal data.
+    """
+
+    id: str
+    kind: RecipientKind
+    locale: Locale = Locale.RU
+    time_zone: str = "Europe/Moscow"
+    email: str | None = field(default=None, repr=False)
+    phone: str | None = field(default=None, repr=False)
+    messenger_chat_id: str | None = field(default=None, repr=False)
+    webhook_url: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            raise ValueError("a recipient needs a non-empty id")
+        try:
+            ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"recipient {self.id}: unknown time zone {self.time_zone!r}") from exc
+
+    def address(self, channel: Channel) -> str | None:
+        """The recipient's address on `channel`, or None when they cannot be reached there."""
+        match channel:
+            case Channel.EMAIL:
+                value = self.email
+            case Channel.SMS:
+                value = self.phone
+            case Channel.MESSENGER:
+                value = self.messenger_chat_id
+            case Channel.WEBHOOK:
+                value = self.webhook_url
+        return value or None
+
+    def first_reachable(self, preferences: Iterable[Channel]) -> Channel | None:
+        """The first channel of `preferences` the recipient has an address on."""
+        return next((c for c in preferences if self.address(c) is not None), None)
+
+
+def idempotency_key(source_event_id: str, recipient_id: str, channel: Channel) -> str:
+    """Deterministic key of one delivery: the same event, recipient and channel give the same key.
+
+    Pass the business id of what is notified about when a producer may republish it under a
+    new event id (for `payment.due`, the `reminder_id`), so a republished reminder is not sent
+    twice. One person holding two roles for the same event (a manager who is also head of
+    sales) gets one message per channel: the first intent to claim the key wins.
+    """
+    parts = (source_event_id, recipient_id, str(channel))
+    if not all(parts):
+        raise ValueError("source_event_id, recipient_id and channel must all be non-empty")
+    # Length-prefixing keeps ("a:b", "c") and ("a", "b:c") apart whatever characters ids hold.
+    material = "".join(f"{len(part)}:{part};" for part in parts)
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()

@@ -1,0 +1,200 @@
+"""Trigger rules: who hears about each event, over which channels, and how urgently."""
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+import pytest
+
+from notifications.domain.model import Channel, EventKind, RecipientKind
+from notifications.domain.rules import (
+    DEFAULT_CHANNELS,
+    NotificationIntent,
+    ReminderKind,
+    RuleConfig,
+    RuleInputError,
+    SourceEvent,
+    intents_for,
+)
+from notifications.domain.templates import BUILTIN_TEMPLATES
+from shared.contracts.events.payment_due import ReminderKind as ContractReminderKind
+from shared.contracts.topics import Topic
+
+pytestmark = pytest.mark.unit
+
+CLIENT, MANAGER, HEAD = RecipientKind.CLIENT, RecipientKind.MANAGER, RecipientKind.HEAD_OF_SALES
+
+
+def who(intents: list[NotificationIntent]) -> list[tuple[EventKind, RecipientKind]]:
+    return [(intent.event_kind, intent.recipient_role) for intent in intents]
+
+
+def deal(
+    to_stage_kind: str | None, amount: object = "1250000.00", currency: str = "RUB"
+) -> dict[str, object]:
+    return {"to_stage_kind": to_stage_kind, "amount": {"amount": amount, "currency": currency}}
+
+
+def test_lead_assignment_and_reassignment_urgently_notify_the_manager() -> None:
+    for event_type, kind in [
+        ("lead.assigned", EventKind.LEAD_ASSIGNED),
+        ("lead.reassigned", EventKind.LEAD_REASSIGNED),
+    ]:
+        assert intents_for(event_type, {}) == [
+            NotificationIntent(kind, MANAGER, DEFAULT_CHANNELS[MANAGER], urgent=True)
+        ]
+
+
+def test_sla_breach_goes_to_the_manager_and_escalates_to_the_head() -> None:
+    assert who(intents_for("lead.sla_breached", {})) == [(EventKind.LEAD_SLA_BREACHED, MANAGER)]
+    escalated = intents_for("lead.sla_breached", {"escalated": True})
+    assert who(escalated) == [
+        (EventKind.LEAD_SLA_BREACHED, MANAGER),
+        (EventKind.LEAD_SLA_ESCALATED, HEAD),
+    ]
+    assert all(intent.urgent for intent in escalated)
+
+
+@pytest.mark.parametrize(
+    ("kind", "client_kind", "manager_kind"),
+    [
+        ("on_issue", EventKind.PAYMENT_ON_ISSUE, EventKind.PAYMENT_ON_ISSUE_MANAGER),
+        ("mid_term", EventKind.PAYMENT_MID_TERM, EventKind.PAYMENT_MID_TERM_MANAGER),
+        ("day_before", EventKind.PAYMENT_DAY_BEFORE, EventKind.PAYMENT_DAY_BEFORE_MANAGER),
+    ],
+)
+def test_installment_reminders_go_to_the_client_with_a_copy_to_the_manager(
+    kind: str, client_kind: EventKind, manager_kind: EventKind
+) -> None:
+    intents = intents_for("payment.due", {"kind": kind, "installment_id": "inst-1"})
+    assert who(intents) == [(client_kind, CLIENT), (manager_kind, MANAGER)]
+    assert intents[0].channels == (Channel.EMAIL, Channel.MESSENGER, Channel.SMS)
+    assert not any(intent.urgent for intent in intents)
+
+
+def test_overdue_payment_goes_to_manager_and_head_but_not_to_the_client_by_default() -> None:
+    assert who(intents_for("payment.due", {"kind": "overdue"})) == [
+        (EventKind.PAYMENT_OVERDUE_MANAGER, MANAGER),
+        (EventKind.PAYMENT_OVERDUE_HEAD, HEAD),
+    ]
+
+
+def test_a_team_may_send_clients_a_polite_overdue_notice() -> None:
+    config = RuleConfig(notify_client_when_overdue=True)
+    assert who(intents_for("payment.due", {"kind": "overdue"}, config)) == [
+        (EventKind.PAYMENT_OVERDUE, CLIENT),
+        (EventKind.PAYMENT_OVERDUE_MANAGER, MANAGER),
+        (EventKind.PAYMENT_OVERDUE_HEAD, HEAD),
+    ]
+
+
+def test_manager_copies_of_reminders_can_be_switched_off() -> None:
+    config = RuleConfig(copy_manager_on_reminders=False)
+    assert who(intents_for("payment.due", {"kind": "mid_term"}, config)) == [
+        (EventKind.PAYMENT_MID_TERM, CLIENT)
+    ]
+    assert len(intents_for("payment.due", {"kind": "overdue"}, config)) == 2
+
+
+@pytest.mark.parametrize(
+    ("stage", "kind"), [("won", EventKind.DEAL_WON), ("lost", EventKind.DEAL_LOST)]
+)
+def test_won_or_lost_deal_reaches_the_head_of_sales(stage: str, kind: EventKind) -> None:
+    assert who(intents_for("deal.stage_changed", deal(stage))) == [(kind, HEAD)]
+
+
+def test_other_stage_changes_notify_nobody() -> None:
+    assert intents_for("deal.stage_changed", deal("negotiation")) == []
+    assert intents_for("deal.stage_changed", {"to_stage": "proposal"}) == []
+
+
+def test_deal_threshold_is_per_currency_and_inclusive() -> None:
+    config = RuleConfig(deal_thresholds={"RUB": Decimal("1000000")})
+    assert intents_for("deal.stage_changed", deal("won", "999999.99"), config) == []
+    assert len(intents_for("deal.stage_changed", deal("won", "1000000.00"), config)) == 1
+    # No threshold for USD: the default of 0 lets it through.
+    assert len(intents_for("deal.stage_changed", deal("lost", "10", "USD"), config)) == 1
+
+
+def test_default_threshold_applies_to_unlisted_currencies() -> None:
+    config = RuleConfig(default_deal_threshold=Decimal("50000"))
+    assert intents_for("deal.stage_changed", deal("won", "100", "EUR"), config) == []
+    assert config.deal_threshold("EUR") == Decimal("50000")
+
+
+@pytest.mark.parametrize(
+    ("segment", "kind"),
+    [
+        ("hot", EventKind.CADENCE_HOT),
+        ("warm", EventKind.CADENCE_WARM),
+        ("sleeping", EventKind.CADENCE_SLEEPING),
+    ],
+)
+def test_segment_change_gives_the_manager_a_cadence_task(segment: str, kind: EventKind) -> None:
+    assert who(intents_for("client.segment_changed", {"to_segment": segment})) == [(kind, MANAGER)]
+
+
+def test_segments_without_a_cadence_notify_nobody() -> None:
+    assert intents_for("client.segment_changed", {"to_segment": "new"}) == []
+
+
+def test_contract_renewal_reminds_the_manager() -> None:
+    assert who(intents_for("contract.renewal_due", {})) == [
+        (EventKind.CONTRACT_RENEWAL_DUE, MANAGER)
+    ]
+
+
+def test_unknown_events_call_for_nothing() -> None:
+    assert intents_for("lead.received", {"anything": 1}) == []
+    assert intents_for("payment.received", {}) == []
+
+
+def test_channel_preferences_come_from_the_config() -> None:
+    config = RuleConfig(channels={MANAGER: (Channel.EMAIL,)})
+    assert intents_for("lead.assigned", {}, config)[0].channels == (Channel.EMAIL,)
+    # Roles the config leaves out keep the defaults.
+    head = intents_for("lead.sla_breached", {"escalated": True}, config)[1]
+    assert head.channels == DEFAULT_CHANNELS[HEAD]
+
+
+@pytest.mark.parametrize(
+    ("event_type", "payload", "message"),
+    [
+        ("payment.due", {}, "'kind' is missing"),
+        ("payment.due", {"kind": "every_day"}, "'kind' has an unknown value"),
+        ("lead.sla_breached", {"escalated": "yes"}, "'escalated' must be a boolean"),
+        ("deal.stage_changed", {"to_stage_kind": "won"}, "'amount' must be an object"),
+        ("deal.stage_changed", deal("won", 1250000.5), "Decimal string"),
+        ("deal.stage_changed", deal("won", "lots"), "not a decimal"),
+        ("deal.stage_changed", deal("won", "Infinity"), "finite"),
+        ("deal.stage_changed", {"to_stage_kind": "won", "amount": {"amount": "1"}}, "currency"),
+        ("client.segment_changed", {}, "'to_segment' is missing"),
+    ],
+)
+def test_bad_payloads_are_refused_naming_the_field_not_the_value(
+    event_type: str, payload: dict[str, object], message: str
+) -> None:
+    with pytest.raises(RuleInputError, match=message):
+        intents_for(event_type, payload)
+
+
+def test_every_intent_has_a_builtin_template() -> None:
+    payloads: list[tuple[str, Mapping[str, object]]] = [
+        ("lead.assigned", {}),
+        ("lead.reassigned", {}),
+        ("lead.sla_breached", {"escalated": True}),
+        *[("payment.due", {"kind": kind.value}) for kind in ReminderKind],
+        ("deal.stage_changed", deal("won")),
+        ("deal.stage_changed", deal("lost")),
+        *[("client.segment_changed", {"to_segment": s}) for s in ("hot", "warm", "sleeping")],
+        ("contract.renewal_due", {}),
+    ]
+    config = RuleConfig(notify_client_when_overdue=True)
+    emitted = {i.event_kind for t, p in payloads for i in intents_for(t, p, config)}
+    assert emitted == set(EventKind)
+    assert {key.event_kind for key in BUILTIN_TEMPLATES} == emitted
+
+
+def test_vocabulary_matches_the_shared_contracts() -> None:
+    assert {k.value for k in ReminderKind} == {k.value for k in ContractReminderKind}
+    topics = {t.value for t in Topic}
+    assert {e.value for e in SourceEvent} - topics == {"contract.renewal_due"}

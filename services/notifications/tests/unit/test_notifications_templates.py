@@ -1,0 +1,290 @@
+"""Templates: built-in texts in both locales, validation, the sandbox and locale formatting."""
+
+import re
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from notifications.domain.model import Channel, EventKind, Locale
+from notifications.domain.templates import (
+    BUILTIN_TEMPLATES,
+    NBSP,
+    FilterError,
+    Template,
+    TemplateKey,
+    TemplateRenderError,
+    format_date,
+    format_datetime,
+    format_money,
+    render,
+    resolve_template,
+    sample_context,
+    validate_template,
+)
+
+pytestmark = pytest.mark.unit
+
+PERSONAL = "Иван Секретов +79123456789"
+PUSHY = re.compile(
+    r"\b(немедленно|обязаны|штраф\w*|пени|суд\w*|долг\w*|immediately|must|penalt\w+|court|debt)\b"
+)
+
+
+def sms(body: str) -> Template:
+    return Template(subject="", body=body, channel=Channel.SMS)
+
+
+def email(subject: str, body: str) -> Template:
+    return Template(subject=subject, body=body, channel=Channel.EMAIL)
+
+
+@pytest.mark.parametrize("key", list(BUILTIN_TEMPLATES), ids=str)
+def test_every_builtin_template_renders_with_its_sample(key: TemplateKey) -> None:
+    template = BUILTIN_TEMPLATES[key]
+    context = sample_context(key.event_kind)
+
+    assert validate_template(template, context) == []
+    rendered = render(template, context)
+    assert rendered.body
+    assert "{{" not in rendered.body and "{{" not in rendered.subject
+    assert bool(rendered.subject) is (key.channel is Channel.EMAIL)
+
+
+def test_builtins_cover_every_kind_in_both_locales_and_three_channels() -> None:
+    expected = {
+        TemplateKey(kind, channel, locale)
+        for kind in EventKind
+        for channel in (Channel.EMAIL, Channel.MESSENGER, Channel.SMS)
+        for locale in Locale
+    }
+    assert set(BUILTIN_TEMPLATES) == expected
+
+
+def test_russian_reminder_reads_as_expected() -> None:
+    key = TemplateKey(EventKind.PAYMENT_DAY_BEFORE, Channel.SMS, Locale.RU)
+    rendered = render(BUILTIN_TEMPLATES[key], sample_context(key.event_kind))
+    amount = f"1{NBSP}250{NBSP}000,00{NBSP}₽"
+    assert rendered.body == f"Срок оплаты {amount} по счёту № 2026-0042: 15 апреля 2026."
+
+
+def test_english_lead_message_shows_the_deadline_in_the_recipients_zone() -> None:
+    key = TemplateKey(EventKind.LEAD_ASSIGNED, Channel.MESSENGER, Locale.EN)
+    context = {**sample_context(key.event_kind), "time_zone": "Asia/Yekaterinburg"}
+    rendered = render(BUILTIN_TEMPLATES[key], context)
+    assert "Please get in touch by 3 March 2026, 12:00." in rendered.body
+
+
+@pytest.mark.parametrize("kind", [k for k in EventKind if k.startswith("payment.due:")])
+def test_client_and_staff_payment_texts_are_polite_not_pushy(kind: EventKind) -> None:
+    for locale in Locale:
+        text = render(
+            BUILTIN_TEMPLATES[TemplateKey(kind, Channel.EMAIL, locale)], sample_context(kind)
+        ).body.lower()
+        assert not PUSHY.search(text)
+
+
+def test_email_body_escapes_html_but_subject_stays_plain_text() -> None:
+    key = TemplateKey(EventKind.LEAD_ASSIGNED, Channel.EMAIL, Locale.RU)
+    context = {**sample_context(key.event_kind), "lead_name": "<b>Tom & Jerry</b>"}
+    rendered = render(BUILTIN_TEMPLATES[key], context)
+    assert "&lt;b&gt;Tom &amp; Jerry&lt;/b&gt;" in rendered.body
+    assert rendered.subject == "Новый лид: <b>Tom & Jerry</b>"
+
+
+def test_sms_and_messenger_bodies_are_not_escaped() -> None:
+    assert render(sms("{{ x }}"), {"x": "A & B <c>"}).body == "A & B <c>"
+
+
+def test_subject_is_collapsed_to_one_line() -> None:
+    rendered = render(email("Re: {{ x }}", "ok"), {"x": "a\r\nBcc: victim@example.com"})
+    assert rendered.subject == "Re: a Bcc: victim@example.com"
+
+
+def test_syntax_error_is_refused_with_its_line_number() -> None:
+    problems = validate_template(sms("Hello\n{{ name }\nbye"), {"name": "x"})
+    assert len(problems) == 1
+    assert problems[0].startswith("body: line 2: syntax error")
+
+
+def test_undefined_variable_is_refused_even_in_a_branch_the_sample_skips() -> None:
+    template = email("{{ subjct }}", "{% if paid %}{{ thanks }}{% endif %}")
+    assert validate_template(template, {"paid": False}) == [
+        "subject: undefined variable 'subjct'",
+        "body: undefined variable 'thanks'",
+    ]
+
+
+def test_undefined_attribute_is_refused_at_trial_render() -> None:
+    problems = validate_template(sms("{{ client.nmae }}"), {"client": {"name": PERSONAL}})
+    assert problems == ["body: line 1: undefined value: 'dict object' has no attribute 'nmae'"]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ ''.__class__.__mro__ }}",
+        "{{ name.__class__.__base__.__subclasses__() }}",
+        "{{ cycler.__init__.__globals__ }}",
+        "{{ items.append(1) }}",
+    ],
+)
+def test_sandbox_blocks_reaching_into_python(source: str) -> None:
+    problems = validate_template(sms(source), {"name": PERSONAL, "items": [1]})
+    assert len(problems) == 1
+    assert "blocked by the sandbox" in problems[0]
+    with pytest.raises(TemplateRenderError, match="sandbox"):
+        render(sms(source), {"name": PERSONAL, "items": [1]})
+
+
+def test_problems_never_quote_personal_data_from_the_context() -> None:
+    context = {"name": PERSONAL, "first": "Ivan"}
+    sources = [
+        "{{ name | attr(first) }}",
+        "{{ name | attr(name) }}",
+        "{{ name | attr('_' ~ name) }}",
+        "{{ name | money('RUB', 'ru') }}",
+        "{{ {}[name] }}",
+        "{{ name / 0 }}",
+        "{{ name | date('ru') }}",
+    ]
+    for source in sources:
+        problems = validate_template(sms(source), context)
+        assert problems, source
+        assert all("Иван" not in p and "7912" not in p and "'Ivan" not in p for p in problems)
+        with pytest.raises(TemplateRenderError) as caught:
+            render(sms(source), context)
+        assert "Иван" not in str(caught.value)
+        assert caught.value.__cause__ is None
+        assert caught.value.__suppress_context__
+
+
+def test_names_written_in_the_template_are_quoted_in_problems() -> None:
+    problems = validate_template(sms("{{ name | attr('nmae') }}"), {"name": "x"})
+    assert problems == ["body: line 1: undefined value: 'str object' has no attribute 'nmae'"]
+
+
+def test_render_reports_a_missing_variable_without_its_neighbours_values() -> None:
+    with pytest.raises(TemplateRenderError, match=r"body: line 1: undefined value: 'lead' is"):
+        render(sms("{{ name }} {{ lead }}"), {"name": PERSONAL})
+
+
+def test_webhook_templates_do_not_exist() -> None:
+    with pytest.raises(ValueError, match="webhook"):
+        Template(subject="", body="{}", channel=Channel.WEBHOOK)
+
+
+def test_team_override_wins_over_builtin_and_unknown_key_is_none() -> None:
+    key = TemplateKey(EventKind.CADENCE_HOT, Channel.SMS, Locale.EN)
+    own = sms("Hot: {{ client_name }}")
+    assert resolve_template(key, {key: own}) is own
+    assert resolve_template(key) is BUILTIN_TEMPLATES[key]
+    assert resolve_template(TemplateKey("custom.kind", Channel.SMS, Locale.EN)) is None
+
+
+def test_sample_context_is_a_fresh_copy_and_unknown_kinds_have_none() -> None:
+    sample = sample_context(EventKind.DEAL_LOST)
+    sample["amount"] = "0"
+    assert sample_context(EventKind.DEAL_LOST)["amount"] == "1250000.00"
+    with pytest.raises(KeyError):
+        sample_context("custom.kind")
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "locale", "expected"),
+    [
+        ("1250000.00", "RUB", "ru", f"1{NBSP}250{NBSP}000,00{NBSP}₽"),
+        ("1250000.00", "RUB", "en", "RUB 1,250,000.00"),
+        ("1250000", "RUB", "ru", f"1{NBSP}250{NBSP}000,00{NBSP}₽"),
+        ("0.1", "RUB", "en", "RUB 0.10"),
+        ("999.99", "RUB", "ru", f"999,99{NBSP}₽"),
+        ("1000", "RUB", "ru", f"1{NBSP}000,00{NBSP}₽"),
+        ("100000", "USD", "en", "USD 100,000.00"),
+        ("1250.5", "USD", "ru", f"1{NBSP}250,50{NBSP}USD"),
+        ("12.345", "RUB", "en", "RUB 12.345"),
+        ("12.3400", "RUB", "en", "RUB 12.34"),
+        ("1E+3", "RUB", "en", "RUB 1,000.00"),
+        ("5000", "JPY", "en", "JPY 5,000"),
+        ("-1500.00", "RUB", "ru", f"-1{NBSP}500,00{NBSP}₽"),
+        ("-0.00", "RUB", "en", "RUB 0.00"),
+        (
+            "1234567890123456789012345.67",
+            "RUB",
+            "en",
+            "RUB 1,234,567,890,123,456,789,012,345.67",
+        ),
+        (Decimal("0.10"), "EUR", "en", "EUR 0.10"),
+        (250, "RUB", "en", "RUB 250.00"),
+    ],
+)
+def test_money_is_formatted_exactly(
+    amount: object, currency: str, locale: str, expected: str
+) -> None:
+    assert format_money(amount, currency, locale) == expected
+
+
+def test_money_filter_in_a_template() -> None:
+    template = sms('{{ amount | money(currency, "en") }}')
+    assert render(template, {"amount": "0.30", "currency": "RUB"}).body == "RUB 0.30"
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "locale", "message"),
+    [
+        (1250.5, "RUB", "ru", "never floats"),
+        (True, "RUB", "ru", "never floats"),
+        ("twelve", "RUB", "ru", "not a decimal"),
+        ("NaN", "RUB", "ru", "finite"),
+        ("1E+999999", "RUB", "ru", "out of range"),
+        ([], "RUB", "ru", "Decimal string"),
+        ("1", "rub", "ru", "ISO 4217"),
+        ("1", "RUB", "de", "locale"),
+    ],
+)
+def test_money_refuses_what_it_cannot_format_exactly(
+    amount: object, currency: str, locale: str, message: str
+) -> None:
+    with pytest.raises(FilterError, match=message):
+        format_money(amount, currency, locale)
+
+
+@pytest.mark.parametrize(
+    ("value", "locale", "expected"),
+    [
+        ("2026-04-15", "ru", "15 апреля 2026"),
+        ("2026-04-15", "en", "15 April 2026"),
+        (date(2026, 5, 1), "ru", "1 мая 2026"),
+        (date(2026, 12, 31), "en", "31 December 2026"),
+    ],
+)
+def test_dates_are_formatted_per_locale(value: object, locale: str, expected: str) -> None:
+    assert format_date(value, locale) == expected
+
+
+def test_date_of_an_instant_is_taken_in_the_given_zone() -> None:
+    late = datetime(2026, 3, 3, 20, 30, tzinfo=UTC)
+    assert format_date(late, "ru") == "3 марта 2026"
+    assert format_date(late, "ru", "Asia/Yekaterinburg") == "4 марта 2026"
+    assert format_date("2026-03-03T20:30:00Z", "en", "Europe/Moscow") == "3 March 2026"
+
+
+def test_datetimes_are_shown_in_the_recipients_zone() -> None:
+    moment = "2026-03-03T07:00:00Z"
+    assert format_datetime(moment, "ru", "Europe/Moscow") == "3 марта 2026, 10:00"
+    assert format_datetime(moment, "en", "Asia/Yekaterinburg") == "3 March 2026, 12:00"
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: format_datetime("2026-03-03T07:00:00", "ru", "Europe/Moscow"), "naive"),
+        (lambda: format_datetime("soon", "ru", "Europe/Moscow"), "ISO 8601"),
+        (lambda: format_datetime("2026-03-03T07:00:00Z", "ru", "Nowhere/Land"), "time zone"),
+        (lambda: format_date("15.04.2026", "ru"), "ISO 8601"),
+        (lambda: format_date(20260415, "ru"), "expected a date"),
+    ],
+)
+def test_bad_dates_are_refused_without_quoting_them(call: object, message: str) -> None:
+    assert callable(call)
+    with pytest.raises(FilterError, match=message):
+        call()
