@@ -5,7 +5,11 @@ from typing import TypeVar
 
 from shared.contracts.errors import DuplicateEventError, UnknownEventError
 from shared.contracts.events import (
+    ClaimStatusChangedV1,
+    ClientSegmentChangedV1,
+    ContractRenewalDueV1,
     DealStageChangedV1,
+    InvoiceIssuedV1,
     LeadActivityLoggedV1,
     LeadAssignedV1,
     LeadContactedV1,
@@ -15,7 +19,11 @@ from shared.contracts.events import (
     LeadReassignedV1,
     LeadReceivedV1,
     LeadSlaBreachedV1,
+    NotificationFailedV1,
+    NotificationSentV1,
     PaymentDueV1,
+    PaymentReceivedV1,
+    ShipmentStatusChangedV1,
 )
 from shared.contracts.events.base import EventModel
 
@@ -108,6 +116,14 @@ REGISTRY = EventRegistry(
         LeadDisqualifiedV1,
         DealStageChangedV1,
         PaymentDueV1,
+        PaymentReceivedV1,
+        InvoiceIssuedV1,
+        ContractRenewalDueV1,
+        ShipmentStatusChangedV1,
+        ClaimStatusChangedV1,
+        ClientSegmentChangedV1,
+        NotificationSentV1,
+        NotificationFailedV1,
     ]
 )
 """Every wire model Voronka speaks. Add each new ``<Fact>V<n>`` here, by hand."""

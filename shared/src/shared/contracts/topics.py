@@ -23,6 +23,10 @@ class Topic(StrEnum):
     DEAL_STAGE_CHANGED = "deal.stage_changed"
     PAYMENT_DUE = "payment.due"
     PAYMENT_RECEIVED = "payment.received"
+    INVOICE_ISSUED = "invoice.issued"
+    CONTRACT_RENEWAL_DUE = "contract.renewal_due"
+    SHIPMENT_STATUS_CHANGED = "shipment.status_changed"
+    CLAIM_STATUS_CHANGED = "claim.status_changed"
     CLIENT_SEGMENT_CHANGED = "client.segment_changed"
     NOTIFICATION_SENT = "notification.sent"
     NOTIFICATION_FAILED = "notification.failed"
@@ -88,12 +92,18 @@ _DESCRIPTIONS: dict[Topic, str] = {
     Topic.DEAL_STAGE_CHANGED: "A deal was created in or moved to a pipeline stage.",
     Topic.PAYMENT_DUE: "A payment reminder for an invoice installment is due.",
     Topic.PAYMENT_RECEIVED: "A payment against an invoice was received.",
+    Topic.INVOICE_ISSUED: "An invoice with its installment plan was issued.",
+    Topic.CONTRACT_RENEWAL_DUE: "A client's contract comes up for renewal.",
+    Topic.SHIPMENT_STATUS_CHANGED: "A shipment was planned, shipped, delivered or returned.",
+    Topic.CLAIM_STATUS_CHANGED: "A claim was opened, investigated, resolved or rejected.",
     Topic.CLIENT_SEGMENT_CHANGED: "A client moved between purchase segments (hot, warm, ...).",
     Topic.NOTIFICATION_SENT: "A notification reached its delivery provider.",
     Topic.NOTIFICATION_FAILED: "A notification could not be delivered.",
 }
 
-_LONG_RETENTION = frozenset({Topic.LEAD_RECEIVED, Topic.PAYMENT_DUE, Topic.PAYMENT_RECEIVED})
+_LONG_RETENTION = frozenset(
+    {Topic.LEAD_RECEIVED, Topic.PAYMENT_DUE, Topic.PAYMENT_RECEIVED, Topic.INVOICE_ISSUED}
+)
 
 
 def _specs() -> tuple[TopicSpec, ...]:

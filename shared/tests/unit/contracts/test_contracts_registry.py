@@ -92,7 +92,11 @@ def test_register_works_as_a_class_decorator() -> None:
 
 def test_the_shared_registry_lists_every_wire_model() -> None:
     assert REGISTRY.versions() == [
+        ("claim.status_changed", 1),
+        ("client.segment_changed", 1),
+        ("contract.renewal_due", 1),
         ("deal.stage_changed", 1),
+        ("invoice.issued", 1),
         ("lead.activity_logged", 1),
         ("lead.assigned", 1),
         ("lead.contacted", 1),
@@ -102,7 +106,11 @@ def test_the_shared_registry_lists_every_wire_model() -> None:
         ("lead.reassigned", 1),
         ("lead.received", 1),
         ("lead.sla_breached", 1),
+        ("notification.failed", 1),
+        ("notification.sent", 1),
         ("payment.due", 1),
+        ("payment.received", 1),
+        ("shipment.status_changed", 1),
     ]
     assert REGISTRY.resolve("lead.received", 1) is LeadReceivedV1
     assert REGISTRY.resolve("deal.stage_changed", 1) is DealStageChangedV1

@@ -1,7 +1,22 @@
 """Versioned event payload models; each ``<Fact>V<n>`` lives in the module named after its fact."""
 
 from shared.contracts.events.base import ContractModel, EventModel
-from shared.contracts.events.deal_stage_changed import DealStageChangedV1
+from shared.contracts.events.client_segment_changed import (
+    ClientSegmentChangedV1,
+)
+from shared.contracts.events.deal_stage_changed import DealStageChangedV1, StageKind
+from shared.contracts.events.fulfilment import (
+    ClaimStatus,
+    ClaimStatusChangedV1,
+    ShipmentStatus,
+    ShipmentStatusChangedV1,
+)
+from shared.contracts.events.invoicing import (
+    ContractRenewalDueV1,
+    InstallmentTerms,
+    InvoiceIssuedV1,
+    PaymentReceivedV1,
+)
 from shared.contracts.events.lead_lifecycle import (
     ActivityDirection,
     ActivityKind,
@@ -24,15 +39,25 @@ from shared.contracts.events.lead_received import (
     UtmTags,
 )
 from shared.contracts.events.money import Money
+from shared.contracts.events.notification import (
+    NotificationFailedV1,
+    NotificationSentV1,
+)
 from shared.contracts.events.payment_due import PaymentDueV1, ReminderKind, payment_reminder_id
 
 __all__ = [
     "ActivityDirection",
     "ActivityKind",
+    "ClaimStatus",
+    "ClaimStatusChangedV1",
+    "ClientSegmentChangedV1",
     "ContractModel",
+    "ContractRenewalDueV1",
     "ConvertedContact",
     "DealStageChangedV1",
     "EventModel",
+    "InstallmentTerms",
+    "InvoiceIssuedV1",
     "LeadActivityLoggedV1",
     "LeadAssignedV1",
     "LeadChannel",
@@ -45,10 +70,16 @@ __all__ = [
     "LeadReceivedV1",
     "LeadSlaBreachedV1",
     "Money",
+    "NotificationFailedV1",
+    "NotificationSentV1",
     "PaymentDueV1",
+    "PaymentReceivedV1",
     "ProductInterest",
     "ReassignReason",
     "ReminderKind",
+    "ShipmentStatus",
+    "ShipmentStatusChangedV1",
+    "StageKind",
     "UtmTags",
     "payment_reminder_id",
 ]

@@ -1,5 +1,6 @@
 """``deal.stage_changed``: a deal entered a pipeline stage (creation included)."""
 
+from enum import StrEnum
 from typing import Annotated, ClassVar, Self
 
 from pydantic import Field, model_validator
@@ -8,6 +9,15 @@ from shared.contracts.events.base import EventModel
 from shared.contracts.events.money import Money
 from shared.contracts.topics import Topic
 from shared.contracts.values import DecimalString, EntityId, LongText, UtcDatetime
+
+
+class StageKind(StrEnum):
+    """Whether a stage keeps the deal open or closes it."""
+
+    OPEN = "open"
+    WON = "won"
+    LOST = "lost"
+
 
 Probability = Annotated[DecimalString, Field(ge=0, le=1, max_digits=28, allow_inf_nan=False)]
 
@@ -60,6 +70,25 @@ class DealStageChangedV1(EventModel):
         default=None,
         description="Win probability the pipeline assigns to the new stage, from 0 to 1.",
         examples=["0.6"],
+    )
+
+    to_stage_kind: StageKind | None = Field(
+        default=None,
+        description="Whether the new stage is still open, or the deal is won or lost.",
+        examples=["open"],
+    )
+    lead_id: EntityId | None = Field(
+        default=None,
+        description="Lead the deal was converted from, if any.",
+        examples=["lead-3f9c2a"],
+    )
+    channel: EntityId | None = Field(
+        default=None,
+        description="Channel the deal's lead came through (lead.received channels).",
+        examples=["web_form"],
+    )
+    team: EntityId | None = Field(
+        default=None, description="Team of the responsible manager.", examples=["moscow-sales"]
     )
 
     @model_validator(mode="after")
