@@ -202,3 +202,22 @@ async def test_away_manager_gets_no_leads_and_nobody_present_means_team_queue(
         assert lead["status"] == "new" and lead["manager_id"] is None
         assert lead["assignment_reason"] == "no_eligible_manager"
         assert lead["sla_deadline"] is not None
+
+
+async def test_roster_and_activity_input_is_checked_before_it_can_hurt_intake(
+    leads_service: ServiceFactory,
+) -> None:
+    async with leads_service() as (service, http):
+        bad_zone = await http.put(
+            "/v1/managers/m-1", json={"name": "Ира", "team": "sales", "time_zone": "Mars/Base"}
+        )
+        assert bad_zone.status_code == 422
+        assert bad_zone.json()["detail"][0]["loc"] == ["body", "time_zone"]
+        await put_roster(http)
+        lead_id = await stored(service, http, lead_body("in-1"))
+        naive = await http.post(
+            f"/v1/leads/{lead_id}/activities",
+            json={"manager_id": "mgr-a", "kind": "call", "occurred_at": "2026-03-02T09:10:00"},
+        )
+        assert naive.status_code == 422
+        assert naive.json()["detail"][0]["loc"] == ["body", "occurred_at"]

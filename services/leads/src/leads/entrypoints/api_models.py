@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from leads.domain.dedupe import LeadStatus
 from shared.contracts.events.lead_lifecycle import (
@@ -15,6 +16,17 @@ from shared.contracts.events.lead_lifecycle import (
 )
 from shared.contracts.events.money import Money
 from shared.contracts.values import EntityId, LongText, ShortText
+
+
+def _known_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("unknown IANA time zone") from None
+    return name
+
+
+TimeZone = Annotated[str, AfterValidator(_known_zone)]
 
 
 class Body(BaseModel):
@@ -46,7 +58,7 @@ class ActivityIn(Body):
         default=None, description="answered, no_answer, missed, replied, held, ..."
     )
     duration_seconds: int | None = Field(default=None, ge=0, description="Length of a call.")
-    occurred_at: datetime | None = Field(
+    occurred_at: AwareDatetime | None = Field(
         default=None, description="When it happened (aware); default: now."
     )
     note: LongText | None = Field(default=None, description="Free-text summary.")
@@ -94,7 +106,9 @@ class CalendarIn(Body):
     calendar: Literal["ru_business", "around_the_clock"] | None = Field(
         default=None, description="Russian working days, or 24/7."
     )
-    time_zone: str | None = Field(default=None, description="IANA zone, e.g. Asia/Yekaterinburg.")
+    time_zone: TimeZone | None = Field(
+        default=None, description="IANA zone, e.g. Asia/Yekaterinburg."
+    )
     work_start: time | None = Field(default=None, description="Start of the day, local.")
     work_end: time | None = Field(default=None, description="End of the day, local.")
 
@@ -110,7 +124,7 @@ class ManagerIn(Body):
     channels: list[str] = Field(default_factory=list, description="Channels taken; [] = any.")
     regions: list[str] = Field(default_factory=list, description="Regions taken; [] = any.")
     products: list[str] = Field(default_factory=list, description="Products taken; [] = any.")
-    time_zone: str = Field(default="Europe/Moscow", description="IANA time zone.")
+    time_zone: TimeZone = Field(default="Europe/Moscow", description="IANA time zone.")
     capacity: int = Field(default=10, ge=0, le=10_000, description="Open leads at most.")
     present: bool = Field(default=True, description="At work (false: away, gets no leads).")
     active: bool = Field(default=True, description="Still in the roster.")

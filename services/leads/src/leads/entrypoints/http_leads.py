@@ -203,8 +203,6 @@ def leads_router(deps: LeadsHttp) -> APIRouter:
         else:
             activity_id = f"act-{uuid.uuid4().hex[:20]}"
         occurred = body.occurred_at or now
-        if occurred.tzinfo is None:
-            raise LifecycleError("occurred_at needs a time zone offset")
         doc, created = await deps.commands.log_activity(
             lead_id,
             Activity(
