@@ -2,16 +2,139 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+from datetime import time
+
 from fastapi import FastAPI
 
 from deals import __doc__ as service_doc
+from deals.adapters.store import DealsStore
+from deals.domain.invoices import ReminderPolicy
+from deals.entrypoints.http_clients import clients_router
+from deals.entrypoints.http_common import DealsHttp, install_error_handlers
+from deals.entrypoints.http_deals import deals_router
+from deals.entrypoints.http_invoices import invoices_router
+from deals.entrypoints.subscribers import register_subscribers
+from deals.service_layer.clients import ClientBase
+from deals.service_layer.contracts import Contracts
+from deals.service_layer.deals import DealBook
+from deals.service_layer.fulfilment import Fulfilment
+from deals.service_layer.invoicing import Invoicing
+from deals.service_layer.pipelines import Pipelines
+from deals.service_layer.reminders import ReminderWatcher
 from deals.settings import DealsSettings
+from shared.platform.clock import Clock, SystemClock
+from shared.platform.outbox import KafkaOutboxPublisher, OutboxRelay
 from shared.platform.runtime import Connections, create_service_app
 
 SERVICE = "deals"
 
 
-def build_app(settings: DealsSettings) -> FastAPI:
-    """Wire the service; the broker starts and stops with the HTTP app."""
+@dataclass
+class DealsService:
+    """The wired service: its HTTP app and the background loops it runs while the app lives."""
+
+    app: FastAPI
+    store: DealsStore
+    relay: OutboxRelay
+    reminders: ReminderWatcher
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+def build(settings: DealsSettings, *, clock: Clock | None = None) -> DealsService:
+    """Wire every part; `clock` is injectable so tests can move time."""
+    clock = clock or SystemClock()
     connections = Connections(settings, service=SERVICE, database=settings.database)
-    return create_service_app(connections, service=SERVICE, description=service_doc or "")
+    prefix = settings.kafka.topic_prefix
+    store = DealsStore(connections.db)
+    relay = OutboxRelay(
+        store.with_outbox,
+        KafkaOutboxPublisher(connections.broker, topic_prefix=prefix),
+        clock=clock,
+        poll_interval=settings.outbox_poll_seconds,
+    )
+    pipelines = Pipelines(store)
+    deals = DealBook(
+        store,
+        pipelines,
+        clock=clock,
+        stuck_after_hours=settings.stuck_after_hours,
+        default_max_discount=settings.default_max_discount_percent,
+        wake=relay.wake,
+    )
+    invoicing = Invoicing(
+        store,
+        clock=clock,
+        policy=ReminderPolicy(
+            days_before_due=settings.reminder_days_before_due,
+            days_after_due=settings.reminder_days_after_due,
+            at=time(settings.reminder_hour),
+        ),
+        default_time_zone=settings.client_time_zone,
+        wake=relay.wake,
+    )
+    reminders = ReminderWatcher(
+        store, clock=clock, poll_seconds=settings.timer_poll_seconds, on_fired=relay.wake
+    )
+    register_subscribers(
+        connections.broker,
+        store=store,
+        deals=deals,
+        invoicing=invoicing,
+        group_id=prefix + settings.consumer_group,
+        topic_prefix=prefix,
+        clock=clock,
+    )
+    service = DealsService(app=FastAPI(), store=store, relay=relay, reminders=reminders)
+
+    async def start_loops() -> None:
+        await store.ensure_indexes()
+        await pipelines.ensure_default()
+        service.tasks = [
+            asyncio.create_task(relay.run(), name="deals-outbox-relay"),
+            asyncio.create_task(reminders.run(), name="deals-reminders"),
+        ]
+
+    async def stop_loops() -> None:
+        for task in service.tasks:
+            task.cancel()
+        for task in service.tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        service.tasks = []
+
+    app = create_service_app(
+        connections,
+        service=SERVICE,
+        description=service_doc or "",
+        on_start=[start_loops],
+        on_stop=[stop_loops],
+    )
+    install_error_handlers(app)
+    deps = DealsHttp(
+        store=store,
+        clients=ClientBase(store, clock=clock),
+        pipelines=pipelines,
+        deals=deals,
+        contracts=Contracts(
+            store,
+            clock=clock,
+            days_before=settings.renewal_days_before,
+            default_time_zone=settings.client_time_zone,
+        ),
+        invoicing=invoicing,
+        fulfilment=Fulfilment(store, clock=clock, wake=relay.wake),
+        clock=clock,
+    )
+    app.include_router(clients_router(deps))
+    app.include_router(deals_router(deps))
+    app.include_router(invoices_router(deps))
+    service.app = app
+    return service
+
+
+def build_app(settings: DealsSettings) -> FastAPI:
+    """Wire the service; the broker and the background loops live as long as the app."""
+    return build(settings).app

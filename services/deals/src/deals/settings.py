@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -16,4 +18,41 @@ class DealsSettings(ServiceSettings):
     http_port: int = Field(default=8002, description="TCP port of the HTTP API.")
     database: str = Field(
         default="voronka_deals", description="MongoDB database owned by this service."
+    )
+    consumer_group: str = Field(
+        default="voronka-deals",
+        description="Kafka consumer group; the topic prefix is put in front of it.",
+    )
+    client_time_zone: str = Field(
+        default="Europe/Moscow", description="Time zone of clients that have none of their own."
+    )
+    reminder_days_before_due: int = Field(
+        default=1, ge=1, description="The 'day before' reminder goes this many days before."
+    )
+    reminder_days_after_due: int | None = Field(
+        default=1,
+        ge=1,
+        description="Overdue reminder (to the manager) this many days after; null disables it.",
+    )
+    reminder_hour: int = Field(
+        default=10, ge=0, le=23, description="Local hour (client's zone) reminders go out."
+    )
+    renewal_days_before: list[int] = Field(
+        default_factory=lambda: [30, 7],
+        description="Contract renewal reminders, days before the renewal date (JSON list).",
+    )
+    timer_poll_seconds: float = Field(
+        default=1.0, gt=0, description="How often due reminders are looked for."
+    )
+    stuck_after_hours: int = Field(
+        default=72, ge=1, description="A deal waiting in an invoice or payment stage is flagged."
+    )
+    default_max_discount_percent: Decimal = Field(
+        default=Decimal(5),
+        ge=0,
+        le=100,
+        description="Discount a manager may give without approval, unless set per manager.",
+    )
+    outbox_poll_seconds: float = Field(
+        default=0.5, gt=0, description="How often the outbox relay looks for unpublished events."
     )

@@ -1,0 +1,261 @@
+"""Request bodies of the deals HTTP API; money is a decimal string with an ISO 4217 code."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+
+from deals.domain.contracts import ContractType, PaymentForm
+from deals.domain.discounts import ClientSegment, ClientType
+from deals.domain.requisites import LegalForm
+from deals.domain.shipments import ClaimCategory
+from shared.contracts.events.money import Money
+from shared.contracts.values import DecimalString, EntityId, LongText, ShortText
+
+
+def _known_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("unknown IANA time zone") from None
+    return name
+
+
+TimeZone = Annotated[str, AfterValidator(_known_zone)]
+SafeId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_\-]{1,64}$")]
+"""Ids that become field names in stored maps: no dots, no `$`."""
+Percent = Annotated[DecimalString, Field(ge=0, le=100)]
+Quantity = Annotated[DecimalString, Field(gt=0)]
+
+
+class Body(BaseModel):
+    """Requests refuse unknown fields: a typo should not be silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class RequisitesIn(Body):
+    """Russian requisites; checked by checksum on save."""
+
+    inn: ShortText | None = Field(default=None, description="ИНН: 10 digits, 12 for ИП.")
+    kpp: ShortText | None = Field(default=None, description="КПП (not for ИП).")
+    ogrn: ShortText | None = Field(default=None, description="ОГРН, or ОГРНИП for ИП.")
+    bank_account: ShortText | None = Field(default=None, description="Расчётный счёт, 20 digits.")
+    bik: ShortText | None = Field(default=None, description="БИК, 9 digits.")
+    correspondent_account: ShortText | None = Field(default=None, description="Корр. счёт.")
+    bank_name: ShortText | None = Field(default=None, description="Bank name.")
+
+
+class AddressesIn(Body):
+    """A company's addresses."""
+
+    legal: ShortText | None = Field(default=None, description="Юридический адрес.")
+    postal: ShortText | None = Field(default=None, description="Почтовый адрес.")
+    delivery: ShortText | None = Field(default=None, description="Адрес доставки.")
+
+
+class PersonIn(Body):
+    """A key person: director, chief accountant, key specialists."""
+
+    name: ShortText = Field(description="Full name.")
+    role: ShortText | None = Field(default=None, description="Position.")
+    phone: ShortText | None = Field(default=None, description="Phone.")
+    email: ShortText | None = Field(default=None, description="E-mail.")
+    birthday: date | None = Field(default=None, description="Birthday (the documents advise it).")
+    notes: LongText | None = Field(default=None, description="Preferences, notes.")
+
+
+class ClientIn(Body):
+    """A client company."""
+
+    legal_form: LegalForm = Field(description="ООО, АО, ПАО, ИП, …")
+    name: ShortText = Field(description="Full name.")
+    short_name: ShortText | None = Field(default=None, description="Short name.")
+    type: ClientType | None = Field(default=None, description="wholesale, retail, dealer, ...")
+    requisites: RequisitesIn = Field(default_factory=RequisitesIn, description="Requisites.")
+    addresses: AddressesIn = Field(default_factory=AddressesIn, description="Addresses.")
+    phones: list[ShortText] = Field(default_factory=list, description="Company phones.")
+    key_people: list[PersonIn] = Field(default_factory=list, description="Key people.")
+    financial_notes: LongText | None = Field(default=None, description="Financial state notes.")
+    time_zone: TimeZone | None = Field(default=None, description="IANA zone of the client.")
+    manager_id: EntityId | None = Field(default=None, description="Responsible manager.")
+    segment: ClientSegment | None = Field(
+        default=None, description="Purchase segment; kept current from client.segment_changed."
+    )
+
+
+class ContactIn(PersonIn):
+    """A contact person of a client."""
+
+    id: EntityId | None = Field(default=None, description="Your id; a repeat adds nothing.")
+
+
+class LineIn(Body):
+    """A line of a deal."""
+
+    product: ShortText = Field(description="Product or service.")
+    quantity: Quantity = Field(description="Quantity, as a decimal string.")
+    unit_price: Money = Field(description="Price per unit before discount.")
+    requested_discount_percent: Percent | None = Field(
+        default=None, description="A manual discount; above the manager's limit it needs approval."
+    )
+
+
+class DealIn(Body):
+    """A deal opened by hand."""
+
+    title: ShortText = Field(description="What is being sold to whom.")
+    manager_id: EntityId = Field(description="Owner.")
+    team: EntityId | None = Field(default=None, description="Team of the owner.")
+    client_id: EntityId | None = Field(default=None, description="Client, once known.")
+    pipeline_id: EntityId | None = Field(default=None, description="Pipeline; default 'default'.")
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = Field(
+        default=None, description="ISO 4217 code of a deal without lines yet."
+    )
+    channel: EntityId | None = Field(default=None, description="Source channel.")
+    expected_close_on: date | None = Field(default=None, description="Expected close date.")
+    line_items: list[LineIn] = Field(default_factory=list, description="Lines.")
+
+
+class DealPatch(Body):
+    """Fields of a deal that are edited directly."""
+
+    title: ShortText | None = Field(default=None, description="Title.")
+    client_id: EntityId | None = Field(default=None, description="Client.")
+    expected_close_on: date | None = Field(default=None, description="Expected close date.")
+    proposal_sent_on: date | None = Field(default=None, description="When the proposal went out.")
+    payment_form: PaymentForm | None = Field(default=None, description="How the client pays.")
+
+
+class LinesIn(Body):
+    """Replace a deal's lines."""
+
+    items: list[LineIn] = Field(min_length=1, max_length=500, description="Lines.")
+    payment_form: PaymentForm | None = Field(default=None, description="Payment form.")
+
+
+class MoveIn(Body):
+    """Move a deal to a stage."""
+
+    to_stage: EntityId = Field(description="Target stage code.")
+    by: EntityId = Field(description="Who moves it.")
+    lost_reason: EntityId | None = Field(default=None, description="Required for lost.")
+
+
+class ApprovalIn(Body):
+    """The head of sales' decision on a discount."""
+
+    approved: bool = Field(description="Approve (true) or reject (false).")
+    by: EntityId = Field(description="Head of sales.")
+
+
+class ContractIn(Body):
+    """A contract on a deal."""
+
+    number: ShortText = Field(description="Contract number.")
+    type: ContractType = Field(description="sale, supply, distribution, dealer, service, ...")
+    payment_form: PaymentForm = Field(description="letter_of_credit, bank_transfer, ...")
+    terms: LongText | None = Field(default=None, description="Terms and obligations.")
+    signed_on: date | None = Field(default=None, description="Signed date.")
+    renewal_on: date | None = Field(default=None, description="Renewal date (re-signing).")
+
+
+class InstallmentIn(Body):
+    """One installment: a due date and, unless all are split evenly, an amount."""
+
+    due_on: date = Field(description="Due date in the client's time zone.")
+    amount: Money | None = Field(default=None, description="Amount; omit on all to split evenly.")
+
+
+class InvoiceIn(Body):
+    """Issue an invoice on a deal."""
+
+    invoice_id: EntityId | None = Field(default=None, description="Your id; a repeat is a no-op.")
+    number: ShortText | None = Field(default=None, description="Printed number.")
+    total: Money | None = Field(default=None, description="Total; default: the deal amount.")
+    installments: list[InstallmentIn] = Field(
+        min_length=1, max_length=120, description="The plan; amounts must add up to the total."
+    )
+
+
+class PaymentIn(Body):
+    """A payment typed in by hand (accounting may publish payment.received instead)."""
+
+    payment_id: EntityId | None = Field(default=None, description="Your id; a repeat is a no-op.")
+    amount: Money = Field(description="Amount paid.")
+    paid_at: AwareDatetime | None = Field(default=None, description="When; default now.")
+    reference: ShortText | None = Field(default=None, description="Payment order number.")
+
+
+class ShipmentIn(Body):
+    """Plan a shipment."""
+
+    shipment_id: SafeId | None = Field(default=None, description="Your id.")
+    planned_on: date = Field(description="Planned date.")
+
+
+class ShipmentMoveIn(Body):
+    """Ship, deliver or return."""
+
+    status: Literal["shipped", "delivered", "returned"] = Field(description="New status.")
+    on: date = Field(description="Date it happened.")
+
+
+class ClaimIn(Body):
+    """Open a claim."""
+
+    category: ClaimCategory = Field(description="quality, quantity, delivery_delay, ...")
+    description: LongText = Field(min_length=1, description="What is wrong.")
+    shipment_id: EntityId | None = Field(default=None, description="Shipment concerned.")
+
+
+class ClaimMoveIn(Body):
+    """Investigate, resolve or reject a claim."""
+
+    status: Literal["investigating", "resolved", "rejected"] = Field(description="New status.")
+    resolution: LongText | None = Field(default=None, description="Required to close.")
+
+
+class StageIn(Body):
+    """A pipeline stage."""
+
+    code: EntityId = Field(description="Stage code.")
+    name: ShortText = Field(description="Display name.")
+    probability: Annotated[DecimalString, Field(ge=0, le=1)] = Field(description="0..1.")
+    required_fields: list[str] = Field(default_factory=list, description="Gate: field paths.")
+    kind: Literal["open", "won", "lost"] = Field(default="open", description="Stage kind.")
+
+
+class PipelineIn(Body):
+    """A pipeline."""
+
+    name: ShortText = Field(description="Display name.")
+    stages: list[StageIn] = Field(min_length=3, description="Open stages, then won and lost.")
+    lost_reasons: list[EntityId] = Field(min_length=1, description="Allowed lost reasons.")
+    stuck_stages: list[EntityId] = Field(
+        default_factory=list, description="Stages where a deal waiting too long is flagged."
+    )
+
+
+class DiscountRuleIn(Body):
+    """A discount scheme; `kind` says which fields apply."""
+
+    id: EntityId = Field(description="Rule id, recorded on the lines it applies to.")
+    kind: Literal["volume", "segment", "payment_form", "promotion"] = Field(description="Kind.")
+    percent: Percent = Field(description="Discount in percent.")
+    min_quantity: Quantity | None = Field(default=None, description="volume: from this quantity.")
+    product: ShortText | None = Field(default=None, description="volume/promotion: product.")
+    segment: ClientSegment | None = Field(default=None, description="segment: client segment.")
+    client_type: ClientType | None = Field(default=None, description="segment: client type.")
+    payment_form: PaymentForm | None = Field(default=None, description="payment_form: form.")
+    valid_from: date | None = Field(default=None, description="promotion: first day.")
+    valid_to: date | None = Field(default=None, description="promotion: last day.")
+
+
+class LimitIn(Body):
+    """A manager's own discount limit."""
+
+    max_percent: Percent = Field(description="Discounts above it need the head of sales.")

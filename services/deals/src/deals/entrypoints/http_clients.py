@@ -1,0 +1,117 @@
+"""HTTP API of the client base, pipelines and discount settings."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+
+from deals.entrypoints.api_models import (
+    ClientIn,
+    ContactIn,
+    DiscountRuleIn,
+    LimitIn,
+    PipelineIn,
+)
+from deals.entrypoints.http_common import DealsHttp, out, page
+from deals.service_layer.deals import DISCOUNT_RULES_ID, MANAGER_LIMITS_ID
+from deals.service_layer.money_docs import money_of
+
+
+def clients_router(deps: DealsHttp) -> APIRouter:
+    """Routes under /v1/clients, /v1/pipelines, /v1/discount-rules, /v1/managers."""
+    router = APIRouter(prefix="/v1")
+
+    @router.post("/clients", status_code=201, tags=["clients"], summary="Add a client")
+    async def create_client(body: ClientIn) -> dict[str, Any]:
+        """Requisites are checked by checksum; a second client with the same INN is refused."""
+        return out(await deps.clients.create(body.model_dump(mode="json", exclude_none=True)))
+
+    @router.put("/clients/{client_id}", tags=["clients"], summary="Update a client")
+    async def update_client(client_id: str, body: ClientIn) -> dict[str, Any]:
+        return out(await deps.clients.update(client_id, body.model_dump(mode="json")))
+
+    @router.post("/clients/{client_id}/contacts", tags=["clients"], summary="Add a contact")
+    async def add_contact(client_id: str, body: ContactIn) -> dict[str, Any]:
+        contact = body.model_dump(mode="json", exclude_none=True)
+        return out(await deps.clients.add_contact(client_id, contact))
+
+    @router.get("/clients/{client_id}", tags=["clients"], summary="A client with its figures")
+    async def get_client(client_id: str) -> dict[str, Any]:
+        """Purchase volume and payment discipline are computed from deals and payments."""
+        doc = out(await deps.clients.get(client_id))
+        discipline = await deps.invoicing.discipline(client_id)
+        won: dict[str, Any] = {}
+        async for deal in deps.store.deals.find({"client_id": client_id, "stage_kind": "won"}):
+            amount = money_of(deal["amount"])
+            won[amount.currency] = won.get(amount.currency, 0) + amount.amount
+        doc["purchase_volume"] = [
+            {"amount": str(value), "currency": currency} for currency, value in sorted(won.items())
+        ]
+        doc["payment_discipline"] = {
+            "installments_due": discipline.installments_due,
+            "paid_on_time": discipline.paid_on_time,
+            "share_on_time": _text(discipline.share_on_time),
+            "average_days_late": _text(discipline.average_days_late),
+        }
+        return doc
+
+    @router.get("/clients", tags=["clients"], summary="Search clients")
+    async def list_clients(
+        inn: Annotated[str | None, Query(max_length=12)] = None,
+        name: Annotated[str | None, Query(max_length=200, description="Exact name.")] = None,
+        type: Annotated[str | None, Query(max_length=32)] = None,
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+        offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    ) -> dict[str, Any]:
+        query: dict[str, Any] = {}
+        if inn is not None:
+            query["requisites.inn"] = inn
+        if name is not None:
+            query["name"] = name
+        if type is not None:
+            query["type"] = type
+        docs, total = await deps.store.page(
+            deps.store.clients, query, sort=[("name", 1)], offset=offset, limit=limit
+        )
+        return page([out(d) for d in docs], total, offset)
+
+    @router.get("/pipelines", tags=["pipelines"], summary="Pipelines")
+    async def list_pipelines() -> list[dict[str, Any]]:
+        return [out(doc) for doc in await deps.pipelines.all()]
+
+    @router.put("/pipelines/{pipeline_id}", tags=["pipelines"], summary="Configure a pipeline")
+    async def put_pipeline(pipeline_id: str, body: PipelineIn) -> dict[str, Any]:
+        return out(await deps.pipelines.put(pipeline_id, body.model_dump(mode="json")))
+
+    @router.put("/discount-rules", tags=["discounts"], summary="Replace the discount schemes")
+    async def put_rules(rules: list[DiscountRuleIn]) -> list[dict[str, Any]]:
+        stored = [rule.model_dump(mode="json", exclude_none=True) for rule in rules]
+        await deps.store.settings.replace_one(
+            {"_id": DISCOUNT_RULES_ID}, {"rules": stored}, upsert=True
+        )
+        return stored
+
+    @router.get("/discount-rules", tags=["discounts"], summary="The discount schemes")
+    async def get_rules() -> list[dict[str, Any]]:
+        doc = await deps.store.settings.find_one({"_id": DISCOUNT_RULES_ID})
+        return list((doc or {}).get("rules", []))
+
+    @router.put(
+        "/managers/{manager_id}/discount-limit", tags=["discounts"], summary="A manager's limit"
+    )
+    async def put_limit(
+        manager_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_\-]{1,64}$")], body: LimitIn
+    ) -> dict[str, Any]:
+        await deps.store.settings.update_one(
+            {"_id": MANAGER_LIMITS_ID},
+            {"$set": {f"limits.{manager_id}": str(body.max_percent)}},
+            upsert=True,
+        )
+        return {"manager_id": manager_id, "max_percent": str(body.max_percent)}
+
+    return router
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)

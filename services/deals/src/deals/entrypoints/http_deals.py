@@ -1,0 +1,153 @@
+"""HTTP API of deals: open, edit, price, approve, move, contract, shipments and claims."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from deals.entrypoints.api_models import (
+    ApprovalIn,
+    ClaimIn,
+    ClaimMoveIn,
+    ContractIn,
+    DealIn,
+    DealPatch,
+    LinesIn,
+    MoveIn,
+    ShipmentIn,
+    ShipmentMoveIn,
+)
+from deals.entrypoints.http_common import DealsHttp, out, page
+from deals.service_layer.pipelines import DEFAULT_STUCK_STAGES
+
+STUCK_STAGES = list(DEFAULT_STUCK_STAGES)
+
+
+def deals_router(deps: DealsHttp) -> APIRouter:
+    """Routes under /v1/deals."""
+    router = APIRouter(prefix="/v1/deals", tags=["deals"])
+
+    async def view(doc: dict[str, Any]) -> dict[str, Any]:
+        pipeline = await deps.pipelines.get(doc["pipeline_id"])
+        body = out(doc)
+        body["stuck"] = deps.deals.is_stuck(
+            doc, pipeline.get("stuck_stages") or STUCK_STAGES, deps.clock.now()
+        )
+        return body
+
+    @router.post("", status_code=201, summary="Open a deal by hand")
+    async def open_deal(body: DealIn) -> dict[str, Any]:
+        fields = body.model_dump(mode="json", exclude_none=True)
+        return await view(await deps.deals.open(fields, by=body.manager_id))
+
+    @router.get("", summary="List deals, newest activity first")
+    async def list_deals(
+        stage: Annotated[str | None, Query(max_length=64)] = None,
+        manager_id: Annotated[str | None, Query(max_length=128)] = None,
+        client_id: Annotated[str | None, Query(max_length=128)] = None,
+        pipeline_id: Annotated[str | None, Query(max_length=64)] = None,
+        stuck: Annotated[
+            bool | None, Query(description="Only deals waiting too long for payment.")
+        ] = None,
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+        offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    ) -> dict[str, Any]:
+        query: dict[str, Any] = {}
+        for field, value in (
+            ("stage", stage),
+            ("manager_id", manager_id),
+            ("client_id", client_id),
+            ("pipeline_id", pipeline_id),
+        ):
+            if value is not None:
+                query[field] = value
+        if stuck:
+            query["stage"] = {"$in": STUCK_STAGES if stage is None else [stage]}
+        docs, total = await deps.store.page(
+            deps.store.deals,
+            query,
+            sort=[("updated_at", -1), ("_id", 1)],
+            offset=offset,
+            limit=limit,
+        )
+        items = [await view(d) for d in docs]
+        if stuck:
+            items = [item for item in items if item["stuck"]]
+        return page(items, total, offset)
+
+    @router.get("/{deal_id}", summary="One deal with its history")
+    async def get_deal(deal_id: str) -> dict[str, Any]:
+        return await view(await deps.deals.get(deal_id))
+
+    @router.patch("/{deal_id}", summary="Edit title, client, close date, proposal, payment form")
+    async def edit_deal(deal_id: str, body: DealPatch) -> dict[str, Any]:
+        fields = body.model_dump(mode="json", exclude_unset=True)
+        if "proposal_sent_on" in fields:
+            fields["proposal.sent_on"] = fields.pop("proposal_sent_on")
+        return await view(await deps.deals.update(deal_id, fields))
+
+    @router.put("/{deal_id}/line-items", summary="Replace the lines; discounts are applied")
+    async def set_lines(deal_id: str, body: LinesIn) -> dict[str, Any]:
+        lines = [line.model_dump(mode="json", exclude_none=True) for line in body.items]
+        form = body.payment_form.value if body.payment_form else None
+        return await view(await deps.deals.set_line_items(deal_id, lines, payment_form=form))
+
+    @router.post("/{deal_id}/discount-approval", summary="Approve or reject a discount")
+    async def approve(deal_id: str, body: ApprovalIn) -> dict[str, Any]:
+        return await view(
+            await deps.deals.decide_discount(deal_id, approved=body.approved, by=body.by)
+        )
+
+    @router.post(
+        "/{deal_id}/stage",
+        summary="Move to a stage (refused with the missing fields when a gate is not met)",
+        responses={409: {"description": "Gate not met: `missing` lists the field paths"}},
+    )
+    async def move(deal_id: str, body: MoveIn) -> dict[str, Any]:
+        return await view(
+            await deps.deals.move(
+                deal_id, to_stage=body.to_stage, by=body.by, lost_reason=body.lost_reason
+            )
+        )
+
+    @router.put("/{deal_id}/contract", summary="Attach or update the contract")
+    async def put_contract(deal_id: str, body: ContractIn) -> dict[str, Any]:
+        return out(await deps.contracts.attach(deal_id, body.model_dump(mode="json")))
+
+    @router.post("/{deal_id}/shipments", status_code=201, summary="Plan a shipment")
+    async def plan_shipment(deal_id: str, body: ShipmentIn) -> dict[str, Any]:
+        return await view(
+            await deps.fulfilment.plan_shipment(
+                deal_id, planned_on=body.planned_on, shipment_id=body.shipment_id
+            )
+        )
+
+    @router.post("/{deal_id}/shipments/{shipment_id}/status", summary="Ship, deliver, return")
+    async def move_shipment(deal_id: str, shipment_id: str, body: ShipmentMoveIn) -> dict[str, Any]:
+        return await view(
+            await deps.fulfilment.move_shipment(
+                deal_id, shipment_id, status=body.status, on=body.on
+            )
+        )
+
+    @router.post("/{deal_id}/claims", status_code=201, summary="Record a claim")
+    async def open_claim(deal_id: str, body: ClaimIn) -> dict[str, Any]:
+        return await view(
+            await deps.fulfilment.open_claim(
+                deal_id,
+                category=body.category.value,
+                description=body.description,
+                shipment_id=body.shipment_id,
+            )
+        )
+
+    @router.post("/{deal_id}/claims/{claim_id}/status", summary="Investigate, resolve, reject")
+    async def move_claim(deal_id: str, claim_id: str, body: ClaimMoveIn) -> dict[str, Any]:
+        return await view(
+            await deps.fulfilment.move_claim(
+                deal_id, claim_id, status=body.status, resolution=body.resolution
+            )
+        )
+
+    return router

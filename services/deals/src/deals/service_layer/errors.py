@@ -1,0 +1,29 @@
+"""Refusals of the deals service; messages are safe to show (no personal data)."""
+
+from __future__ import annotations
+
+
+class NotFound(Exception):
+    """No such object."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"no {what} with this id")
+
+
+class Refused(Exception):
+    """A command the current state does not allow; `problems` name fields and reasons."""
+
+    def __init__(
+        self, message: str, *, problems: tuple[str, ...] = (), missing: tuple[str, ...] = ()
+    ) -> None:
+        super().__init__(message)
+        self.problems = problems
+        self.missing = missing
+
+
+class Invalid(Exception):
+    """Input that is well-formed JSON but wrong for the domain; `problems` carry field paths."""
+
+    def __init__(self, problems: tuple[str, ...]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
