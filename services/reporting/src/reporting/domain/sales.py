@@ -1,0 +1,303 @@
+"""Sales projection: per-deal stage history; won, lost, time to close, the weighted pipeline."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import TypedDict
+
+from reporting.domain.facts import (
+    DealStageChanged,
+    Fact,
+    Period,
+    StageKind,
+    add_amount,
+    amount_text,
+    from_text,
+    median,
+    money,
+    nearest_rank,
+    not_after,
+    ranked,
+    to_text,
+    with_entry,
+    within,
+)
+
+UNSPECIFIED_REASON = "unspecified"
+P90 = 90
+
+
+class StageEntry(TypedDict):
+    """One stage change as stored: instants ISO UTC, decimals as strings."""
+
+    at: str
+    pipeline_id: str
+    from_stage: str | None
+    to_stage: str
+    kind: str
+    amount: str
+    currency: str
+    client_id: str | None
+    manager_id: str
+    lead_id: str | None
+    channel: str | None
+    lost_reason: str | None
+    probability: str | None
+
+
+class DealRecord(TypedDict):
+    """Every stage change of one deal, in time order."""
+
+    stages: list[StageEntry]
+
+
+class SalesState(TypedDict):
+    """Deal records by deal id."""
+
+    deals: dict[str, DealRecord]
+
+
+def record_stage_change(record: DealRecord | None, fact: DealStageChanged) -> DealRecord:
+    """The deal record with the change added; the given record is left as it was."""
+    entry = StageEntry(
+        at=to_text(fact.changed_at),
+        pipeline_id=fact.pipeline_id,
+        from_stage=fact.from_stage,
+        to_stage=fact.to_stage,
+        kind=fact.to_stage_kind.value,
+        amount=amount_text(fact.amount),
+        currency=fact.currency,
+        client_id=fact.client_id,
+        manager_id=fact.manager_id,
+        lead_id=fact.lead_id,
+        channel=fact.channel,
+        lost_reason=fact.lost_reason,
+        probability=None if fact.stage_probability is None else amount_text(fact.stage_probability),
+    )
+    return DealRecord(stages=with_entry(record["stages"] if record else [], entry))
+
+
+@dataclass(frozen=True, slots=True)
+class DealView:
+    """A deal as its stage changes up to some instant describe it.
+
+    Stage, amount and manager are those of the latest change; client, lead and channel the
+    latest ones given (a deal gets its client later). `opened_at` is the first change known;
+    `closed_at` is when the deal entered its current won/lost state (None while open).
+    """
+
+    deal_id: str
+    pipeline_id: str
+    stage: str
+    kind: StageKind
+    amount: Decimal
+    currency: str
+    manager_id: str
+    client_id: str | None
+    lead_id: str | None
+    channel: str | None
+    lost_reason: str | None
+    probability: Decimal | None
+    opened_at: datetime
+    closed_at: datetime | None
+
+    @property
+    def is_won(self) -> bool:
+        """Whether the deal stands in a won stage."""
+        return self.kind is StageKind.WON
+
+    @property
+    def is_lost(self) -> bool:
+        """Whether the deal stands in a lost stage."""
+        return self.kind is StageKind.LOST
+
+    @property
+    def time_to_close(self) -> timedelta | None:
+        """From the first stage change to entering won or lost; None while open."""
+        return None if self.closed_at is None else self.closed_at - self.opened_at
+
+
+def _latest_given(entries: list[StageEntry], key: str) -> str | None:
+    for entry in reversed(entries):
+        value = entry.get(key)
+        if isinstance(value, str):
+            return value
+    return None
+
+
+def deal_as_of(deal_id: str, record: DealRecord, as_of: datetime | None = None) -> DealView | None:
+    """The deal as of `as_of` (inclusive; None: every change known); None if not yet opened.
+
+    Changes at the same instant are ordered by their canonical JSON: arbitrary but stable.
+    """
+    entries = [e for e in record["stages"] if not_after(from_text(e["at"]), as_of)]
+    if not entries:
+        return None
+    last = entries[-1]
+    kind = StageKind(last["kind"])
+    closed_at: datetime | None = None
+    if kind is not StageKind.OPEN:
+        # A move between two won stages does not re-close the deal: go back to where the
+        # current run of `kind` began.
+        start = len(entries) - 1
+        while start > 0 and entries[start - 1]["kind"] == kind.value:
+            start -= 1
+        closed_at = from_text(entries[start]["at"])
+    probability = last["probability"]
+    return DealView(
+        deal_id=deal_id,
+        pipeline_id=last["pipeline_id"],
+        stage=last["to_stage"],
+        kind=kind,
+        amount=Decimal(last["amount"]),
+        currency=last["currency"],
+        manager_id=last["manager_id"],
+        client_id=_latest_given(entries, "client_id"),
+        lead_id=_latest_given(entries, "lead_id"),
+        channel=_latest_given(entries, "channel"),
+        lost_reason=last["lost_reason"] if kind is StageKind.LOST else None,
+        probability=None if probability is None else Decimal(probability),
+        opened_at=from_text(entries[0]["at"]),
+        closed_at=closed_at,
+    )
+
+
+def deal_views(deals: Mapping[str, DealRecord], as_of: datetime | None = None) -> list[DealView]:
+    """Every deal opened by `as_of`, in deal id order."""
+    views = (deal_as_of(deal_id, deals[deal_id], as_of) for deal_id in sorted(deals))
+    return [view for view in views if view is not None]
+
+
+def closed_within(view: DealView, period: Period | None) -> bool:
+    """Whether the deal is closed and closed in the period (any time when None)."""
+    return view.closed_at is not None and within(view.closed_at, period)
+
+
+def lost_reason_label(view: DealView) -> str:
+    """The lost reason as reports group it: trimmed, "unspecified" when missing."""
+    return (view.lost_reason or "").strip() or UNSPECIFIED_REASON
+
+
+def empty_state() -> SalesState:
+    """A projection that has seen nothing."""
+    return SalesState(deals={})
+
+
+def fold(state: SalesState, facts: Iterable[Fact]) -> SalesState:
+    """Apply facts in turn, ignoring all but stage changes; the given state is not changed.
+
+    Order-tolerant: a deal keeps every stage change it has seen as a set (a sorted list
+    without duplicates), so its history does not depend on arrival order and a redelivered
+    change is a no-op. Current stage, amount, manager, opening and closing are read from the
+    history at query time (`deal_as_of`), as of any instant.
+    """
+    deals = dict(state["deals"])
+    for fact in facts:
+        if isinstance(fact, DealStageChanged):
+            deals[fact.deal_id] = record_stage_change(deals.get(fact.deal_id), fact)
+    return SalesState(deals=deals)
+
+
+def apply(state: SalesState, fact: Fact) -> SalesState:
+    """Apply one fact; the given state is not changed."""
+    return fold(state, (fact,))
+
+
+@dataclass(frozen=True, slots=True)
+class SalesReport:
+    """Won and lost deals closed in a period, and the open pipeline at the report instant.
+
+    Sums are per currency and never converted. `average_deal` is per currency, 2 places.
+    Time to close runs from a deal's first stage change to won: the median is the middle
+    value (mean of the two middle ones for an even count), p90 is nearest-rank. The pipeline
+    is a snapshot at `as_of`, so the period does not narrow it; `weighted_pipeline` sums
+    amount × stage probability (a stage without probability weighs 0), rounded to 2 places.
+    """
+
+    won_count: int
+    won_sum: Mapping[str, Decimal]
+    average_deal: Mapping[str, Decimal]
+    time_to_close_median: timedelta | None
+    time_to_close_p90: timedelta | None
+    lost_count: int
+    lost_reasons: Mapping[str, int]
+    open_count: int
+    open_sum: Mapping[str, Decimal]
+    weighted_pipeline: Mapping[str, Decimal]
+
+
+def summarise(views: Iterable[DealView], period: Period | None = None) -> SalesReport:
+    """The sales figures of the given deals (already filtered by manager, currency, as_of)."""
+    won_sum: dict[str, Decimal] = {}
+    won_per_currency: Counter[str] = Counter()
+    closing: list[timedelta] = []
+    reasons: Counter[str] = Counter()
+    open_sum: dict[str, Decimal] = {}
+    weighted: dict[str, Decimal] = {}
+    open_count = 0
+    for view in views:
+        if view.kind is StageKind.OPEN:
+            open_count += 1
+            add_amount(open_sum, view.currency, view.amount)
+            add_amount(weighted, view.currency, view.amount * (view.probability or 0))
+        elif not closed_within(view, period):
+            continue
+        elif view.is_won:
+            won_per_currency[view.currency] += 1
+            add_amount(won_sum, view.currency, view.amount)
+            closing.append(view.time_to_close or timedelta(0))
+        else:
+            reasons[lost_reason_label(view)] += 1
+    return SalesReport(
+        won_count=sum(won_per_currency.values()),
+        won_sum=dict(sorted(won_sum.items())),
+        average_deal={c: money(won_sum[c] / n) for c, n in sorted(won_per_currency.items())},
+        time_to_close_median=median(closing),
+        time_to_close_p90=nearest_rank(closing, P90),
+        lost_count=sum(reasons.values()),
+        lost_reasons=ranked(reasons),
+        open_count=open_count,
+        open_sum=dict(sorted(open_sum.items())),
+        weighted_pipeline={c: money(v) for c, v in sorted(weighted.items())},
+    )
+
+
+def _selected(
+    state: SalesState, as_of: datetime | None, manager_id: str | None, currency: str | None
+) -> list[DealView]:
+    return [
+        view
+        for view in deal_views(state["deals"], as_of)
+        if (manager_id is None or view.manager_id == manager_id)
+        and (currency is None or view.currency == currency)
+    ]
+
+
+def report_sales(
+    state: SalesState,
+    *,
+    as_of: datetime | None = None,
+    period: Period | None = None,
+    manager_id: str | None = None,
+    currency: str | None = None,
+) -> SalesReport:
+    """Sales figures; won/lost by the day they closed, the deal's manager at `as_of`."""
+    return summarise(_selected(state, as_of, manager_id, currency), period)
+
+
+def report_sales_by_manager(
+    state: SalesState,
+    *,
+    as_of: datetime | None = None,
+    period: Period | None = None,
+    currency: str | None = None,
+) -> dict[str, SalesReport]:
+    """`report_sales` for each manager owning a deal at `as_of`, in manager id order."""
+    by_manager: dict[str, list[DealView]] = {}
+    for view in _selected(state, as_of, None, currency):
+        by_manager.setdefault(view.manager_id, []).append(view)
+    return {m: summarise(views, period) for m, views in sorted(by_manager.items())}
