@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from deals_testkit import ServiceFactory, create_client, events, outbox_drained, timers_idle
 
 from deals.settings import DealsSettings
-from deals_testkit import ServiceFactory, create_client, events, outbox_drained, timers_idle
 from shared.contracts.topics import Topic
 from shared.platform.clock import ManualClock
 

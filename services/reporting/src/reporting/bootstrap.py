@@ -2,16 +2,142 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+
 from fastapi import FastAPI
 
 from reporting import __doc__ as service_doc
+from reporting.adapters.records import RecordStore
+from reporting.adapters.replay import replay
+from reporting.domain.facts import DealStageChanged, Fact, StageKind
+from reporting.domain.segments import SegmentThresholds
+from reporting.entrypoints.dashboard import DashboardHttp, dashboard_router
+from reporting.entrypoints.http_admin import admin_router
+from reporting.entrypoints.http_reports import ReportsHttp, reports_router
+from reporting.entrypoints.subscribers import register_subscribers
+from reporting.service_layer.ingest import Ingestor
+from reporting.service_layer.queries import Reports
+from reporting.service_layer.rebuild import rebuild
+from reporting.service_layer.segment_watcher import SegmentWatcher
+from reporting.service_layer.translate import TOPICS
 from reporting.settings import ReportingSettings
+from shared.platform.clock import Clock, SystemClock
+from shared.platform.outbox import KafkaOutboxPublisher, OutboxRelay
 from shared.platform.runtime import Connections, create_service_app
 
 SERVICE = "reporting"
 
 
-def build_app(settings: ReportingSettings) -> FastAPI:
-    """Wire the service; the broker starts and stops with the HTTP app."""
+@dataclass
+class ReportingService:
+    """The wired service: its HTTP app and the loops it runs while the app lives."""
+
+    app: FastAPI
+    store: RecordStore
+    ingestor: Ingestor
+    reports: Reports
+    segments: SegmentWatcher
+    rebuild: RebuildCommand
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+@dataclass
+class RebuildCommand:
+    """Replays the topics of these settings into a new version."""
+
+    settings: ReportingSettings
+    store: RecordStore
+    ingestor: Ingestor
+
+    async def __call__(self) -> int:
+        """Run the rebuild; returns the version now active."""
+        topics = [topic.value for topic in TOPICS]
+        return await rebuild(self.store, self.ingestor, lambda: replay(self.settings.kafka, topics))
+
+
+def thresholds_of(settings: ReportingSettings) -> SegmentThresholds:
+    """Segment thresholds from the settings."""
+    return SegmentThresholds(
+        settings.hot_days, settings.warm_from_days, settings.warm_to_days, settings.sleeping_days
+    )
+
+
+def build(settings: ReportingSettings, *, clock: Clock | None = None) -> ReportingService:
+    """Wire every part; `clock` is injectable so tests can move time."""
+    clock = clock or SystemClock()
     connections = Connections(settings, service=SERVICE, database=settings.database)
-    return create_service_app(connections, service=SERVICE, description=service_doc or "")
+    prefix = settings.kafka.topic_prefix
+    store = RecordStore(connections.db)
+    reports = Reports(store, time_zone=settings.time_zone, thresholds=thresholds_of(settings))
+    relay = OutboxRelay(
+        [store.segments],
+        KafkaOutboxPublisher(connections.broker, topic_prefix=prefix),
+        clock=clock,
+        poll_interval=settings.outbox_poll_seconds,
+    )
+    watcher = SegmentWatcher(
+        store,
+        reports,
+        clock=clock,
+        interval=settings.segment_check_seconds,
+        on_published=relay.wake,
+    )
+
+    def after_batch(facts: list[Fact]) -> None:
+        if any(isinstance(f, DealStageChanged) and f.to_stage_kind is StageKind.WON for f in facts):
+            watcher.wake()
+
+    ingestor = Ingestor(store, on_batch=after_batch)
+    register_subscribers(
+        connections.broker,
+        ingestor=ingestor,
+        group_id=prefix + settings.consumer_group,
+        topic_prefix=prefix,
+        clock=clock,
+        max_records=settings.batch_max_records,
+        batch_timeout_ms=settings.batch_timeout_ms,
+    )
+    command = RebuildCommand(settings, store, ingestor)
+    service = ReportingService(
+        app=FastAPI(),
+        store=store,
+        ingestor=ingestor,
+        reports=reports,
+        segments=watcher,
+        rebuild=command,
+    )
+
+    async def start_loops() -> None:
+        await store.versions()
+        service.tasks = [
+            asyncio.create_task(relay.run(), name="reporting-outbox-relay"),
+            asyncio.create_task(watcher.run(), name="reporting-segments"),
+        ]
+
+    async def stop_loops() -> None:
+        for task in service.tasks:
+            task.cancel()
+        for task in service.tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        service.tasks = []
+
+    app = create_service_app(
+        connections,
+        service=SERVICE,
+        description=service_doc or "",
+        on_start=[start_loops],
+        on_stop=[stop_loops],
+    )
+    app.include_router(reports_router(ReportsHttp(reports, clock, settings.currency)))
+    app.include_router(dashboard_router(DashboardHttp(reports, clock, settings.currency)))
+    app.include_router(admin_router(store, command))
+    service.app = app
+    return service
+
+
+def build_app(settings: ReportingSettings) -> FastAPI:
+    """Wire the service; the broker and the background loops live as long as the app."""
+    return build(settings).app

@@ -124,3 +124,108 @@ def subscribe(
         title=f"{group_id}:{topic}",
         description=description,
     )(on_message)
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """One decoded message of a batch, with the Kafka record it came from."""
+
+    record: Any
+    decoded: DecodedEvent
+
+
+BatchHandler = Callable[[list[BatchItem]], Awaitable[None]]
+
+
+def subscribe_batch(
+    broker: KafkaBroker,
+    topics: list[str],
+    handler: BatchHandler,
+    *,
+    group_id: str,
+    clock: Clock,
+    topic_prefix: str = "",
+    registry: EventRegistry = REGISTRY,
+    retry: RetryPolicy = RetryPolicy(),
+    sleep: Sleep = asyncio.sleep,
+    max_records: int = 500,
+    batch_timeout_ms: int = 200,
+    description: str | None = None,
+) -> Any:
+    """Register `handler` for batches from several logical topics, with the same rules as
+    `subscribe`: commit after the effect, contract violations and poison messages to the DLQ.
+
+    A failing batch is retried whole; if it keeps failing, its messages are handled one by
+    one so that only the poison ones are dead-lettered and the rest still take effect. The
+    handler must therefore be idempotent per message (it is anyway: redelivery happens).
+    """
+    dead_letters = DeadLetterPublisher(broker, consumer_group=group_id)
+    physical = {topic_prefix + topic: topic for topic in topics}
+
+    async def on_batch(msg: KafkaMessage) -> None:
+        records = msg.raw_message
+        batch = records if isinstance(records, tuple) else (records,)
+        items: list[BatchItem] = []
+        for record in batch:
+            logical = physical.get(record.topic, record.topic.removeprefix(topic_prefix))
+            try:
+                decoded = decode(
+                    record.value or b"", record.headers or (), topic=logical, registry=registry
+                )
+            except ContractError as exc:
+                with structlog.contextvars.bound_contextvars(
+                    topic=record.topic, partition=record.partition, offset=record.offset
+                ):
+                    log.warning(
+                        "message breaks its contract; dead-lettered", error=describe_error(exc)
+                    )
+                await dead_letters.send(record, error=exc, attempts=1, failed_at=clock.now())
+                continue
+            items.append(BatchItem(record, decoded))
+        if not items or await _attempt(items, retry.attempts) is None:
+            return
+        for item in items:
+            error = await _attempt([item], 1)
+            if error is not None:
+                await dead_letters.send(
+                    item.record, error=error, attempts=retry.attempts + 1, failed_at=clock.now()
+                )
+
+    async def _attempt(items: list[BatchItem], attempts: int) -> BaseException | None:
+        """Run the handler; None on success, else the last error (outages propagate)."""
+        error: BaseException | None = None
+        for attempt in range(1, attempts + 1):
+            try:
+                await handler(items)
+                return None
+            except Exception as exc:
+                if is_transient(exc):
+                    log.warning(
+                        "infrastructure unavailable; the batch will be read again",
+                        error_type=type(exc).__name__,
+                    )
+                    await sleep(retry.outage_pause_seconds)
+                    raise
+                error = exc
+                log.warning(
+                    "batch handler failed",
+                    attempt=attempt,
+                    size=len(items),
+                    error=describe_error(exc),
+                )
+                if attempt < attempts:
+                    await sleep(retry.backoff_seconds * 2 ** (attempt - 1))
+        return error
+
+    on_batch.__name__ = f"on_batch_{group_id.replace('.', '_').replace('-', '_')}"
+    return broker.subscriber(
+        *physical,
+        group_id=group_id,
+        batch=True,
+        max_records=max_records,
+        batch_timeout_ms=batch_timeout_ms,
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        auto_offset_reset="earliest",
+        title=f"{group_id}:batch",
+        description=description,
+    )(on_batch)

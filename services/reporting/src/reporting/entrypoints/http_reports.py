@@ -1,0 +1,182 @@
+"""HTTP API of the reports: JSON for every report, CSV with `?format=csv`; filters in the query."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+
+from reporting.domain.activity import Granularity
+from reporting.domain.facts import Period
+from reporting.entrypoints.render import plain, rows_of, to_csv
+from reporting.service_layer.queries import Filters, Reports
+from shared.platform.clock import Clock
+
+Compute = Callable[["Filters"], Awaitable[Any]]
+Id = Annotated[str | None, Query(max_length=128)]
+Format = Annotated[str, Query(alias="format", pattern="^(json|csv)$", description="json or csv")]
+# Module level on purpose: FastAPI resolves these postponed annotations in module globals.
+
+
+@dataclass
+class ReportsHttp:
+    """What the report routes need."""
+
+    reports: Reports
+    clock: Clock
+    currency: str
+
+
+def reports_router(deps: ReportsHttp) -> APIRouter:
+    """Routes under /v1/reports."""
+    router = APIRouter(prefix="/v1/reports", tags=["reports"])
+
+    def filters(
+        period_from: date | None,
+        period_to: date | None,
+        as_of: datetime | None,
+        manager_id: str | None,
+        team: str | None,
+        channel: str | None,
+        currency: str | None,
+        client_id: str | None,
+    ) -> Filters | JSONResponse:
+        if as_of is not None and as_of.tzinfo is None:
+            return _bad("as_of", "needs a time zone offset")
+        if period_from and period_to and period_to < period_from:
+            return _bad("to", "is before from")
+        period = (
+            Period(period_from, period_to, deps.reports.time_zone)
+            if period_from or period_to
+            else None
+        )
+        return Filters(period, as_of, manager_id, team, channel, currency, client_id)
+
+    async def answer(
+        f: Filters | JSONResponse,
+        fmt: str,
+        compute: Callable[[Filters], Awaitable[Any]],
+        key: str = "key",
+    ) -> Response:
+        if isinstance(f, JSONResponse):
+            return f
+        try:
+            result = plain(await compute(f))
+        except ValueError as exc:
+            return _bad("query", str(exc))
+        if fmt == "csv":
+            return PlainTextResponse(
+                to_csv(rows_of(result, key)), media_type="text/csv; charset=utf-8"
+            )
+        return JSONResponse(result)
+
+    def route(path: str, summary: str, key: str = "key") -> Callable[[Compute], Compute]:
+        def register(compute: Compute) -> Compute:
+            @router.get(path, summary=summary, name=compute.__name__)
+            async def endpoint(
+                period_from: Annotated[
+                    date | None, Query(alias="from", description="First day (local).")
+                ] = None,
+                period_to: Annotated[
+                    date | None, Query(alias="to", description="Day after the last.")
+                ] = None,
+                as_of: Annotated[
+                    datetime | None, Query(description="As the report stood then (aware).")
+                ] = None,
+                manager_id: Id = None,
+                team: Id = None,
+                channel: Id = None,
+                currency: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
+                client_id: Id = None,
+                fmt: Format = "json",
+            ) -> Response:
+                f = filters(
+                    period_from, period_to, as_of, manager_id, team, channel, currency, client_id
+                )
+                return await answer(f, fmt, compute, key)
+
+            return compute
+
+        return register
+
+    now = deps.clock.now
+    r = deps.reports
+
+    @route("/funnel", "Lead funnel: received → contacted → qualified → deal → won")
+    async def funnel(f: Filters) -> Any:
+        return await r.funnel(f)
+
+    @route("/sales", "Won and lost deals, average size, time to close, weighted pipeline")
+    async def sales(f: Filters) -> Any:
+        return await r.sales(f)
+
+    @route("/sales/by-manager", "Sales figures per manager", key="manager_id")
+    async def sales_by_manager(f: Filters) -> Any:
+        return await r.sales_by_manager(f)
+
+    @route(
+        "/activity/daily",
+        "Calls, e-mails, messages, meetings per manager per day",
+        key="manager_id",
+    )
+    async def activity_daily(f: Filters) -> Any:
+        return await r.activity(f, Granularity.DAY)
+
+    @route("/activity/weekly", "The same per ISO week", key="manager_id")
+    async def activity_weekly(f: Filters) -> Any:
+        return await r.activity(f, Granularity.WEEK)
+
+    @route("/response", "First-response time and SLA breach rate per manager", key="manager_id")
+    async def response(f: Filters) -> Any:
+        return await r.response(f)
+
+    @route("/leaderboard", "Managers by won amount, then wins, then activity")
+    async def leaderboard(f: Filters) -> Any:
+        return await r.leaderboard(f, f.currency or deps.currency)
+
+    @route("/receivables", "Invoiced vs paid, per currency")
+    async def receivables(f: Filters) -> Any:
+        return await r.invoiced_vs_paid(f)
+
+    @route("/receivables/aging", "Overdue installments by age: 1–30, 31–60, 61–90, 90+ days")
+    async def aging(f: Filters) -> Any:
+        return await r.overdue(f, now())
+
+    @route(
+        "/payment-discipline",
+        "Share paid on time and average days late per client",
+        key="client_id",
+    )
+    async def discipline(f: Filters) -> Any:
+        return await r.discipline(f, now())
+
+    @route("/segments", "Client segments (hot, warm, cooling, sleeping)", key="client_id")
+    async def segments(f: Filters) -> Any:
+        return await r.segments(f, now())
+
+    @route("/retention", "Share of clients buying again (needs from and to)")
+    async def retention(f: Filters) -> Any:
+        return await r.retention(f)
+
+    @route("/churn-reasons", "Lost reasons and claims per client", key="client_id")
+    async def churn(f: Filters) -> Any:
+        return await r.churn(f)
+
+    @route("/channels", "Which channels bring leads that become revenue", key="channel")
+    async def channels(f: Filters) -> Any:
+        return await r.channels(f)
+
+    @route("/claims", "Claims by category", key="category")
+    async def claims(f: Filters) -> Any:
+        return await r.claims(f)
+
+    return router
+
+
+def _bad(field: str, message: str) -> JSONResponse:
+    body = {"error": "validation_failed", "detail": [{"loc": ["query", field], "msg": message}]}
+    return JSONResponse(body, status_code=422)
