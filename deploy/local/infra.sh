@@ -99,7 +99,7 @@ kafka_up() {
 
 ensure_ferretdb_binary() {
   local bin=$cache/ferretdb/voronka-ferretdb stamp=$cache/ferretdb/bin.stamp want
-  want=$(hash_of "$here/ferretdb/go.mod" "$here/ferretdb/go.sum" "$here/ferretdb/main.go")
+  want=$(hash_of "$here/ferretdb/go.mod" "$here/ferretdb/go.sum" "$here/ferretdb/main.go" "$here/ferretdb/serialize.go")
   if [ -x "$bin" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return; fi
   need go "FerretDB is built from the Go module proxy (Go >= 1.24)"
   say "building FerretDB v1 (first time only, about a minute)"
@@ -117,7 +117,7 @@ ferretdb_up() {
   mkdir -p "$cache/ferretdb/data"
   say "starting FerretDB on 127.0.0.1:$mongo_port (log: $log)"
   setsid nohup "$cache/ferretdb/voronka-ferretdb" --listen-addr="127.0.0.1:$mongo_port" \
-    --sqlite-url="file:$cache/ferretdb/data/" >>"$log" 2>&1 </dev/null &
+    --sqlite-url="file:$cache/ferretdb/data/?_pragma=synchronous(off)" >>"$log" 2>&1 </dev/null &
   echo $! >"$pidfile"
 }
 

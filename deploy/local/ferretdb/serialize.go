@@ -15,12 +15,16 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"time"
 )
 
 const (
 	opMsg          = 2013
 	flagMoreToCome = 1 << 1
 	maxMessageSize = 48 * 1024 * 1024
+	// A command that takes longer, or a client that stops reading its reply, must not hold
+	// the global lock (and so the whole server) forever: the connection is dropped instead.
+	stallTimeout = 30 * time.Second
 )
 
 // serializer accepts client connections and relays each to its own backend connection.
@@ -68,6 +72,10 @@ func (s *serializer) relay(client net.Conn) {
 func (s *serializer) roundTrip(request []byte, backend, client net.Conn) error {
 	s.lock.Lock()
 	defer s.lock.Unlock()
+	deadline := time.Now().Add(stallTimeout)
+	if err := errors.Join(backend.SetDeadline(deadline), client.SetWriteDeadline(deadline)); err != nil {
+		return err
+	}
 	if _, err := backend.Write(request); err != nil {
 		return err
 	}

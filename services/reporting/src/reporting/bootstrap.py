@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from fastapi import FastAPI
 
 from reporting import __doc__ as service_doc
-from reporting.adapters.records import RecordStore
+from reporting.adapters.records import FactLog
 from reporting.adapters.replay import replay
 from reporting.domain.facts import DealStageChanged, Fact, StageKind
 from reporting.domain.segments import SegmentThresholds
@@ -35,7 +35,7 @@ class ReportingService:
     """The wired service: its HTTP app and the loops it runs while the app lives."""
 
     app: FastAPI
-    store: RecordStore
+    store: FactLog
     ingestor: Ingestor
     reports: Reports
     segments: SegmentWatcher
@@ -48,7 +48,7 @@ class RebuildCommand:
     """Replays the topics of these settings into a new version."""
 
     settings: ReportingSettings
-    store: RecordStore
+    store: FactLog
     ingestor: Ingestor
 
     async def __call__(self) -> int:
@@ -69,7 +69,7 @@ def build(settings: ReportingSettings, *, clock: Clock | None = None) -> Reporti
     clock = clock or SystemClock()
     connections = Connections(settings, service=SERVICE, database=settings.database)
     prefix = settings.kafka.topic_prefix
-    store = RecordStore(connections.db)
+    store = FactLog(connections.db)
     reports = Reports(store, time_zone=settings.time_zone, thresholds=thresholds_of(settings))
     relay = OutboxRelay(
         [store.segments],

@@ -1,37 +1,36 @@
-"""Projection records in MongoDB: one document per entity record, in versioned collections.
+"""The projections' fact log in MongoDB: one inserted document per fact, in versioned collections.
 
-Records are merged commutatively and idempotently by the domain folds, so a write is a plain
-replacement guarded by the record's revision: whichever replica or replay gets there first,
-re-merging later facts gives the same record.
+Inserting is the cheapest write MongoDB (and FerretDB) has, and a fact's id is a hash of its
+content, so a redelivered or replayed event inserts nothing new: the duplicate key *is* the
+exactly-once check, stored in the same single-document write as the fact itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Sequence
 from typing import Any
 
-from pymongo import ReturnDocument, UpdateOne
+from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
-MAPS = ("leads", "deals", "activities", "invoices", "payments", "claims")
-"""Kinds of entity records; each projection's state is assembled from some of them."""
-
 META_ID = "versions"
+CHUNK = 500
+DUPLICATE_KEY = 11000
 
 
-class RecordStore:
-    """Versioned record collections (`v<N>_<map>`) and the pointer to the active version."""
+class FactLog:
+    """Versioned fact collections (`v<N>_facts`) and the pointer to the active version."""
 
     def __init__(self, db: AsyncDatabase[Any]) -> None:
         self._db = db
         self.meta: AsyncCollection[Any] = db["reporting_meta"]
         self.segments: AsyncCollection[Any] = db["client_segments"]
 
-    def collection(self, version: int, kind: str) -> AsyncCollection[Any]:
-        """The collection holding one kind of record of one projection version."""
-        return self._db[f"v{version}_{kind}"]
+    def facts(self, version: int) -> AsyncCollection[Any]:
+        """The collection holding one projection version's facts."""
+        return self._db[f"v{version}_facts"]
 
     async def versions(self) -> dict[str, Any]:
         """`{"active": N, "building": [M, ...]}`, creating version 1 on first use."""
@@ -43,6 +42,10 @@ class RecordStore:
         )
         assert doc is not None
         return doc
+
+    async def active(self) -> int:
+        """The version reports read."""
+        return int((await self.versions())["active"])
 
     async def written_versions(self) -> list[int]:
         """Versions live ingestion writes to: the active one and any being rebuilt."""
@@ -60,72 +63,36 @@ class RecordStore:
     async def activate(self, version: int) -> int:
         """Switch reads to `version` in one document write; returns the version it replaced."""
         doc = await self.versions()
+        building = [v for v in doc.get("building", []) if v != version]
         await self.meta.update_one(
-            {"_id": META_ID},
-            {"$set": {"active": version, "building": [v for v in doc["building"] if v != version]}},
+            {"_id": META_ID}, {"$set": {"active": version, "building": building}}
         )
         return int(doc["active"])
 
     async def drop_version(self, version: int) -> None:
-        """Remove the collections of a version nobody reads any more."""
-        for kind in MAPS:
-            await self.collection(version, kind).drop()
+        """Remove the facts of a version nobody reads any more."""
+        await self.facts(version).drop()
 
-    async def load(self, version: int, kind: str, ids: Iterable[str]) -> dict[str, tuple[Any, int]]:
-        """Records (and their revisions) of the given entities."""
-        wanted = list(ids)
-        if not wanted:
-            return {}
-        cursor = self.collection(version, kind).find({"_id": {"$in": wanted}})
-        return {doc["_id"]: (doc["rec"], int(doc["rev"])) async for doc in cursor}
+    async def append(self, version: int, docs: Sequence[dict[str, Any]]) -> int:
+        """Insert facts, skipping those already stored; return how many were new."""
+        inserted = 0
+        collection = self.facts(version)
+        for start in range(0, len(docs), CHUNK):
+            chunk = list(docs[start : start + CHUNK])
+            try:
+                result = await collection.insert_many(chunk, ordered=False)
+                inserted += len(result.inserted_ids)
+            except BulkWriteError as exc:
+                errors = exc.details.get("writeErrors", [])
+                if any(e.get("code") != DUPLICATE_KEY for e in errors):
+                    raise
+                inserted += len(chunk) - len(errors)
+        return inserted
 
-    async def load_all(self, version: int, kind: str) -> dict[str, Any]:
-        """Every record of a kind: what a report reads."""
-        cursor = self.collection(version, kind).find({}, {"rec": 1})
-        return {doc["_id"]: doc["rec"] async for doc in cursor}
+    async def count(self, version: int) -> int:
+        """How many facts a version holds (the read cache's freshness check)."""
+        return await self.facts(version).count_documents({})
 
-    async def write(
-        self,
-        version: int,
-        kind: str,
-        records: Mapping[str, Any],
-        revisions: Mapping[str, int],
-    ) -> list[str]:
-        """Write changed records in one bulk call; return ids that changed meanwhile.
-
-        A record read at revision r is replaced only if still at r; a new one is inserted only
-        if nobody inserted it first. Losers are re-read and re-merged by the caller.
-        """
-        if not records:
-            return []
-        ops = []
-        for entity_id, record in records.items():
-            revision = revisions.get(entity_id)
-            match: dict[str, Any] = {
-                "_id": entity_id,
-                "rev": revision if revision else {"$exists": False},
-            }
-            ops.append(
-                UpdateOne(
-                    match,
-                    {"$set": {"rec": record, "rev": (revision or 0) + 1}},
-                    upsert=not revision,
-                )
-            )
-        collection = self.collection(version, kind)
-        try:
-            result = await collection.bulk_write(ops, ordered=False)
-            if result.matched_count + result.upserted_count == len(ops):
-                return []
-        except BulkWriteError:
-            pass  # duplicate keys of racing inserts; found below like any other loser
-        expected = {entity_id: (revisions.get(entity_id) or 0) + 1 for entity_id in records}
-        cursor = collection.find({"_id": {"$in": list(records)}}, {"rec": 1, "rev": 1})
-        current = {doc["_id"]: doc async for doc in cursor}
-        return [
-            entity_id
-            for entity_id, record in records.items()
-            if entity_id not in current
-            or current[entity_id]["rev"] != expected[entity_id]
-            or current[entity_id]["rec"] != record
-        ]
+    async def load(self, version: int) -> list[dict[str, Any]]:
+        """Every fact of a version, in insertion order."""
+        return [doc async for doc in self.facts(version).find({})]

@@ -7,14 +7,15 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from shared.contracts.codec import DecodedEvent, decode
+from shared.contracts.codec import decode
 from shared.contracts.errors import ContractError
+from shared.platform.consumer import BatchItem
 from shared.platform.settings import KafkaSettings
 
 
 async def replay(
     kafka: KafkaSettings, topics: Sequence[str], *, batch: int = 1000
-) -> AsyncIterator[list[DecodedEvent]]:
+) -> AsyncIterator[list[BatchItem]]:
     """Yield decoded batches of every message in `topics` up to their current end offsets.
 
     No consumer group: nothing is committed, and the live consumer is not disturbed.
@@ -44,19 +45,16 @@ async def replay(
             if not remaining:
                 return
             fetched = await consumer.getmany(*remaining, timeout_ms=500, max_records=batch)
-            decoded: list[DecodedEvent] = []
+            decoded: list[BatchItem] = []
             for tp, records in fetched.items():
                 for record in records:
                     if record.offset >= ends[tp]:
                         continue
                     try:
-                        decoded.append(
-                            decode(
-                                record.value or b"",
-                                record.headers or (),
-                                topic=logical[tp.topic],
-                            )
+                        event = decode(
+                            record.value or b"", record.headers or (), topic=logical[tp.topic]
                         )
+                        decoded.append(BatchItem(record, event))
                     except ContractError:
                         continue
             if decoded:

@@ -9,11 +9,11 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from reporting.adapters.records import RecordStore
+from reporting.adapters.records import FactLog
 
 
 def admin_router(
-    store: RecordStore, start_rebuild: Callable[[], Coroutine[Any, Any, int]]
+    store: FactLog, start_rebuild: Callable[[], Coroutine[Any, Any, int]]
 ) -> APIRouter:
     """Routes under /v1/projections."""
     router = APIRouter(prefix="/v1/projections", tags=["operations"])

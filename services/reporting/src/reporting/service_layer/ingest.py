@@ -1,110 +1,70 @@
-"""Folding batches of facts into the stored records: few reads, one bulk write per kind."""
+"""Storing batches of events as facts: one bulk insert per batch, duplicates skipped."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from reporting.adapters.records import RecordStore
-from reporting.domain import activity, claims, funnel, receivables, sales
-from reporting.domain.facts import (
-    ActivityLogged,
-    ClaimRecorded,
-    DealStageChanged,
-    Fact,
-    InvoiceIssued,
-    PaymentReceived,
-)
-from reporting.domain.funnel import LEAD_FACTS
+from reporting.adapters.records import FactLog
+from reporting.domain.facts import Fact
 from reporting.service_layer.translate import fact_of
 from shared.platform.consumer import BatchItem
 from shared.platform.logging import get_logger
 
 log = get_logger(__name__)
 
-ATTEMPTS = 5
 
+def fact_document(item: BatchItem) -> dict[str, Any]:
+    """The stored form of an event: its type and payload as sent, keyed by a hash of both.
 
-def entity_of(fact: Fact) -> tuple[str, str] | None:
-    """Which record a fact merges into: (kind, entity id)."""
-    if isinstance(fact, LEAD_FACTS):
-        return "leads", fact.lead_id
-    if isinstance(fact, DealStageChanged):
-        return "deals", fact.deal_id
-    if isinstance(fact, ActivityLogged):
-        return "activities", fact.activity_id
-    if isinstance(fact, InvoiceIssued):
-        return "invoices", fact.invoice_id
-    if isinstance(fact, PaymentReceived):
-        return "payments", fact.payment_id
-    if isinstance(fact, ClaimRecorded):
-        return "claims", fact.claim_id
-    return None
-
-
-def merge(kind: str, records: dict[str, Any], facts: Sequence[Fact]) -> dict[str, Any]:
-    """Fold facts into the given records of one kind with the domain's own merge rules."""
-    if kind == "leads":
-        return dict(funnel.fold(funnel.FunnelState(leads=records, deals={}), facts)["leads"])
-    if kind == "deals":
-        return dict(sales.fold(sales.SalesState(deals=records), facts)["deals"])
-    if kind == "activities":
-        state = activity.ActivityState(activities=records, leads={}, deals={})
-        return dict(activity.fold(state, facts)["activities"])
-    if kind in ("invoices", "payments"):
-        state_r = receivables.ReceivablesState(
-            invoices=records if kind == "invoices" else {},
-            payments=records if kind == "payments" else {},
-        )
-        return dict(receivables.fold(state_r, facts)[kind])  # type: ignore[literal-required]
-    if kind == "claims":
-        return dict(claims.fold(claims.ClaimsState(claims=records), facts)["claims"])
-    raise ValueError(f"unknown record kind {kind}")
+    A redelivered, replayed or republished event carries the same bytes (an outbox resends
+    what it stored), so it hashes to the same key and is stored once. The payload stays the
+    JSON text it arrived as: parsing it again happens only when a report is folded.
+    """
+    event_type = item.decoded.envelope.type
+    payload: bytes = item.record.value or b""
+    key = hashlib.sha256(event_type.encode() + b"\x00" + payload).hexdigest()
+    return {
+        "_id": key,
+        "type": event_type,
+        "version": item.decoded.envelope.dataversion,
+        "payload": payload.decode("utf-8"),
+    }
 
 
 class Ingestor:
-    """The batch handler: translate, group by record, merge, write back in bulk."""
+    """The batch handler: check that each event folds, then append the batch to the log."""
 
     def __init__(
-        self, store: RecordStore, *, on_batch: Callable[[list[Fact]], None] | None = None
+        self, log_store: FactLog, *, on_batch: Callable[[list[Fact]], None] | None = None
     ) -> None:
-        self._store = store
+        self._log = log_store
         self._on_batch = on_batch
 
     async def __call__(self, items: list[BatchItem]) -> None:
-        """Subscriber body; raising makes the batch be read again (merges are idempotent)."""
-        facts = [f for f in (fact_of(item.decoded) for item in items) if f is not None]
-        await self.ingest(facts)
+        """Subscriber body; raising makes the batch be read again (appends are idempotent)."""
+        await self.ingest(items)
 
-    async def ingest(self, facts: Iterable[Fact], versions: Sequence[int] | None = None) -> int:
-        """Merge facts into every version being written; return how many facts were used."""
-        by_kind: dict[str, list[Fact]] = {}
-        for fact in facts:
-            target = entity_of(fact)
-            if target is not None:
-                by_kind.setdefault(target[0], []).append(fact)
-        targets = versions if versions is not None else await self._store.written_versions()
-        for version in targets:
-            for kind, kind_facts in by_kind.items():
-                await self._merge_kind(version, kind, kind_facts)
-        used = sum(len(v) for v in by_kind.values())
-        if used and self._on_batch is not None:
-            self._on_batch([f for v in by_kind.values() for f in v])
-        return used
+    async def ingest(
+        self, items: Iterable[BatchItem], versions: Sequence[int] | None = None
+    ) -> int:
+        """Append the events the reports use to every version being written; return how many.
 
-    async def _merge_kind(self, version: int, kind: str, facts: list[Fact]) -> None:
-        pending = facts
-        for _ in range(ATTEMPTS):
-            ids = {entity_of(f)[1] for f in pending}  # type: ignore[index]
-            loaded = await self._store.load(version, kind, ids)
-            records = {entity_id: rec for entity_id, (rec, _rev) in loaded.items()}
-            merged = merge(kind, records, pending)
-            changed = {
-                i: r for i, r in merged.items() if i in ids and loaded.get(i, (None,))[0] != r
-            }
-            revisions = {i: rev for i, (_rec, rev) in loaded.items()}
-            losers = set(await self._store.write(version, kind, changed, revisions))
-            if not losers:
-                return
-            pending = [f for f in pending if entity_of(f)[1] in losers]  # type: ignore[index]
-        raise RuntimeError(f"records of {kind} kept changing under the ingest")
+        Translating first makes a poison event (one the folds cannot take) fail here, in the
+        consumer, where it is dead-lettered, rather than in every report afterwards.
+        """
+        facts: list[Fact] = []
+        docs: list[dict[str, Any]] = []
+        for item in items:
+            fact = fact_of(item.decoded.event)
+            if fact is not None:
+                facts.append(fact)
+                docs.append(fact_document(item))
+        if not docs:
+            return 0
+        for version in versions if versions is not None else await self._log.written_versions():
+            await self._log.append(version, docs)
+        if self._on_batch is not None:
+            self._on_batch(facts)
+        return len(docs)

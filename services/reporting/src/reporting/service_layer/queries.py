@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from reporting.adapters.records import RecordStore
+from reporting.adapters.records import FactLog
 from reporting.domain import activity as act
 from reporting.domain import channels as chan
 from reporting.domain import claims as clm
@@ -16,6 +16,9 @@ from reporting.domain import sales as sal
 from reporting.domain import segments as seg
 from reporting.domain.facts import Period
 from reporting.domain.segments import SegmentThresholds
+from reporting.service_layer.folding import fold_all
+from reporting.service_layer.translate import fact_of
+from shared.contracts.registry import REGISTRY
 
 
 @dataclass(frozen=True)
@@ -34,16 +37,31 @@ class Filters:
 class Reports:
     """One method per report; each loads only the record kinds it needs."""
 
-    def __init__(
-        self, store: RecordStore, *, time_zone: str, thresholds: SegmentThresholds
-    ) -> None:
-        self._store = store
+    def __init__(self, log: FactLog, *, time_zone: str, thresholds: SegmentThresholds) -> None:
+        self._log = log
         self.time_zone = time_zone
         self.thresholds = thresholds
+        self._folded: dict[str, dict[str, Any]] = {}
+        self._folded_from: tuple[int, int] | None = None
 
     async def records(self, *kinds: str) -> dict[str, dict[str, Any]]:
-        version = int((await self._store.versions())["active"])
-        return {kind: await self._store.load_all(version, kind) for kind in kinds}
+        """Records folded from the active version's facts; refolded only when facts arrived.
+
+        Folds are commutative, so folding the whole log in any order gives the same records
+        as the consumer would have built incrementally.
+        """
+        version = await self._log.active()
+        count = await self._log.count(version)
+        if self._folded_from != (version, count):
+            facts = []
+            for doc in await self._log.load(version):
+                model = REGISTRY.resolve(doc["type"], int(doc.get("version", 1)))
+                fact = fact_of(model.model_validate_json(doc["payload"]))
+                if fact is not None:
+                    facts.append(fact)
+            self._folded = fold_all(facts)
+            self._folded_from = (version, count)
+        return {kind: self._folded[kind] for kind in kinds}
 
     async def funnel(self, f: Filters) -> fun.FunnelReport:
         r = await self.records("leads", "deals")

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 
-from reporting.adapters.records import RecordStore
+from reporting.adapters.records import FactLog
 from reporting.service_layer.ingest import Ingestor
-from reporting.service_layer.translate import fact_of
-from shared.contracts.codec import DecodedEvent
+from shared.platform.consumer import BatchItem
 from shared.platform.logging import get_logger
 
 log = get_logger(__name__)
 
-Replay = Callable[[], AsyncIterator[list[DecodedEvent]]]
+Replay = Callable[[], AsyncIterator[list[BatchItem]]]
 
 
-async def rebuild(store: RecordStore, ingestor: Ingestor, replay: Replay) -> int:
+async def rebuild(store: FactLog, ingestor: Ingestor, replay: Replay) -> int:
     """Build version N+1 from offset 0 while live ingestion keeps writing to it; then switch.
 
     Live ingestion writes every batch to the active version and to versions being built, and
@@ -27,8 +26,7 @@ async def rebuild(store: RecordStore, ingestor: Ingestor, replay: Replay) -> int
     log.info("rebuild started", version=version)
     facts_used = 0
     async for batch in replay():
-        facts = [f for f in (fact_of(d) for d in batch) if f is not None]
-        facts_used += await ingestor.ingest(facts, versions=[version])
+        facts_used += await ingestor.ingest(batch, versions=[version])
     previous = await store.activate(version)
     await store.drop_version(previous)
     log.info("rebuild finished", version=version, facts=facts_used, replaced=previous)

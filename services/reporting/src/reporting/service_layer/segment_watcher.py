@@ -14,7 +14,7 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
-from reporting.adapters.records import RecordStore
+from reporting.adapters.records import FactLog
 from reporting.domain import segments
 from reporting.service_layer.queries import Filters, Reports
 from shared.contracts.events.client_segment_changed import ClientSegmentChangedV1
@@ -33,7 +33,7 @@ class SegmentWatcher:
 
     def __init__(
         self,
-        store: RecordStore,
+        store: FactLog,
         reports: Reports,
         *,
         clock: Clock,

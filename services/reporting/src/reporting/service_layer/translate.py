@@ -19,7 +19,7 @@ from reporting.domain.facts import (
     PlannedInstallment,
     StageKind,
 )
-from shared.contracts.codec import DecodedEvent
+from shared.contracts.events.base import EventModel
 from shared.contracts.events.deal_stage_changed import DealStageChangedV1
 from shared.contracts.events.fulfilment import ClaimStatus, ClaimStatusChangedV1
 from shared.contracts.events.invoicing import InvoiceIssuedV1, PaymentReceivedV1
@@ -52,9 +52,11 @@ TOPICS: tuple[Topic, ...] = (
 """Every topic the projections are built from."""
 
 
-def fact_of(decoded: DecodedEvent) -> Fact | None:
-    """The fact an event states, or None for events the reports do not use."""
-    e = decoded.event
+def fact_of(e: EventModel) -> Fact | None:
+    """The fact an event states, or None for events the reports do not use.
+
+    Raises ValueError for an event that fits its contract but no fold can take.
+    """
     if isinstance(e, LeadAssignedV1):
         return LeadAssigned(
             lead_id=e.lead_id,

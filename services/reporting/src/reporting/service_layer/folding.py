@@ -1,0 +1,67 @@
+"""Folding facts into per-entity records with the domain's own merge rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from reporting.domain import activity, claims, funnel, receivables, sales
+from reporting.domain.facts import (
+    ActivityLogged,
+    ClaimRecorded,
+    DealStageChanged,
+    Fact,
+    InvoiceIssued,
+    PaymentReceived,
+)
+from reporting.domain.funnel import LEAD_FACTS
+
+KINDS = ("leads", "deals", "activities", "invoices", "payments", "claims")
+"""Kinds of entity records; each projection's state is assembled from some of them."""
+
+
+def entity_of(fact: Fact) -> tuple[str, str] | None:
+    """Which record a fact merges into: (kind, entity id)."""
+    if isinstance(fact, LEAD_FACTS):
+        return "leads", fact.lead_id
+    if isinstance(fact, DealStageChanged):
+        return "deals", fact.deal_id
+    if isinstance(fact, ActivityLogged):
+        return "activities", fact.activity_id
+    if isinstance(fact, InvoiceIssued):
+        return "invoices", fact.invoice_id
+    if isinstance(fact, PaymentReceived):
+        return "payments", fact.payment_id
+    if isinstance(fact, ClaimRecorded):
+        return "claims", fact.claim_id
+    return None
+
+
+def merge(kind: str, records: dict[str, Any], facts: Sequence[Fact]) -> dict[str, Any]:
+    """Fold facts into the given records of one kind with the domain's own merge rules."""
+    if kind == "leads":
+        return dict(funnel.fold(funnel.FunnelState(leads=records, deals={}), facts)["leads"])
+    if kind == "deals":
+        return dict(sales.fold(sales.SalesState(deals=records), facts)["deals"])
+    if kind == "activities":
+        state = activity.ActivityState(activities=records, leads={}, deals={})
+        return dict(activity.fold(state, facts)["activities"])
+    if kind in ("invoices", "payments"):
+        state_r = receivables.ReceivablesState(
+            invoices=records if kind == "invoices" else {},
+            payments=records if kind == "payments" else {},
+        )
+        return dict(receivables.fold(state_r, facts)[kind])  # type: ignore[literal-required]
+    if kind == "claims":
+        return dict(claims.fold(claims.ClaimsState(claims=records), facts)["claims"])
+    raise ValueError(f"unknown record kind {kind}")
+
+
+def fold_all(facts: Iterable[Fact]) -> dict[str, dict[str, Any]]:
+    """Every kind of record, folded from scratch (order does not matter)."""
+    by_kind: dict[str, list[Fact]] = {kind: [] for kind in KINDS}
+    for fact in facts:
+        target = entity_of(fact)
+        if target is not None:
+            by_kind[target[0]].append(fact)
+    return {kind: merge(kind, {}, kind_facts) for kind, kind_facts in by_kind.items()}
