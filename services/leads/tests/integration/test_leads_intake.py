@@ -68,6 +68,9 @@ async def test_same_lead_by_http_and_by_kafka_is_stored_once(
         )
         assert len(assigned) == 1
         assert assigned[0].key.decode() == lead_id
+        metrics = (await http.get("/metrics")).text
+        assert 'voronka_events_consumed_total{outcome="ok",topic="lead.received"}' in metrics
+        assert "voronka_outbox_backlog_documents" in metrics
 
 
 async def test_same_person_by_another_channel_joins_the_open_lead(

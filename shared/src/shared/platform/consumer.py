@@ -30,6 +30,7 @@ from shared.platform.clock import Clock
 from shared.platform.dead_letter import DeadLetterPublisher, describe_error
 from shared.platform.errors import is_transient
 from shared.platform.logging import get_logger
+from shared.platform.metrics import EVENTS_CONSUMED, PROCESSING_SECONDS, watch_lag
 
 Handler = Callable[[DecodedEvent], Awaitable[None]]
 Sleep = Callable[[float], Awaitable[None]]
@@ -69,8 +70,11 @@ def subscribe(
     async def on_message(msg: KafkaMessage) -> None:
         record = msg.raw_message
         assert not isinstance(record, tuple)  # single-message subscriber
-        with structlog.contextvars.bound_contextvars(
-            topic=record.topic, partition=record.partition, offset=record.offset
+        with (
+            structlog.contextvars.bound_contextvars(
+                topic=record.topic, partition=record.partition, offset=record.offset
+            ),
+            PROCESSING_SECONDS.labels(topic=topic).time(),
         ):
             await _process(record)
 
@@ -82,6 +86,7 @@ def subscribe(
         except ContractError as exc:
             log.warning("message breaks its contract; dead-lettered", error=describe_error(exc))
             await dead_letters.send(record, error=exc, attempts=1, failed_at=clock.now())
+            EVENTS_CONSUMED.labels(topic=topic, outcome="dead_lettered").inc()
             return
         envelope = decoded.envelope
         with structlog.contextvars.bound_contextvars(
@@ -93,6 +98,7 @@ def subscribe(
         for attempt in range(1, retry.attempts + 1):
             try:
                 await handler(decoded)
+                EVENTS_CONSUMED.labels(topic=topic, outcome="ok").inc()
                 return
             except Exception as exc:
                 if is_transient(exc):
@@ -109,12 +115,14 @@ def subscribe(
                     await dead_letters.send(
                         record, error=exc, attempts=attempt, failed_at=clock.now()
                     )
+                    EVENTS_CONSUMED.labels(topic=topic, outcome="dead_lettered").inc()
                     return
                 log.warning(
                     "handler failed; retrying", attempt=attempt, error_type=type(exc).__name__
                 )
                 await sleep(retry.backoff_seconds * 2 ** (attempt - 1))
 
+    watch_lag(group_id, [topic_prefix + topic])
     on_message.__name__ = f"on_{topic.replace('.', '_')}"
     return broker.subscriber(
         topic_prefix + topic,
@@ -163,6 +171,10 @@ def subscribe_batch(
     physical = {topic_prefix + topic: topic for topic in topics}
 
     async def on_batch(msg: KafkaMessage) -> None:
+        with PROCESSING_SECONDS.labels(topic="batch").time():
+            await _process_batch(msg)
+
+    async def _process_batch(msg: KafkaMessage) -> None:
         records = msg.raw_message
         batch = records if isinstance(records, tuple) else (records,)
         items: list[BatchItem] = []
@@ -180,9 +192,11 @@ def subscribe_batch(
                         "message breaks its contract; dead-lettered", error=describe_error(exc)
                     )
                 await dead_letters.send(record, error=exc, attempts=1, failed_at=clock.now())
+                EVENTS_CONSUMED.labels(topic=logical, outcome="dead_lettered").inc()
                 continue
             items.append(BatchItem(record, decoded))
         if not items or await _attempt(items, retry.attempts) is None:
+            _count(items, "ok")
             return
         for item in items:
             error = await _attempt([item], 1)
@@ -190,6 +204,11 @@ def subscribe_batch(
                 await dead_letters.send(
                     item.record, error=error, attempts=retry.attempts + 1, failed_at=clock.now()
                 )
+            _count([item], "ok" if error is None else "dead_lettered")
+
+    def _count(items: list[BatchItem], outcome: str) -> None:
+        for item in items:
+            EVENTS_CONSUMED.labels(topic=item.decoded.envelope.type, outcome=outcome).inc()
 
     async def _attempt(items: list[BatchItem], attempts: int) -> BaseException | None:
         """Run the handler; None on success, else the last error (outages propagate)."""
@@ -217,6 +236,7 @@ def subscribe_batch(
                     await sleep(retry.backoff_seconds * 2 ** (attempt - 1))
         return error
 
+    watch_lag(group_id, physical)
     on_batch.__name__ = f"on_batch_{group_id.replace('.', '_').replace('-', '_')}"
     return broker.subscriber(
         *physical,

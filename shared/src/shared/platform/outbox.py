@@ -26,6 +26,7 @@ from shared.contracts.codec import encode
 from shared.contracts.events.base import EventModel
 from shared.platform.clock import Clock
 from shared.platform.logging import get_logger
+from shared.platform.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED
 
 OUTBOX_FIELD = "_outbox"
 PENDING_FIELD = "_outbox_pending"
@@ -204,6 +205,11 @@ class OutboxRelay:
                 if doc is None:
                     break
                 total += await self._publish_document(collection, doc)
+        OUTBOX_PUBLISHED.inc(total)
+        backlog = 0
+        for collection in self._collections:
+            backlog += await collection.count_documents({PENDING_FIELD: True})
+        OUTBOX_BACKLOG.set(backlog)
         return total
 
     async def _claim(self, collection: AsyncCollection[Any]) -> dict[str, Any] | None:

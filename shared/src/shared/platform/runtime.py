@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -21,6 +22,7 @@ from shared.platform.errors import InfrastructureUnavailable
 from shared.platform.http import create_app
 from shared.platform.kafka import create_broker, ping_kafka
 from shared.platform.logging import configure_logging
+from shared.platform.metrics import lag_monitor
 from shared.platform.mongo import create_mongo_client, ping_mongo
 from shared.platform.settings import ServiceSettings, SettingsError, load_settings
 
@@ -71,9 +73,13 @@ def create_service_app(
         await connections.broker.start()
         for hook in on_start:
             await hook()
+        lag = asyncio.create_task(lag_monitor(connections.settings.kafka), name="lag-monitor")
         try:
             yield
         finally:
+            lag.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await lag
             for hook in reversed(on_stop):
                 await hook()
             await connections.close()

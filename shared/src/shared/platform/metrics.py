@@ -1,0 +1,85 @@
+"""Prometheus metrics on `/metrics`: consumption, dead letters, outbox backlog, consumer lag."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from prometheus_client import Counter, Gauge, Histogram
+
+from shared.platform.logging import get_logger
+from shared.platform.settings import KafkaSettings
+
+log = get_logger(__name__)
+
+EVENTS_CONSUMED = Counter(
+    "voronka_events_consumed_total",
+    "Events a subscriber finished with, by topic and outcome (ok, dead_lettered).",
+    ["topic", "outcome"],
+)
+PROCESSING_SECONDS = Histogram(
+    "voronka_event_processing_seconds",
+    "Time from reading an event (or batch) to its effect being stored.",
+    ["topic"],
+)
+OUTBOX_PUBLISHED = Counter(
+    "voronka_outbox_published_total", "Events the outbox relay got acknowledged by Kafka."
+)
+OUTBOX_BACKLOG = Gauge(
+    "voronka_outbox_backlog_documents",
+    "Documents holding events not yet published, at the relay's last pass.",
+)
+CONSUMER_LAG = Gauge(
+    "voronka_consumer_lag_messages",
+    "Messages on a topic not yet committed by the consumer group.",
+    ["group", "topic"],
+)
+
+_watched: set[tuple[str, str]] = set()
+
+
+def watch_lag(group_id: str, topics: Iterable[str]) -> None:
+    """Have the lag monitor follow these physical topics for this consumer group."""
+    _watched.update((group_id, topic) for topic in topics)
+
+
+async def measure_lag(kafka: KafkaSettings) -> None:
+    """Set CONSUMER_LAG for every watched (group, topic): end offsets minus committed ones."""
+    if not _watched:
+        return
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
+    reader = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap_servers, enable_auto_commit=False)
+    await admin.start()
+    await reader.start()
+    try:
+        await reader.topics()  # loads cluster metadata, so partitions are known
+        for group in sorted({g for g, _ in _watched}):
+            committed = await admin.list_consumer_group_offsets(group)
+            topics = sorted(t for g, t in _watched if g == group)
+            for topic in topics:
+                numbers = reader.partitions_for_topic(topic) or set()
+                partitions = [TopicPartition(topic, n) for n in sorted(numbers)]
+                if not partitions:
+                    continue
+                ends = await reader.end_offsets(partitions)
+                lag = sum(
+                    ends[tp] - (committed[tp].offset if tp in committed else 0) for tp in partitions
+                )
+                CONSUMER_LAG.labels(group=group, topic=topic).set(max(lag, 0))
+    finally:
+        await reader.stop()
+        await admin.close()
+
+
+async def lag_monitor(kafka: KafkaSettings, interval: float = 15.0) -> None:
+    """Refresh the lag gauges forever; a broker outage only leaves them stale."""
+    while True:
+        try:
+            await measure_lag(kafka)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("consumer lag not measured", error_type=type(exc).__name__)
+        await asyncio.sleep(interval)
