@@ -38,12 +38,15 @@ start_services() {
     echo $! >"$run/$service.pid"
   done
   for service in "${services[@]}"; do wait_ready "$service" "${ports[$service]}"; done
+  $uv run --frozen --no-sync python "$here/seed.py" || say "sample data not loaded (see above)"
   echo
   echo "Voronka is running:"
   printf '  %-14s %s\n' "Kafka" "$KAFKA_BOOTSTRAP_SERVERS" "MongoDB" "$MONGODB_URL"
   for service in "${services[@]}"; do
-    printf '  %-14s http://127.0.0.1:%s/docs   (ready: /readyz)\n' "$service" "${ports[$service]}"
+    printf '  %-14s http://127.0.0.1:%s/docs   (ready: /readyz, metrics: /metrics)\n' \
+      "$service" "${ports[$service]}"
   done
+  printf '  %-14s http://127.0.0.1:%s/dashboard\n' "dashboard" "${ports[reporting]}"
   echo "  logs           $logs/"
   echo
   echo "Ctrl-C (or 'make stop' from another shell) stops everything."
