@@ -25,7 +25,7 @@ from deals.service_layer.invoicing import Invoicing
 from deals.service_layer.pipelines import Pipelines
 from deals.service_layer.reminders import ReminderWatcher
 from deals.settings import DealsSettings
-from shared.platform.clock import Clock, SystemClock
+from shared.platform.clock import Clock, clock_from_env
 from shared.platform.outbox import KafkaOutboxPublisher, OutboxRelay
 from shared.platform.runtime import Connections, create_service_app
 
@@ -45,7 +45,7 @@ class DealsService:
 
 def build(settings: DealsSettings, *, clock: Clock | None = None) -> DealsService:
     """Wire every part; `clock` is injectable so tests can move time."""
-    clock = clock or SystemClock()
+    clock = clock or clock_from_env()
     connections = Connections(settings, service=SERVICE, database=settings.database)
     prefix = settings.kafka.topic_prefix
     store = DealsStore(connections.db)

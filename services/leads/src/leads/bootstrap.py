@@ -23,7 +23,7 @@ from leads.service_layer.intake import LeadIntake
 from leads.service_layer.sla_watcher import SlaWatcher
 from leads.service_layer.telephony import ExternalActivities
 from leads.settings import LeadsSettings
-from shared.platform.clock import Clock, SystemClock
+from shared.platform.clock import Clock, clock_from_env
 from shared.platform.outbox import KafkaOutboxPublisher, OutboxRelay
 from shared.platform.runtime import Connections, create_service_app
 
@@ -54,7 +54,7 @@ def sla_policy(settings: LeadsSettings) -> SlaPolicy:
 
 def build(settings: LeadsSettings, *, clock: Clock | None = None) -> LeadsService:
     """Wire every part; `clock` is injectable so tests can move time."""
-    clock = clock or SystemClock()
+    clock = clock or clock_from_env()
     connections = Connections(settings, service=SERVICE, database=settings.database)
     prefix = settings.kafka.topic_prefix
     leads = MongoLeadStore(connections.db)

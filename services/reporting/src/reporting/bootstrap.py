@@ -23,7 +23,7 @@ from reporting.service_layer.rebuild import rebuild
 from reporting.service_layer.segment_watcher import SegmentWatcher
 from reporting.service_layer.translate import TOPICS
 from reporting.settings import ReportingSettings
-from shared.platform.clock import Clock, SystemClock
+from shared.platform.clock import Clock, clock_from_env
 from shared.platform.outbox import KafkaOutboxPublisher, OutboxRelay
 from shared.platform.runtime import Connections, create_service_app
 
@@ -66,7 +66,7 @@ def thresholds_of(settings: ReportingSettings) -> SegmentThresholds:
 
 def build(settings: ReportingSettings, *, clock: Clock | None = None) -> ReportingService:
     """Wire every part; `clock` is injectable so tests can move time."""
-    clock = clock or SystemClock()
+    clock = clock or clock_from_env()
     connections = Connections(settings, service=SERVICE, database=settings.database)
     prefix = settings.kafka.topic_prefix
     store = FactLog(connections.db)

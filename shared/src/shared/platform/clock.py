@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 import itertools
 import math
+import os
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Clock", "ManualClock", "SystemClock"]
+__all__ = ["Clock", "ManualClock", "OffsetFileClock", "SystemClock", "clock_from_env"]
+
+OFFSET_FILE_VARIABLE = "VORONKA_CLOCK_OFFSET_FILE"
 
 
 @runtime_checkable
@@ -119,3 +123,43 @@ class ManualClock:
                 break
             if not sleeper.future.done():
                 sleeper.future.set_result(None)
+
+
+class OffsetFileClock:
+    """Wall-clock time shifted by a number of seconds read from a file: for end-to-end tests.
+
+    Services in separate processes cannot share a `ManualClock`; a test writes how far time
+    has moved into one file and every process reads it. Sleeping uses real time, so loops
+    that poll every second see the jump within a second. Never set in production.
+    """
+
+    def __init__(self, path: str, *, reread_seconds: float = 0.05) -> None:
+        self._path = path
+        self._reread = reread_seconds
+        self._offset = 0.0
+        self._read_at = -math.inf
+
+    def _current_offset(self) -> float:
+        monotonic = time.monotonic()
+        if monotonic - self._read_at >= self._reread:
+            try:
+                with open(self._path, encoding="utf-8") as handle:
+                    self._offset = float(handle.read().strip() or 0)
+            except (OSError, ValueError):
+                pass  # a missing or half-written file keeps the last offset
+            self._read_at = monotonic
+        return self._offset
+
+    def now(self) -> datetime:
+        """Real time plus the offset the test wrote."""
+        return datetime.now(UTC) + timedelta(seconds=self._current_offset())
+
+    async def sleep(self, seconds: float) -> None:
+        """Real sleep, at most a second, so a jump in the offset is noticed quickly."""
+        await asyncio.sleep(min(seconds, 1.0))
+
+
+def clock_from_env() -> Clock:
+    """The system clock, unless an end-to-end test asked for an offset file clock."""
+    path = os.environ.get(OFFSET_FILE_VARIABLE)
+    return OffsetFileClock(path) if path else SystemClock()

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
-from shared.platform.clock import Clock, ManualClock, SystemClock
+from shared.platform.clock import (
+    OFFSET_FILE_VARIABLE,
+    Clock,
+    ManualClock,
+    OffsetFileClock,
+    SystemClock,
+    clock_from_env,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -150,3 +158,23 @@ async def test_a_cancelled_sleeper_is_forgotten() -> None:
 async def test_sleeping_for_nan_seconds_is_refused() -> None:
     with pytest.raises(ValueError, match="NaN"):
         await ManualClock(START).sleep(float("nan"))
+
+
+def test_offset_file_clock_follows_what_the_test_writes(tmp_path: Path) -> None:
+    offset_file = tmp_path / "offset"
+    clock = OffsetFileClock(str(offset_file), reread_seconds=0)
+    before = datetime.now(UTC)
+    assert abs((clock.now() - before).total_seconds()) < 5  # no file yet: real time
+    offset_file.write_text("3660")
+    assert clock.now() - datetime.now(UTC) > timedelta(minutes=60)
+    offset_file.write_text("not a number")
+    assert clock.now() - datetime.now(UTC) > timedelta(minutes=60)  # keeps the last offset
+
+
+def test_clock_from_env_is_the_system_clock_unless_asked(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv(OFFSET_FILE_VARIABLE, raising=False)
+    assert isinstance(clock_from_env(), SystemClock)
+    monkeypatch.setenv(OFFSET_FILE_VARIABLE, str(tmp_path / "offset"))
+    assert isinstance(clock_from_env(), OffsetFileClock)
