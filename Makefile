@@ -6,7 +6,7 @@ export UV_PYTHON_DOWNLOADS := never
 INFRA := deploy/local/infra.sh
 
 .DEFAULT_GOAL := help
-.PHONY: help tools sync infra-up infra-down infra-status topics run stop test test-unit bench lint format schemas
+.PHONY: help tools sync infra-up infra-down infra-status topics run stop test test-unit bench demo lint format schemas
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -40,6 +40,9 @@ stop: ## Stop the services and the infrastructure started by `make run`
 test: sync infra-up ## Run the whole test suite against real Kafka and FerretDB
 	@eval "$$(bash $(INFRA) env)" && export KAFKA_BOOTSTRAP_SERVERS MONGODB_URL && \
 		$(UV) run --frozen --no-sync pytest
+
+demo: sync ## Drive a month of sales (~1,000 leads) through a running `make run`; prints a summary
+	@VORONKA_CLOCK_OFFSET_FILE=.cache/run/clock-offset $(UV) run --frozen --no-sync python demo/month.py
 
 bench: sync infra-up ## Reporting ingest throughput against a bare consumer (EVENTS=20000)
 	@eval "$$(bash $(INFRA) env)" && export KAFKA_BOOTSTRAP_SERVERS MONGODB_URL && \

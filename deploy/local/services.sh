@@ -30,6 +30,9 @@ start_services() {
   mkdir -p "$run" "$logs"
   eval "$("$here/infra.sh" env)"
   export KAFKA_BOOTSTRAP_SERVERS MONGODB_URL
+  # `make demo` compresses a month by moving this local run's clock forward (seconds of offset).
+  export VORONKA_CLOCK_OFFSET_FILE="$run/clock-offset"
+  [ -f "$VORONKA_CLOCK_OFFSET_FILE" ] || echo 0 >"$VORONKA_CLOCK_OFFSET_FILE"
   for service in "${services[@]}"; do
     if pid_alive "$run/$service.pid"; then
       say "$service already runs"; continue
@@ -48,6 +51,8 @@ start_services() {
   done
   printf '  %-14s http://127.0.0.1:%s/dashboard\n' "dashboard" "${ports[reporting]}"
   echo "  logs           $logs/"
+  echo
+  echo "A month of sales, compressed: 'make demo' in another shell."
   echo
   echo "Ctrl-C (or 'make stop' from another shell) stops everything."
 }
