@@ -10,6 +10,7 @@ import httpx
 from aiokafka.admin import AIOKafkaAdminClient
 
 from leads.bootstrap import LeadsService
+from shared.platform.consumer import topic_group
 from shared.platform.settings import KafkaSettings
 
 Running = tuple[LeadsService, httpx.AsyncClient]
@@ -36,7 +37,9 @@ async def consumed(kafka: KafkaSettings, group: str, topic: str) -> int:
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
     await admin.start()
     try:
-        offsets = await admin.list_consumer_group_offsets(kafka.topic_prefix + group)
+        offsets = await admin.list_consumer_group_offsets(
+            topic_group(kafka.topic_prefix + group, topic)
+        )
     finally:
         await admin.close()
     return sum(

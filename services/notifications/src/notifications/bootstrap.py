@@ -2,16 +2,225 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import random
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import httpx
 from fastapi import FastAPI
 
 from notifications import __doc__ as service_doc
+from notifications.adapters.delivery_store import MongoDeliveryStore
+from notifications.adapters.email_channel import SmtpConfig, SmtpEmailSender
+from notifications.adapters.http_channels import (
+    HttpSmsSender,
+    SignedWebhookSender,
+    TelegramBotSender,
+)
+from notifications.adapters.recipient_store import MongoRecipientDirectory
+from notifications.adapters.template_store import MongoTemplateStore
+from notifications.adapters.webhook_store import MongoWebhookStore
+from notifications.domain.model import Channel
+from notifications.domain.pressure import PressurePolicy
+from notifications.domain.retry import RetryPolicy
+from notifications.domain.rules import RuleConfig
+from notifications.entrypoints.http_deliveries import deliveries_router
+from notifications.entrypoints.http_recipients import recipients_router
+from notifications.entrypoints.http_templates import templates_router
+from notifications.entrypoints.http_webhooks import webhooks_router
+from notifications.entrypoints.subscribers import register_subscribers
+from notifications.service_layer.context import ContextBuilder
+from notifications.service_layer.dispatcher import DispatchConfig, Dispatcher
+from notifications.service_layer.payments import PaymentReceived
+from notifications.service_layer.ports import ChannelSender
+from notifications.service_layer.triggers import Triggers
 from notifications.settings import NotificationsSettings
+from shared.platform.clock import Clock, clock_from_env
+from shared.platform.outbox import KafkaOutboxPublisher, OutboxRelay
 from shared.platform.runtime import Connections, create_service_app
 
 SERVICE = "notifications"
 
 
-def build_app(settings: NotificationsSettings) -> FastAPI:
-    """Wire the service; the broker starts and stops with the HTTP app."""
+@dataclass
+class NotificationsService:
+    """The wired service: its HTTP app, stores, and the background loops it runs."""
+
+    app: FastAPI
+    connections: Connections
+    relay: OutboxRelay
+    dispatcher: Dispatcher
+    deliveries: MongoDeliveryStore
+    directory: MongoRecipientDirectory
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+def pressure_policy(settings: NotificationsSettings) -> PressurePolicy:
+    """Caps and quiet hours from the settings."""
+    return PressurePolicy(
+        max_per_day=settings.max_per_day,
+        max_per_week=settings.max_per_week,
+        quiet_start=settings.quiet_start,
+        quiet_end=settings.quiet_end,
+    )
+
+
+def retry_policy(settings: NotificationsSettings) -> RetryPolicy:
+    """Attempts and backoff from the settings."""
+    base = timedelta(seconds=settings.retry_base_seconds)
+    return RetryPolicy(
+        max_attempts=settings.retry_max_attempts,
+        base=base,
+        max_delay=max(base, timedelta(seconds=settings.retry_max_delay_seconds)),
+    )
+
+
+def rule_config(settings: NotificationsSettings) -> RuleConfig:
+    """Who is told what, from the settings."""
+    return RuleConfig(
+        deal_thresholds=settings.deal_thresholds,
+        default_deal_threshold=settings.deal_threshold,
+        notify_client_when_overdue=settings.notify_client_when_overdue,
+        copy_manager_on_reminders=settings.copy_manager_on_reminders,
+    )
+
+
+def channels(
+    settings: NotificationsSettings, http: httpx.AsyncClient, *, clock: Clock
+) -> dict[Channel, ChannelSender]:
+    """The channel adapters whose providers are configured; webhooks always work."""
+    senders: dict[Channel, ChannelSender] = {
+        Channel.WEBHOOK: SignedWebhookSender(http, clock=clock)
+    }
+    if settings.smtp_host:
+        senders[Channel.EMAIL] = SmtpEmailSender(
+            SmtpConfig(
+                host=settings.smtp_host,
+                port=settings.smtp_port,
+                security=settings.smtp_security,
+                sender=settings.smtp_sender,
+                message_id_domain=settings.message_id_domain,
+                timeout=settings.provider_timeout_seconds,
+                username=settings.smtp_username,
+                password=(
+                    settings.smtp_password.get_secret_value() if settings.smtp_password else None
+                ),
+            ),
+            clock=clock,
+        )
+    if settings.sms_url:
+        token = settings.sms_token.get_secret_value() if settings.sms_token else None
+        senders[Channel.SMS] = HttpSmsSender(http, url=settings.sms_url, token=token)
+    if settings.bot_token:
+        senders[Channel.MESSENGER] = TelegramBotSender(
+            http, base_url=settings.bot_base_url, token=settings.bot_token.get_secret_value()
+        )
+    return senders
+
+
+def build(settings: NotificationsSettings, *, clock: Clock | None = None) -> NotificationsService:
+    """Wire every part; `clock` is injectable so tests can move time."""
+    clock = clock or clock_from_env()
+    # httpx logs every request URL at INFO, and the bot API carries its token in the path.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     connections = Connections(settings, service=SERVICE, database=settings.database)
-    return create_service_app(connections, service=SERVICE, description=service_doc or "")
+    prefix = settings.kafka.topic_prefix
+    group_id = prefix + settings.consumer_group
+    deliveries = MongoDeliveryStore(connections.db)
+    directory = MongoRecipientDirectory(connections.db)
+    templates = MongoTemplateStore(connections.db)
+    webhooks = MongoWebhookStore(connections.db)
+    http = httpx.AsyncClient(
+        timeout=settings.provider_timeout_seconds, follow_redirects=False, trust_env=False
+    )
+    senders = channels(settings, http, clock=clock)
+    relay = OutboxRelay(
+        [deliveries.collection],
+        KafkaOutboxPublisher(connections.broker, topic_prefix=prefix),
+        clock=clock,
+        poll_interval=settings.outbox_poll_seconds,
+    )
+    dispatcher = Dispatcher(
+        deliveries,
+        directory,
+        templates,
+        webhooks,
+        senders,
+        context=ContextBuilder(directory, sender_name=settings.sender_name),
+        pressure=pressure_policy(settings),
+        retry=retry_policy(settings),
+        config=DispatchConfig(
+            poll_seconds=settings.dispatch_poll_seconds,
+            lease=timedelta(seconds=settings.dispatch_lease_seconds),
+            busy_delay=timedelta(seconds=settings.busy_recipient_delay_seconds),
+            consumer_group=group_id,
+            topic_prefix=prefix,
+        ),
+        clock=clock,
+        jitter=random.random if settings.retry_jitter else None,
+        on_outbox=relay.wake,
+    )
+    triggers = Triggers(
+        deliveries,
+        directory,
+        webhooks,
+        rules=rule_config(settings),
+        enabled_channels=frozenset(senders),
+        clock=clock,
+        on_queued=dispatcher.wake,
+    )
+    register_subscribers(
+        connections.broker,
+        triggers=triggers,
+        payments=PaymentReceived(deliveries, triggers, clock=clock),
+        group_id=group_id,
+        topic_prefix=prefix,
+        clock=clock,
+    )
+    service = NotificationsService(
+        app=FastAPI(),
+        connections=connections,
+        relay=relay,
+        dispatcher=dispatcher,
+        deliveries=deliveries,
+        directory=directory,
+    )
+
+    async def start_loops() -> None:
+        await deliveries.ensure_indexes()
+        await directory.ensure_indexes()
+        service.tasks = [
+            asyncio.create_task(relay.run(), name="notifications-outbox-relay"),
+            asyncio.create_task(dispatcher.run(), name="notifications-dispatcher"),
+        ]
+
+    async def stop_loops() -> None:
+        for task in service.tasks:
+            task.cancel()
+        for task in service.tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        service.tasks = []
+        await http.aclose()
+
+    app = create_service_app(
+        connections,
+        service=SERVICE,
+        description=service_doc or "",
+        on_start=[start_loops],
+        on_stop=[stop_loops],
+    )
+    app.include_router(recipients_router(directory))
+    app.include_router(webhooks_router(webhooks, clock=clock))
+    app.include_router(templates_router(templates, clock=clock))
+    app.include_router(deliveries_router(deliveries))
+    service.app = app
+    return service
+
+
+def build_app(settings: NotificationsSettings) -> FastAPI:
+    """Wire the service; the broker and the background loops live as long as the app."""
+    return build(settings).app

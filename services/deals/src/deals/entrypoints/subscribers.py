@@ -15,7 +15,7 @@ from shared.contracts.events.invoicing import PaymentReceivedV1
 from shared.contracts.events.lead_lifecycle import LeadConvertedV1
 from shared.contracts.topics import Topic
 from shared.platform.clock import Clock
-from shared.platform.consumer import subscribe
+from shared.platform.consumer import subscribe, topic_group
 
 
 def register_subscribers(
@@ -72,7 +72,7 @@ def register_subscribers(
             broker,
             topic.value,
             handler,
-            group_id=group_id,
+            group_id=topic_group(group_id, topic.value),
             clock=clock,
             topic_prefix=topic_prefix,
             description=description,

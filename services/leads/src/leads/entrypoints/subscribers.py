@@ -8,7 +8,7 @@ from leads.service_layer.intake import LeadIntake
 from leads.service_layer.telephony import ExternalActivities
 from shared.contracts.topics import Topic
 from shared.platform.clock import Clock
-from shared.platform.consumer import subscribe
+from shared.platform.consumer import subscribe, topic_group
 
 
 def register_subscribers(
@@ -25,7 +25,7 @@ def register_subscribers(
         broker,
         Topic.LEAD_RECEIVED.value,
         intake,
-        group_id=group_id,
+        group_id=topic_group(group_id, Topic.LEAD_RECEIVED.value),
         clock=clock,
         topic_prefix=topic_prefix,
         description="Leads from channels and external systems: dedupe, score, assign, store.",
@@ -34,7 +34,7 @@ def register_subscribers(
         broker,
         Topic.LEAD_ACTIVITY_LOGGED.value,
         activities,
-        group_id=group_id,
+        group_id=topic_group(group_id, Topic.LEAD_ACTIVITY_LOGGED.value),
         clock=clock,
         topic_prefix=topic_prefix,
         description="Calls and messages logged by telephony; the first contact stops the SLA.",

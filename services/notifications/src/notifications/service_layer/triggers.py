@@ -1,0 +1,221 @@
+"""Consumed events -> delivery documents: who is told what, over which channel, exactly once.
+
+Each (source, recipient, channel) gets one document whose `_id` is the idempotency key, and
+documents are only ever inserted here: a duplicate key means the delivery already exists, so
+a redelivered or replayed event creates nothing new and nothing is sent twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from typing import Any
+
+from notifications.domain.model import Channel, DeliveryStatus, RecipientKind, idempotency_key
+from notifications.domain.rules import NotificationIntent, RuleConfig, SourceEvent, intents_for
+from notifications.service_layer.deliveries import SourceRecord, history_entry, new_delivery
+from notifications.service_layer.ports import (
+    DeliveryStore,
+    RecipientDirectory,
+    RecipientProfile,
+    WebhookStore,
+)
+from shared.contracts.codec import DecodedEvent
+from shared.platform.clock import Clock
+from shared.platform.logging import get_logger
+
+log = get_logger(__name__)
+
+UNKNOWN_RECIPIENT = "unknown_recipient"
+NO_REACHABLE_CHANNEL = "no_reachable_channel"
+OPTED_OUT = "opted_out"
+PAID = "paid"
+
+
+def installment_key(installment_id: str) -> str:
+    """Cancellation key of one installment's reminders."""
+    return f"installment:{installment_id}"
+
+
+def invoice_key(invoice_id: str) -> str:
+    """Cancellation key of every reminder of an invoice."""
+    return f"invoice:{invoice_id}"
+
+
+def choose_channel(
+    profile: RecipientProfile, allowed: Sequence[Channel], enabled: Collection[Channel]
+) -> tuple[Channel | None, str | None]:
+    """The recipient's first preferred channel that is allowed, configured and consented to.
+
+    Returns (channel, None), or (channel, "opted_out") when the recipient can be reached only
+    on channels they opted out of, or (None, "no_reachable_channel").
+    """
+    preferred = [c for c in profile.preferred if c in allowed]
+    order = preferred + [c for c in allowed if c not in preferred]
+    reachable = [c for c in order if c in enabled and profile.recipient.address(c) is not None]
+    consenting = [c for c in reachable if c not in profile.opted_out]
+    if consenting:
+        return consenting[0], None
+    if reachable:
+        return reachable[0], OPTED_OUT
+    return None, NO_REACHABLE_CHANNEL
+
+
+class Triggers:
+    """Subscriber body of every notifying topic: plan deliveries, insert them, wake the sender."""
+
+    def __init__(
+        self,
+        deliveries: DeliveryStore,
+        directory: RecipientDirectory,
+        webhooks: WebhookStore,
+        *,
+        rules: RuleConfig,
+        enabled_channels: Collection[Channel],
+        clock: Clock,
+        on_queued: Callable[[], None] | None = None,
+    ) -> None:
+        self._deliveries = deliveries
+        self._directory = directory
+        self._webhooks = webhooks
+        self._rules = rules
+        self._enabled = frozenset(enabled_channels)
+        self._clock = clock
+        self._on_queued = on_queued
+
+    async def __call__(self, decoded: DecodedEvent) -> None:
+        """Create this event's deliveries; safe to run again for the same event."""
+        await self.plan(SourceRecord.from_decoded(decoded))
+
+    async def plan(self, source: SourceRecord) -> int:
+        """Insert the deliveries `source` calls for; return how many were new."""
+        payload = source.data()
+        paid = await self._already_paid(source.type, payload)
+        docs: list[dict[str, Any]] = []
+        told: set[str] = set()
+        for intent in intents_for(source.type, payload, self._rules):
+            for recipient_id in await self._recipient_ids(intent.recipient_role, payload):
+                # One message per person and event: the primary role (listed first) wins.
+                if recipient_id in told:
+                    continue
+                told.add(recipient_id)
+                docs.append(await self._person(source, intent, recipient_id, payload, paid=paid))
+        for subscription in await self._webhooks.matching(source.type):
+            docs.append(self._webhook(source, subscription.id))
+        created = 0
+        for doc in docs:
+            if await self._deliveries.insert(doc):
+                created += 1
+        if not paid and await self._already_paid(source.type, payload):
+            # A payment handled while we inserted: payments record the settlement before
+            # cancelling, so whichever of the two runs second sees the other.
+            key = installment_key(str(payload["installment_id"]))
+            await cancel_pending(self._deliveries, [key], self._clock)
+        log.info(
+            "deliveries planned", planned=len(docs), created=created, source_id=source.dedupe_id
+        )
+        if created and self._on_queued is not None:
+            self._on_queued()
+        return created
+
+    async def _already_paid(self, event_type: str, payload: dict[str, Any]) -> bool:
+        """Whether the installment a reminder is about was paid (a payment may overtake it)."""
+        if event_type != SourceEvent.PAYMENT_DUE:
+            return False
+        return await self._deliveries.settled([installment_key(str(payload["installment_id"]))])
+
+    async def _recipient_ids(self, role: RecipientKind, payload: dict[str, Any]) -> list[str]:
+        match role:
+            case RecipientKind.CLIENT:
+                found = [payload.get("client_id")]
+            case RecipientKind.MANAGER:
+                found = [payload.get("to_manager_id") or payload.get("manager_id")]
+            case RecipientKind.HEAD_OF_SALES:
+                if payload.get("escalated_to"):
+                    found = [payload["escalated_to"]]
+                else:
+                    found = [head.id for head in await self._directory.heads_of_sales()]
+            case _:
+                found = []
+        ids = [str(value) for value in found if value]
+        if not ids:
+            # A lead waiting in the team queue has no manager yet: nobody to tell.
+            log.info("no recipient for role", role=role.value)
+        return ids
+
+    async def _person(
+        self,
+        source: SourceRecord,
+        intent: NotificationIntent,
+        recipient_id: str,
+        payload: dict[str, Any],
+        *,
+        paid: bool,
+    ) -> dict[str, Any]:
+        profile = await self._directory.get(recipient_id)
+        status, reason = DeliveryStatus.QUEUED, None
+        kind = intent.recipient_role.value
+        if profile is None:
+            channel: Channel | None = intent.channels[0]
+            status, reason = DeliveryStatus.SUPPRESSED, UNKNOWN_RECIPIENT
+        else:
+            kind = profile.recipient.kind.value
+            channel, reason = choose_channel(profile, intent.channels, self._enabled)
+            if reason is not None:
+                status = DeliveryStatus.SUPPRESSED
+        chosen = channel or intent.channels[0]
+        if paid and reason is None:
+            status, reason = DeliveryStatus.CANCELLED, PAID
+        if reason is not None:
+            log.info("delivery not sent", reason=reason, recipient_id=recipient_id)
+        return new_delivery(
+            idempotency_key(source.dedupe_id, recipient_id, chosen),
+            source=source,
+            event_kind=intent.event_kind.value,
+            recipient_id=recipient_id,
+            recipient_kind=kind,
+            channel=chosen,
+            urgent=intent.urgent,
+            now=self._clock.now(),
+            status=status,
+            reason=reason,
+            cancel_keys=_cancel_keys(source.type, payload),
+        )
+
+    def _webhook(self, source: SourceRecord, subscription_id: str) -> dict[str, Any]:
+        return new_delivery(
+            idempotency_key(source.dedupe_id, subscription_id, Channel.WEBHOOK),
+            source=source,
+            event_kind=source.type,
+            recipient_id=subscription_id,
+            recipient_kind=RecipientKind.INTEGRATOR.value,
+            channel=Channel.WEBHOOK,
+            urgent=False,
+            now=self._clock.now(),
+        )
+
+
+def _cancel_keys(event_type: str, payload: dict[str, Any]) -> list[str]:
+    if event_type != SourceEvent.PAYMENT_DUE:
+        return []
+    return [
+        invoice_key(str(payload["invoice_id"])),
+        installment_key(str(payload["installment_id"])),
+    ]
+
+
+async def cancel_pending(deliveries: DeliveryStore, keys: Sequence[str], clock: Clock) -> int:
+    """Cancel the reminders still queued or deferred under `keys`; return how many."""
+    now = clock.now()
+    cancelled = DeliveryStatus.CANCELLED.value
+    return await deliveries.cancel_pending(
+        keys,
+        {
+            "$set": {
+                "status": cancelled,
+                "reason": PAID,
+                "next_attempt_at": None,
+                "updated_at": now,
+            },
+            "$push": {"history": history_entry(now, cancelled, PAID)},
+        },
+    )
