@@ -61,5 +61,7 @@ format: sync ## Apply ruff's fixes and formatting
 	@$(UV) run --frozen --no-sync ruff check --fix .
 	@$(UV) run --frozen --no-sync ruff format .
 
-schemas: sync ## Regenerate the committed JSON Schemas of the event contracts
+schemas: sync ## Regenerate the committed JSON Schemas and per-service AsyncAPI documents
 	@$(UV) run --frozen --no-sync python -m shared.contracts.schemas --write
+	@for s in leads deals notifications reporting; do \
+		$(UV) run --frozen --no-sync python -m $$s.asyncapi --write; done

@@ -84,13 +84,15 @@ def create_service_app(
                 await hook()
             await connections.close()
 
-    return create_app(
+    app = create_app(
         title=f"Voronka {service}",
         version="0.1.0",
         description=description,
         readiness={"kafka": connections.kafka_ready, "mongodb": connections.mongo_ready},
         lifespan=lifespan,
     )
+    app.state.broker = connections.broker  # what the service subscribes to, for introspection
+    return app
 
 
 async def preflight(settings: ServiceSettings) -> None:

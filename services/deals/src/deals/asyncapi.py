@@ -1,0 +1,58 @@
+"""The deals service's AsyncAPI 3.0 document: `python -m deals.asyncapi --write|--check`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from shared.contracts.asyncapi import asyncapi_document, render
+from shared.contracts.topics import Topic
+
+RECEIVES: tuple[Topic, ...] = (
+    Topic.LEAD_CONVERTED,
+    Topic.PAYMENT_RECEIVED,
+    Topic.CLIENT_SEGMENT_CHANGED,
+)
+"""Topics this service consumes (a test checks them against its registered subscribers)."""
+
+SENDS: tuple[Topic, ...] = (
+    Topic.DEAL_STAGE_CHANGED,
+    Topic.PAYMENT_DUE,
+    Topic.PAYMENT_RECEIVED,
+    Topic.INVOICE_ISSUED,
+    Topic.CONTRACT_RENEWAL_DUE,
+    Topic.SHIPMENT_STATUS_CHANGED,
+    Topic.CLAIM_STATUS_CHANGED,
+)
+"""Topics this service publishes."""
+
+DOCUMENT = Path(__file__).resolve().parents[4] / "docs" / "asyncapi" / "deals.json"
+
+
+def document() -> dict[str, Any]:
+    """The service's AsyncAPI document."""
+    return asyncapi_document(
+        service="deals",
+        description="Clients, pipelines, invoices and their reminders, payments, shipments, claims.",
+        receives=RECEIVES,
+        sends=SENDS,
+    )
+
+
+def main(argv: list[str]) -> int:
+    """Write the committed document, or check it is current (exit 1 if not)."""
+    text = render(document())
+    if "--write" in argv:
+        DOCUMENT.parent.mkdir(parents=True, exist_ok=True)
+        DOCUMENT.write_text(text, encoding="utf-8")
+        return 0
+    current = DOCUMENT.read_text(encoding="utf-8") if DOCUMENT.exists() else ""
+    if current != text:
+        sys.stderr.write(f"{DOCUMENT} is out of date: run `make schemas`\n")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

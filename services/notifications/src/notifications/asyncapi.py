@@ -1,0 +1,58 @@
+"""The notifications AsyncAPI 3.0 document: `python -m notifications.asyncapi --write|--check`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from shared.contracts.asyncapi import asyncapi_document, render
+from shared.contracts.topics import Topic
+
+RECEIVES: tuple[Topic, ...] = (
+    Topic.LEAD_ASSIGNED,
+    Topic.LEAD_REASSIGNED,
+    Topic.LEAD_SLA_BREACHED,
+    Topic.PAYMENT_DUE,
+    Topic.PAYMENT_RECEIVED,
+    Topic.DEAL_STAGE_CHANGED,
+    Topic.CONTRACT_RENEWAL_DUE,
+    Topic.CLIENT_SEGMENT_CHANGED,
+)
+"""Topics this service consumes (a test checks them against its registered subscribers)."""
+
+SENDS: tuple[Topic, ...] = (
+    Topic.NOTIFICATION_SENT,
+    Topic.NOTIFICATION_FAILED,
+)
+"""Topics this service publishes."""
+
+DOCUMENT = Path(__file__).resolve().parents[4] / "docs" / "asyncapi" / "notifications.json"
+
+
+def document() -> dict[str, Any]:
+    """The service's AsyncAPI document."""
+    return asyncapi_document(
+        service="notifications",
+        description="E-mail, SMS, messenger and webhooks from events, exactly once towards people.",
+        receives=RECEIVES,
+        sends=SENDS,
+    )
+
+
+def main(argv: list[str]) -> int:
+    """Write the committed document, or check it is current (exit 1 if not)."""
+    text = render(document())
+    if "--write" in argv:
+        DOCUMENT.parent.mkdir(parents=True, exist_ok=True)
+        DOCUMENT.write_text(text, encoding="utf-8")
+        return 0
+    current = DOCUMENT.read_text(encoding="utf-8") if DOCUMENT.exists() else ""
+    if current != text:
+        sys.stderr.write(f"{DOCUMENT} is out of date: run `make schemas`\n")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
