@@ -34,7 +34,7 @@ def document() -> dict[str, Any]:
     """The service's AsyncAPI document."""
     return asyncapi_document(
         service="deals",
-        description="Clients, pipelines, invoices and their reminders, payments, shipments, claims.",
+        description="Clients, pipelines, invoices and reminders, payments, shipments, claims.",
         receives=RECEIVES,
         sends=SENDS,
     )
