@@ -21,6 +21,7 @@ import httpx
 from aiokafka import AIOKafkaProducer
 
 LEADS, DEALS, REPORTING = "http://127.0.0.1:8001", "http://127.0.0.1:8002", "http://127.0.0.1:8004"
+TOPIC_PREFIX = os.environ.get("KAFKA_TOPIC_PREFIX", "")
 OFFSET_FILE = Path(os.environ.get("VORONKA_CLOCK_OFFSET_FILE", ".cache/run/clock-offset"))
 MOSCOW = ZoneInfo("Europe/Moscow")
 FIRST = [
@@ -149,7 +150,9 @@ async def main(leads_total: int, days: int, seed: int) -> None:
                 else:
                     body["channel"] = rng.choice(CHANNELS_KAFKA)
                     await producer.send_and_wait(
-                        "lead.received", json.dumps(body).encode(), key=body["external_id"].encode()
+                        TOPIC_PREFIX + "lead.received",
+                        json.dumps(body).encode(),
+                        key=body["external_id"].encode(),
                     )
             await settle()
             # Managers call most new leads within the hour; some are forgotten and move on.
