@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import time
 
 from fastapi import FastAPI
@@ -40,7 +38,6 @@ class DealsService:
     store: DealsStore
     relay: OutboxRelay
     reminders: ReminderWatcher
-    tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
 
 def build(settings: DealsSettings, *, clock: Clock | None = None) -> DealsService:
@@ -89,28 +86,16 @@ def build(settings: DealsSettings, *, clock: Clock | None = None) -> DealsServic
     )
     service = DealsService(app=FastAPI(), store=store, relay=relay, reminders=reminders)
 
-    async def start_loops() -> None:
+    async def prepare() -> None:
         await store.ensure_indexes()
         await pipelines.ensure_default()
-        service.tasks = [
-            asyncio.create_task(relay.run(), name="deals-outbox-relay"),
-            asyncio.create_task(reminders.run(), name="deals-reminders"),
-        ]
-
-    async def stop_loops() -> None:
-        for task in service.tasks:
-            task.cancel()
-        for task in service.tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        service.tasks = []
 
     app = create_service_app(
         connections,
         service=SERVICE,
         description=service_doc or "",
-        on_start=[start_loops],
-        on_stop=[stop_loops],
+        on_start=[prepare],
+        loops=[relay.run, reminders.run],
     )
     install_error_handlers(app)
     deps = DealsHttp(

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from shared.contracts.asyncapi import asyncapi_document, render
+from shared.contracts.asyncapi import asyncapi_document, command
 from shared.contracts.topics import Topic
 
 RECEIVES: tuple[Topic, ...] = (
@@ -41,19 +41,5 @@ def document() -> dict[str, Any]:
     )
 
 
-def main(argv: list[str]) -> int:
-    """Write the committed document, or check it is current (exit 1 if not)."""
-    text = render(document())
-    if "--write" in argv:
-        DOCUMENT.parent.mkdir(parents=True, exist_ok=True)
-        DOCUMENT.write_text(text, encoding="utf-8")
-        return 0
-    current = DOCUMENT.read_text(encoding="utf-8") if DOCUMENT.exists() else ""
-    if current != text:
-        sys.stderr.write(f"{DOCUMENT} is out of date: run `make schemas`\n")
-        return 1
-    return 0
-
-
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(command(DOCUMENT, document(), sys.argv[1:]))

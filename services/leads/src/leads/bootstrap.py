@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from fastapi import FastAPI
@@ -39,7 +37,6 @@ class LeadsService:
     relay: OutboxRelay
     watcher: SlaWatcher
     leads: MongoLeadStore
-    tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
 
 def sla_policy(settings: LeadsSettings) -> SlaPolicy:
@@ -116,27 +113,15 @@ def build(settings: LeadsSettings, *, clock: Clock | None = None) -> LeadsServic
         app=FastAPI(), connections=connections, relay=relay, watcher=watcher, leads=leads
     )
 
-    async def start_loops() -> None:
+    async def prepare() -> None:
         await leads.ensure_indexes()
-        service.tasks = [
-            asyncio.create_task(relay.run(), name="leads-outbox-relay"),
-            asyncio.create_task(watcher.run(), name="leads-sla-watcher"),
-        ]
-
-    async def stop_loops() -> None:
-        for task in service.tasks:
-            task.cancel()
-        for task in service.tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        service.tasks = []
 
     app = create_service_app(
         connections,
         service=SERVICE,
         description=service_doc or "",
-        on_start=[start_loops],
-        on_stop=[stop_loops],
+        on_start=[prepare],
+        loops=[relay.run, watcher.run],
     )
     install_error_handlers(app)
     app.include_router(

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
@@ -55,7 +53,6 @@ class NotificationsService:
     dispatcher: Dispatcher
     deliveries: MongoDeliveryStore
     directory: MongoRecipientDirectory
-    tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
 
 def pressure_policy(settings: NotificationsSettings) -> PressurePolicy:
@@ -189,29 +186,17 @@ def build(settings: NotificationsSettings, *, clock: Clock | None = None) -> Not
         directory=directory,
     )
 
-    async def start_loops() -> None:
+    async def prepare() -> None:
         await deliveries.ensure_indexes()
         await directory.ensure_indexes()
-        service.tasks = [
-            asyncio.create_task(relay.run(), name="notifications-outbox-relay"),
-            asyncio.create_task(dispatcher.run(), name="notifications-dispatcher"),
-        ]
-
-    async def stop_loops() -> None:
-        for task in service.tasks:
-            task.cancel()
-        for task in service.tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        service.tasks = []
-        await http.aclose()
 
     app = create_service_app(
         connections,
         service=SERVICE,
         description=service_doc or "",
-        on_start=[start_loops],
-        on_stop=[stop_loops],
+        on_start=[prepare],
+        on_stop=[http.aclose],
+        loops=[relay.run, dispatcher.run],
     )
     app.include_router(recipients_router(directory))
     app.include_router(webhooks_router(webhooks, clock=clock))

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from fastapi import FastAPI
 
@@ -40,7 +38,6 @@ class ReportingService:
     reports: Reports
     segments: SegmentWatcher
     rebuild: RebuildCommand
-    tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
 
 @dataclass
@@ -109,27 +106,15 @@ def build(settings: ReportingSettings, *, clock: Clock | None = None) -> Reporti
         rebuild=command,
     )
 
-    async def start_loops() -> None:
+    async def prepare() -> None:
         await store.versions()
-        service.tasks = [
-            asyncio.create_task(relay.run(), name="reporting-outbox-relay"),
-            asyncio.create_task(watcher.run(), name="reporting-segments"),
-        ]
-
-    async def stop_loops() -> None:
-        for task in service.tasks:
-            task.cancel()
-        for task in service.tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        service.tasks = []
 
     app = create_service_app(
         connections,
         service=SERVICE,
         description=service_doc or "",
-        on_start=[start_loops],
-        on_stop=[stop_loops],
+        on_start=[prepare],
+        loops=[relay.run, watcher.run],
     )
     app.include_router(reports_router(ReportsHttp(reports, clock, settings.currency)))
     app.include_router(dashboard_router(DashboardHttp(reports, clock, settings.currency)))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from shared.contracts.registry import REGISTRY, EventRegistry
@@ -71,3 +73,16 @@ def asyncapi_document(
 def render(document: dict[str, Any]) -> str:
     """The committed form: stable key order, UTF-8, trailing newline."""
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def command(path: Path, document: dict[str, Any], argv: Sequence[str]) -> int:
+    """`--write` the committed document, or check it is current (1 if it is not)."""
+    text = render(document)
+    if "--write" in argv:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return 0
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        sys.stderr.write(f"{path} is out of date: run `make schemas`\n")
+        return 1
+    return 0

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import signal
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from types import FrameType
 from typing import Any, TypeVar
@@ -53,6 +53,7 @@ class Connections:
 
 
 Hook = Callable[[], Awaitable[None]]
+Loop = Callable[[], Coroutine[Any, Any, None]]
 
 
 def create_service_app(
@@ -62,10 +63,12 @@ def create_service_app(
     description: str,
     on_start: Sequence[Hook] = (),
     on_stop: Sequence[Hook] = (),
+    loops: Sequence[Loop] = (),
 ) -> FastAPI:
-    """The HTTP app of a service; the broker and the `on_start` hooks live as long as it does.
+    """The HTTP app of a service; the broker, hooks and background loops live as long as it.
 
     Hooks start after the broker (relays and timers may publish at once) and stop in reverse.
+    `loops` (outbox relays, timers) run as tasks after the hooks and are cancelled first.
     """
 
     @asynccontextmanager
@@ -73,13 +76,18 @@ def create_service_app(
         await connections.broker.start()
         for hook in on_start:
             await hook()
-        lag = asyncio.create_task(lag_monitor(connections.settings.kafka), name="lag-monitor")
+        tasks = [
+            asyncio.create_task(loop(), name=f"{service}:{loop.__qualname__}") for loop in loops
+        ]
+        tasks.append(asyncio.create_task(lag_monitor(connections.settings.kafka), name="lag"))
         try:
             yield
         finally:
-            lag.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await lag
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             for hook in reversed(on_stop):
                 await hook()
             await connections.close()
