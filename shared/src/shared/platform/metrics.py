@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Iterable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -51,9 +52,9 @@ async def measure_lag(kafka: KafkaSettings) -> None:
         return
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
     reader = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap_servers, enable_auto_commit=False)
-    await admin.start()
-    await reader.start()
     try:
+        await admin.start()
+        await reader.start()
         await reader.topics()  # loads cluster metadata, so partitions are known
         for group in sorted({g for g, _ in _watched}):
             committed = await admin.list_consumer_group_offsets(group)
@@ -69,17 +70,22 @@ async def measure_lag(kafka: KafkaSettings) -> None:
                 )
                 CONSUMER_LAG.labels(group=group, topic=topic).set(max(lag, 0))
     finally:
-        await reader.stop()
-        await admin.close()
+        for closing in (reader.stop(), admin.close()):
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(closing, 5)
 
 
 async def lag_monitor(kafka: KafkaSettings, interval: float = 15.0) -> None:
-    """Refresh the lag gauges forever; a broker outage only leaves them stale."""
+    """Refresh the lag gauges forever; a broker outage only leaves them stale.
+
+    The first measurement waits one interval: a process that lives a few seconds (a test)
+    never opens the extra connections at all.
+    """
     while True:
+        await asyncio.sleep(interval)
         try:
-            await measure_lag(kafka)
+            await asyncio.wait_for(measure_lag(kafka), interval)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             log.warning("consumer lag not measured", error_type=type(exc).__name__)
-        await asyncio.sleep(interval)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
@@ -85,9 +84,9 @@ def create_service_app(
         finally:
             for task in tasks:
                 task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            # A loop stuck in a client's shutdown (aiokafka's stop() is known to hang) must
+            # not hold the whole service's shutdown: give them a bounded time, then go on.
+            await asyncio.wait(tasks, timeout=10)
             for hook in reversed(on_stop):
                 await hook()
             await connections.close()
