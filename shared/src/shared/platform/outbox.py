@@ -100,6 +100,27 @@ def outbox_message(
     )
 
 
+def aggregate_event(
+    event: EventModel,
+    *,
+    source: str,
+    key: str,
+    at: datetime,
+    causation_id: str | None = None,
+    correlation_id: str | None = None,
+) -> OutboxMessage:
+    """An event on the topic named like its type, keyed (and correlated) by its aggregate id."""
+    return outbox_message(
+        event,
+        topic=event.event_type,
+        source=source,
+        key=key,
+        time=at,
+        causation_id=causation_id,
+        correlation_id=correlation_id or key,
+    )
+
+
 def outbox_fields(messages: Sequence[OutboxMessage]) -> dict[str, Any]:
     """Fields to put in a document that is inserted together with its first events."""
     return {OUTBOX_FIELD: [m.to_document() for m in messages], PENDING_FIELD: bool(messages)}

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from shared.contracts.events.base import EventModel
-from shared.contracts.topics import Topic
-from shared.platform.outbox import OutboxMessage, outbox_message
+from shared.platform.outbox import OutboxMessage, aggregate_event
 
 SOURCE = "urn:voronka:deals"
 """CloudEvents `source` of everything the deals service publishes."""
@@ -20,13 +19,12 @@ def deal_event(
     causation_id: str | None = None,
     correlation_id: str | None = None,
 ) -> OutboxMessage:
-    """An event keyed by its aggregate (deal, invoice or contract id)."""
-    return outbox_message(
+    """An event of this service, keyed by its aggregate so its events stay in order."""
+    return aggregate_event(
         event,
-        topic=Topic(event.event_type).value,
         source=SOURCE,
         key=key,
-        time=at,
+        at=at,
         causation_id=causation_id,
-        correlation_id=correlation_id or key,
+        correlation_id=correlation_id,
     )

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from shared.contracts.events.base import EventModel
-from shared.contracts.topics import Topic
-from shared.platform.outbox import OutboxMessage, outbox_message
+from shared.platform.outbox import OutboxMessage, aggregate_event
 
 SOURCE = "urn:voronka:leads"
 """CloudEvents `source` of everything the leads service publishes."""
@@ -20,13 +19,12 @@ def lead_event(
     causation_id: str | None = None,
     correlation_id: str | None = None,
 ) -> OutboxMessage:
-    """An event keyed by its lead, so every event of one lead stays in order on its topic."""
-    return outbox_message(
+    """An event of this service, keyed by its aggregate so its events stay in order."""
+    return aggregate_event(
         event,
-        topic=Topic(event.event_type).value,
         source=SOURCE,
         key=lead_id,
-        time=at,
+        at=at,
         causation_id=causation_id,
-        correlation_id=correlation_id or lead_id,
+        correlation_id=correlation_id,
     )

@@ -18,10 +18,9 @@ from reporting.adapters.records import FactLog
 from reporting.domain import segments
 from reporting.service_layer.queries import Filters, Reports
 from shared.contracts.events.client_segment_changed import ClientSegmentChangedV1
-from shared.contracts.topics import Topic
 from shared.platform.clock import Clock
 from shared.platform.logging import get_logger
-from shared.platform.outbox import outbox_fields, outbox_message, with_outbox
+from shared.platform.outbox import aggregate_event, outbox_fields, with_outbox
 
 log = get_logger(__name__)
 
@@ -93,9 +92,7 @@ class SegmentWatcher:
                 last_purchase_on=last.get(client),
                 changed_at=now,
             )
-            message = outbox_message(
-                event, topic=Topic.CLIENT_SEGMENT_CHANGED.value, source=SOURCE, key=client, time=now
-            )
+            message = aggregate_event(event, source=SOURCE, key=client, at=now)
             if await self._record(client, old, new, message, now, exists=client in stored):
                 published += 1
         if published:
