@@ -19,7 +19,7 @@ from e2e_harness import SERVICES, Fleet, free_port, service_env
 
 from shared.contracts.topics import TOPIC_SPECS
 from shared.platform.settings import KafkaSettings
-from shared.platform.topics import ensure_topics
+from shared.platform.topics import delete_prefixed_topics, ensure_topics
 from shared.testing.infrastructure import Endpoints
 
 
@@ -114,6 +114,7 @@ async def fleet(
         yield processes
     finally:
         await processes.stop_all()
+        await delete_prefixed_topics(kafka, topic_prefix)
         from pymongo import AsyncMongoClient
 
         client: AsyncMongoClient[Any] = AsyncMongoClient(infrastructure.mongodb_url)

@@ -50,6 +50,21 @@ async def ensure_topics(
         await admin.close()
 
 
+async def delete_prefixed_topics(settings: KafkaSettings, prefix: str) -> list[str]:
+    """Delete every topic whose name starts with `prefix` (a test's or a demo's own topics)."""
+    if not prefix:
+        raise ValueError("refusing to delete topics without a prefix")
+    admin = admin_client(settings, client_id="voronka-topics")
+    await admin.start()
+    try:
+        doomed = [name for name in await admin.list_topics() if name.startswith(prefix)]
+        if doomed:
+            await admin.delete_topics(doomed)
+        return doomed
+    finally:
+        await admin.close()
+
+
 def main() -> None:
     """`python -m shared.platform.topics`: create every Voronka topic on the configured cluster."""
     parser = argparse.ArgumentParser(description=main.__doc__)

@@ -17,7 +17,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from shared.contracts.topics import TOPIC_SPECS, TopicSpec, dead_letter_topic
 from shared.platform.clock import ManualClock
 from shared.platform.settings import KafkaSettings, MongoSettings
-from shared.platform.topics import ensure_topics
+from shared.platform.topics import delete_prefixed_topics, ensure_topics
 from shared.testing.infrastructure import Endpoints, repo_root, resolve_endpoints
 
 TopicFactory = Callable[..., Awaitable[str]]
@@ -85,11 +85,13 @@ async def mongo_db(mongo_settings: MongoSettings) -> AsyncIterator[AsyncDatabase
 
 
 @pytest_asyncio.fixture
-async def kafka_topics(kafka_settings: KafkaSettings) -> TopicFactory:
+async def kafka_topics(kafka_settings: KafkaSettings) -> AsyncIterator[TopicFactory]:
     """Create this test's physical topics (with their dead-letter twins); returns a factory.
 
     `await kafka_topics("lead.received")` creates `<prefix>lead.received` and its `.dlq` and
-    returns the physical name. Called without names it creates every Voronka topic.
+    returns the physical name. Called without names it creates every Voronka topic. The
+    test's topics are deleted afterwards: a broker keeps files open for every partition,
+    and thousands of leftover test topics exhaust its file descriptors.
     """
     specs = {spec.name: spec for spec in TOPIC_SPECS}
 
@@ -109,7 +111,8 @@ async def kafka_topics(kafka_settings: KafkaSettings) -> TopicFactory:
         await ensure_topics(kafka_settings, wanted, prefix=kafka_settings.topic_prefix)
         return kafka_settings.topic_prefix + (names[0] if names else "")
 
-    return create
+    yield create
+    await delete_prefixed_topics(kafka_settings, kafka_settings.topic_prefix)
 
 
 @pytest.fixture
