@@ -131,7 +131,8 @@ async def main(leads_total: int, days: int, seed: int) -> None:
                 product = rng.choice(list(PRODUCTS))
                 body = {
                     "source": "demo",
-                    "external_id": f"d{day}-{i}",
+                    # Unique per run: a second `make demo` on the same stack adds another month.
+                    "external_id": f"{start:%Y%m%d}-{day}-{i}",
                     "contact": {
                         "name": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
                         "phone": phone_spelling(digits, rng),

@@ -129,8 +129,9 @@ class OffsetFileClock:
     """Wall-clock time shifted by a number of seconds read from a file: for end-to-end tests.
 
     Services in separate processes cannot share a `ManualClock`; a test writes how far time
-    has moved into one file and every process reads it. Sleeping uses real time, so loops
-    that poll every second see the jump within a second. Never set in production.
+    has moved into one file and every process reads it. A sleep lasts until this clock has
+    moved on by the time asked, rereading the file at least every second, so a jump ends it
+    within a second. Never set in production.
     """
 
     def __init__(self, path: str, *, reread_seconds: float = 0.05) -> None:
@@ -155,8 +156,15 @@ class OffsetFileClock:
         return datetime.now(UTC) + timedelta(seconds=self._current_offset())
 
     async def sleep(self, seconds: float) -> None:
-        """Real sleep, at most a second, so a jump in the offset is noticed quickly."""
-        await asyncio.sleep(min(seconds, 1.0))
+        """Wait until this clock has moved `seconds` on: real time passing or the offset jumping."""
+        if math.isnan(seconds):
+            raise ValueError("cannot sleep for NaN seconds")
+        if math.isinf(seconds):
+            while True:
+                await asyncio.sleep(1.0)
+        deadline = self.now() + timedelta(seconds=max(seconds, 0.0))
+        while (remaining := (deadline - self.now()).total_seconds()) > 0:
+            await asyncio.sleep(min(remaining, 1.0))
 
 
 def clock_from_env() -> Clock:

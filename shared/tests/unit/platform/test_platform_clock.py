@@ -171,6 +171,17 @@ def test_offset_file_clock_follows_what_the_test_writes(tmp_path: Path) -> None:
     assert clock.now() - datetime.now(UTC) > timedelta(minutes=60)  # keeps the last offset
 
 
+async def test_offset_file_clock_sleeps_its_own_time_and_wakes_on_a_jump(tmp_path: Path) -> None:
+    offset_file = tmp_path / "offset"
+    offset_file.write_text("0")
+    clock = OffsetFileClock(str(offset_file), reread_seconds=0)
+    sleeper = asyncio.create_task(clock.sleep(3600))
+    await asyncio.sleep(1.2)  # real seconds pass, the clock's hour does not
+    assert not sleeper.done()
+    offset_file.write_text("3600")
+    await asyncio.wait_for(sleeper, timeout=2.5)  # noticed at the next reread, within a second
+
+
 def test_clock_from_env_is_the_system_clock_unless_asked(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

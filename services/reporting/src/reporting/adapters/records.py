@@ -72,6 +72,7 @@ class FactLog:
     async def drop_version(self, version: int) -> None:
         """Remove the facts of a version nobody reads any more."""
         await self.facts(version).drop()
+        await self.meta.delete_one({"_id": _appended_id(version)})
 
     async def append(self, version: int, docs: Sequence[dict[str, Any]]) -> int:
         """Insert facts, skipping those already stored; return how many were new."""
@@ -87,12 +88,26 @@ class FactLog:
                 if any(e.get("code") != DUPLICATE_KEY for e in errors):
                     raise
                 inserted += len(chunk) - len(errors)
+        if inserted:
+            await self.meta.update_one(
+                {"_id": _appended_id(version)}, {"$inc": {"facts": inserted}}, upsert=True
+            )
         return inserted
 
-    async def count(self, version: int) -> int:
-        """How many facts a version holds (the read cache's freshness check)."""
-        return await self.facts(version).count_documents({})
+    async def appended(self, version: int) -> int:
+        """How many facts were appended to a version: the read cache's freshness check.
+
+        A counter document read by `_id` instead of counting the collection, which costs a
+        scan on FerretDB. A crash between insert and increment leaves the counter behind
+        until the next append moves it; the cache then reloads everything, those facts too.
+        """
+        doc = await self.meta.find_one({"_id": _appended_id(version)})
+        return int(doc["facts"]) if doc else 0
 
     async def load(self, version: int) -> list[dict[str, Any]]:
         """Every fact of a version, in insertion order."""
         return [doc async for doc in self.facts(version).find({})]
+
+
+def _appended_id(version: int) -> str:
+    return f"appended:v{version}"

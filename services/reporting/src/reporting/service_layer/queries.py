@@ -51,7 +51,7 @@ class Reports:
         as the consumer would have built incrementally.
         """
         version = await self._log.active()
-        count = await self._log.count(version)
+        count = await self._log.appended(version)
         if self._folded_from != (version, count):
             facts = []
             for doc in await self._log.load(version):
