@@ -160,10 +160,10 @@ class OffsetFileClock:
         if math.isnan(seconds):
             raise ValueError("cannot sleep for NaN seconds")
         if math.isinf(seconds):
-            while True:
-                await asyncio.sleep(1.0)
+            await asyncio.Event().wait()  # forever, until cancelled
         deadline = self.now() + timedelta(seconds=max(seconds, 0.0))
-        while (remaining := (deadline - self.now()).total_seconds()) > 0:
+        # Polling, not an event: the offset is a file another process writes.
+        while (remaining := (deadline - self.now()).total_seconds()) > 0:  # noqa: ASYNC110
             await asyncio.sleep(min(remaining, 1.0))
 
 
