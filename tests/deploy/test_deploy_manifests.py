@@ -34,7 +34,7 @@ from leads.settings import LeadsSettings
 from notifications.settings import NotificationsSettings
 from reporting.settings import ReportingSettings
 from shared.contracts.topics import BUSINESS_PARTITIONS, TOPIC_SPECS
-from shared.platform.settings import KafkaSettings, MongoSettings, ServiceSettings, load_settings
+from shared.platform.settings import ServiceSettings, load_settings
 
 # Offline once kustomize is built; the first build (about 40 s on two cores) counts against
 # the first test that renders, hence the generous per-test limit.
@@ -61,7 +61,11 @@ RENDERED = ("base", *OVERLAYS)
 K8S_VERSIONS = ("1.30.0", "1.37.0")
 # Custom resources: no schema in the package, their fields are checked by their own test.
 CUSTOM_KINDS = {("kafka.strimzi.io/v1beta2", "KafkaTopic")}
-NESTED_BLOCKS: dict[str, type[BaseSettings]] = {"kafka": KafkaSettings, "mongodb": MongoSettings}
+NESTED_BLOCKS: dict[str, type[BaseSettings]] = {
+    name: field.default_factory
+    for name, field in ServiceSettings.model_fields.items()
+    if isinstance(field.default_factory, type) and issubclass(field.default_factory, BaseSettings)
+}
 
 
 # --- settings as the reference ------------------------------------------------------------
@@ -125,7 +129,9 @@ def secret_env(cls: type[ServiceSettings]) -> frozenset[str]:
 
 
 def test_the_reference_sets_are_what_the_settings_say() -> None:
+    assert set(NESTED_BLOCKS) == {"kafka", "mongodb", "api"}
     assert "LEADS_HTTP_PORT" in known_env(LeadsSettings)
+    assert "API_KEYS" in secret_env(LeadsSettings)
     assert "KAFKA_SASL_PASSWORD" in known_env(DealsSettings)
     assert secret_env(NotificationsSettings) >= {
         "MONGODB_URL",
@@ -300,6 +306,7 @@ DUMMY_SECRETS = {
     "NOTIFICATIONS_SMTP_PASSWORD": "not-a-password",
     "NOTIFICATIONS_SMS_TOKEN": "not-a-token",
     "NOTIFICATIONS_BOT_TOKEN": "not-a-token",
+    "API_KEYS": '[{"id": "ci", "sha256": "' + "0" * 64 + '", "scopes": ["*"]}]',
 }
 
 
@@ -542,7 +549,7 @@ def test_the_settings_load_from_the_manifest_environment(
         assert settings.kafka.security_protocol == "PLAINTEXT"
 
 
-def test_prod_mounts_the_ca_bundles_and_requires_the_kafka_password(
+def test_prod_mounts_the_ca_bundles_and_requires_the_kafka_password_and_api_keys(
     rendered: dict[str, list[dict[str, Any]]],
 ) -> None:
     docs = rendered["prod"]
@@ -555,6 +562,8 @@ def test_prod_mounts_the_ca_bundles_and_requires_the_kafka_password(
         assert any(cafile.startswith(m + "/") for m in mounts), (service, cafile, mounts)
         assert "/etc/voronka/mongodb-ca" in mounts
         assert env.sources["KAFKA_SASL_PASSWORD"].optional is False
+        assert env.sources["API_KEYS"].optional is False
+        assert env.sources["API_KEYS"].kind == "secret"
 
 
 @pytest.mark.parametrize("name", OVERLAYS)

@@ -8,9 +8,12 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaProducer
 from leads_testkit import ServiceFactory, consumed, put_roster
+from pydantic import SecretStr
 
 from leads.settings import LeadsSettings
 from shared.contracts.topics import Topic
+from shared.platform.auth import digest
+from shared.platform.settings import ApiSettings
 from shared.testing.kafka import read_topic, wait_until
 
 pytestmark = pytest.mark.integration
@@ -191,3 +194,28 @@ async def test_invalid_lead_is_refused_with_field_paths_and_no_personal_data(
         assert "912" not in response.text and "Петров" not in response.text
         huge = await http.post("/v1/leads", json={**WEB_LEAD, "request_text": "x" * 300_000})
         assert huge.status_code == 413
+
+
+async def test_with_api_keys_configured_intake_needs_a_key_with_the_write_scope(
+    leads_service: ServiceFactory,
+) -> None:
+    writer, reader = "w-" + "x" * 40, "r-" + "x" * 40
+    keys = [
+        {"id": "website", "sha256": digest(writer), "scopes": ["leads:write", "leads:read"]},
+        {"id": "bi", "sha256": digest(reader), "scopes": ["leads:read"]},
+    ]
+    api = ApiSettings(keys=SecretStr(json.dumps(keys)))
+    async with leads_service(api=api) as (service, http):
+        assert (await http.post("/v1/leads", json=WEB_LEAD)).status_code == 401
+        read_only = {"Authorization": f"Bearer {reader}"}
+        assert (await http.post("/v1/leads", json=WEB_LEAD, headers=read_only)).status_code == 403
+        accepted = await http.post("/v1/leads", json=WEB_LEAD, headers={"X-API-Key": writer})
+        assert accepted.status_code == 202, accepted.text
+        lead_id = accepted.json()["lead_id"]
+
+        async def stored() -> bool:
+            return (await http.get(f"/v1/leads/{lead_id}", headers=read_only)).status_code == 200
+
+        await wait_until(stored, timeout=30)
+        assert (await http.get("/readyz")).status_code == 200
+        assert await service.leads.collection.count_documents({}) == 1

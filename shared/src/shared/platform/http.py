@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
@@ -15,6 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pymongo.errors import PyMongoError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.platform.auth import ApiKey, ApiKeyGuard
 from shared.platform.errors import InfrastructureUnavailable, is_transient
 from shared.platform.logging import get_logger
 
@@ -147,10 +148,20 @@ def create_app(
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     readiness_timeout: float = 3.0,
+    service: str | None = None,
+    api_keys: Sequence[ApiKey] | None = None,
 ) -> FastAPI:
-    """Build a FastAPI app with `/healthz`, `/readyz`, a body limit and PII-free error bodies."""
+    """Build a FastAPI app with `/healthz`, `/readyz`, a body limit and PII-free error bodies.
+
+    With `api_keys`, every other path needs a key holding the `service`'s read or write scope.
+    """
     app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    if api_keys is not None:
+        if service is None:
+            raise ValueError("API keys need the service name their scopes refer to")
+        # Added last, so it runs first: a request without a key is refused before its body is read.
+        app.add_middleware(ApiKeyGuard, service=service, keys=api_keys)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     # The infrastructure's error families get a handler of their own: Starlette re-raises what
     # reaches the catch-all `Exception` handler, so the server would log each 503 as a crash.

@@ -20,12 +20,14 @@ from pymongo.errors import PyMongoError
 from shared.platform.errors import InfrastructureUnavailable
 from shared.platform.http import create_app
 from shared.platform.kafka import create_broker, ping_kafka
-from shared.platform.logging import configure_logging
+from shared.platform.logging import configure_logging, get_logger
 from shared.platform.metrics import lag_monitor
 from shared.platform.mongo import create_mongo_client, ping_mongo
 from shared.platform.settings import ServiceSettings, SettingsError, load_settings
 
 S = TypeVar("S", bound=ServiceSettings)
+
+log = get_logger(__name__)
 
 
 class Connections:
@@ -91,12 +93,17 @@ def create_service_app(
                 await hook()
             await connections.close()
 
+    api_keys = connections.settings.api.parsed()
+    if api_keys is None:
+        log.warning("the HTTP API is open: API_KEYS is not set (fine for local development only)")
     app = create_app(
         title=f"Voronka {service}",
         version="0.1.0",
         description=description,
         readiness={"kafka": connections.kafka_ready, "mongodb": connections.mongo_ready},
         lifespan=lifespan,
+        service=service,
+        api_keys=api_keys,
     )
     app.state.broker = connections.broker  # what the service subscribes to, for introspection
     return app

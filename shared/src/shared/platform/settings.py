@@ -11,7 +11,10 @@ from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from pydantic_settings import SettingsError as SourceError
 
+from shared.platform.auth import ApiKey, parse_keys
+
 __all__ = [
+    "ApiSettings",
     "KafkaSettings",
     "MongoSettings",
     "ServiceSettings",
@@ -126,6 +129,41 @@ class MongoSettings(BaseSettings):
         return value
 
 
+class ApiSettings(BaseSettings):
+    """Who may call the HTTP API; read from `API_*` whichever service loads it."""
+
+    model_config = SettingsConfigDict(env_prefix="API_")
+
+    keys: SecretStr | None = Field(
+        default=None,
+        description=(
+            'API keys as a JSON list of {"id", "sha256", "scopes"} (see `python -m '
+            "shared.platform.auth new`); unset, the API is open: for local development only."
+        ),
+    )
+
+    @field_validator("keys")
+    @classmethod
+    def _check_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        try:
+            parse_keys(value.get_secret_value())
+        except ValidationError as exc:
+            # Field paths and messages only: the input holds key hashes.
+            problems = "; ".join(
+                f"{'.'.join(map(str, err['loc'])) or 'value'}: {err['msg']}" for err in exc.errors()
+            )
+            raise PydanticCustomError(
+                "api_keys", "expected a JSON list of API keys ({problems})", {"problems": problems}
+            ) from None
+        return value
+
+    def parsed(self) -> list[ApiKey] | None:
+        """The configured keys, or None when the API is open."""
+        return parse_keys(self.keys.get_secret_value()) if self.keys is not None else None
+
+
 class ServiceSettings(BaseSettings):
     """Base of each service's settings; subclasses set `env_prefix` and an `http_port` default.
 
@@ -148,6 +186,9 @@ class ServiceSettings(BaseSettings):
     )
     mongodb: MongoSettings = Field(
         default_factory=MongoSettings, description="MongoDB connection, from MONGODB_* variables."
+    )
+    api: ApiSettings = Field(
+        default_factory=ApiSettings, description="Who may call the HTTP API, from API_* variables."
     )
 
     @classmethod
