@@ -81,6 +81,13 @@ async def story(
 
         # A lead by HTTP and its duplicate by Kafka: one lead.
         lead_id = (await http.post(f"{leads}/v1/leads", json=WEB_LEAD)).json()["lead_id"]
+
+        async def stored() -> bool:
+            return (await http.get(f"{leads}/v1/leads/{lead_id}")).status_code == 200
+
+        # The duplicate comes later, as a call would: on another partition it could otherwise
+        # be read first and become the lead the web form joins.
+        await eventually(stored)
         await publish_duplicate_by_kafka(fleet)
 
         async def merged() -> bool:
