@@ -32,6 +32,8 @@ start_services() {
   export KAFKA_BOOTSTRAP_SERVERS MONGODB_URL
   # `make demo` compresses a month by moving this local run's clock forward (seconds of offset).
   export VORONKA_CLOCK_OFFSET_FILE="$run/clock-offset"
+  # A developer's webhook receiver listens on this machine; deployments keep this off.
+  export NOTIFICATIONS_WEBHOOK_PRIVATE_TARGETS="${NOTIFICATIONS_WEBHOOK_PRIVATE_TARGETS:-true}"
   [ -f "$VORONKA_CLOCK_OFFSET_FILE" ] || echo 0 >"$VORONKA_CLOCK_OFFSET_FILE"
   for service in "${services[@]}"; do
     if pid_alive "$run/$service.pid"; then

@@ -90,7 +90,9 @@ def channels(
 ) -> dict[Channel, ChannelSender]:
     """The channel adapters whose providers are configured; webhooks always work."""
     senders: dict[Channel, ChannelSender] = {
-        Channel.WEBHOOK: SignedWebhookSender(http, clock=clock)
+        Channel.WEBHOOK: SignedWebhookSender(
+            http, clock=clock, private_targets=settings.webhook_private_targets
+        )
     }
     if settings.smtp_host:
         senders[Channel.EMAIL] = SmtpEmailSender(
@@ -199,7 +201,9 @@ def build(settings: NotificationsSettings, *, clock: Clock | None = None) -> Not
         loops=[relay.run, dispatcher.run],
     )
     app.include_router(recipients_router(directory))
-    app.include_router(webhooks_router(webhooks, clock=clock))
+    app.include_router(
+        webhooks_router(webhooks, clock=clock, private_targets=settings.webhook_private_targets)
+    )
     app.include_router(templates_router(templates, clock=clock))
     app.include_router(deliveries_router(deliveries))
     service.app = app

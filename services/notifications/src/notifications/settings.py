@@ -154,6 +154,13 @@ class NotificationsSettings(ServiceSettings):
     )
 
     # --- outgoing HTTP ------------------------------------------------------------------
+    webhook_private_targets: bool = Field(
+        default=False,
+        description=(
+            "Let webhooks reach loopback, private and link-local addresses: for local "
+            "development and tests only (otherwise a webhook could reach internal services)."
+        ),
+    )
     provider_timeout_seconds: float = Field(
         default=10.0,
         gt=0,

@@ -77,6 +77,7 @@ def notifications_settings(
         bot_token=BOT_TOKEN,
         retry_jitter=False,
         provider_timeout_seconds=5.0,
+        webhook_private_targets=True,  # the test receivers listen on 127.0.0.1
     )
 
 

@@ -164,6 +164,27 @@ async def test_webhook_subscriptions_never_return_their_secret(
         assert (await http.get("/v1/webhooks/crm")).status_code == 404
 
 
+async def test_webhooks_to_internal_addresses_are_refused_unless_allowed(
+    notifications_service: ServiceFactory,
+) -> None:
+    body = {"secret": "whsec-0123456789abcdef", "event_types": ["payment.due"]}
+    async with notifications_service(webhook_private_targets=False) as (_, http):
+        for url in (
+            "http://169.254.169.254/latest/meta-data/",
+            "http://127.0.0.1:27017/",
+            "http://10.0.0.7/hook",
+            "http://localhost:8002/v1/deals",
+            "http://[::1]/hook",
+        ):
+            refused = await http.put("/v1/webhooks/probe", json={**body, "url": url})
+            assert refused.status_code == 422, url
+            assert [e["loc"] for e in refused.json()["detail"]] == [["body", "url"]]
+            assert "169.254" not in refused.text and "localhost" not in refused.text
+        public = {**body, "url": "https://93.184.216.34/hooks/voronka"}
+        assert (await http.put("/v1/webhooks/crm", json=public)).status_code == 200
+        assert [w["id"] for w in (await http.get("/v1/webhooks")).json()] == ["crm"]
+
+
 async def test_delivery_log_filters_by_recipient_status_and_event_and_paginates(
     notifications_service: ServiceFactory, publisher: Publisher
 ) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from notifications.adapters.webhook_targets import TargetRefused, check_resolved
 from notifications.domain.retry import is_retryable_status
 from notifications.domain.signing import SIGNATURE_HEADER, sign
 from notifications.service_layer.ports import DeliveryError, OutgoingMessage, ProviderReceipt
@@ -115,14 +116,25 @@ class TelegramBotSender:
 class SignedWebhookSender:
     """POST the event as JSON, signed with the subscription's secret and the clock's time."""
 
-    def __init__(self, client: httpx.AsyncClient, *, clock: Clock) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, *, clock: Clock, private_targets: bool = False
+    ) -> None:
         self._client = client
         self._clock = clock
+        self._private_targets = private_targets
 
     async def send(self, message: OutgoingMessage) -> ProviderReceipt:
         """Deliver to the integrator's URL; their 2xx is the acceptance."""
         if not message.secret:
             raise DeliveryError("webhook has no secret", retryable=False)
+        if not self._private_targets:
+            try:
+                await check_resolved(message.address)
+            except TargetRefused as exc:
+                raise DeliveryError(str(exc), retryable=False) from None
+            except OSError as exc:
+                error = type(exc).__name__
+                raise DeliveryError(f"webhook host unresolved ({error})", retryable=True) from None
         body = message.body.encode("utf-8")
         timestamp = int(self._clock.now().timestamp())
         headers = {
