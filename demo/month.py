@@ -144,6 +144,18 @@ class Quiet:
             await asyncio.sleep(0.2)
 
 
+class PatientTransport(httpx.AsyncHTTPTransport):
+    """Waits out a 429 for as long as `Retry-After` says, as a well-behaved integrator does."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        while True:
+            response = await super().handle_async_request(request)
+            if response.status_code != 429:
+                return response
+            await response.aclose()
+            await asyncio.sleep(float(response.headers.get("retry-after", "1")))
+
+
 async def bounded(jobs: Iterable[Awaitable[Any]], limit: int = CONCURRENCY) -> list[Any]:
     """Run the jobs at most `limit` at a time; results in the jobs' order."""
     gate = asyncio.Semaphore(limit)
@@ -411,7 +423,8 @@ async def main(leads_total: int, days: int, seed: int) -> None:
     await quiet.start()
     try:
         limits = httpx.Limits(max_connections=CONCURRENCY * 2)
-        async with httpx.AsyncClient(timeout=60, limits=limits) as http:
+        transport = PatientTransport(limits=limits)
+        async with httpx.AsyncClient(timeout=60, transport=transport) as http:
             month = Month(http, producer, clock, quiet, seed, f"{start:%Y%m%d}")
             for day in range(days):
                 await month.day(start + timedelta(days=day), leads_total // days, day)

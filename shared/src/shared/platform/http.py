@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared.platform.auth import ApiKey, ApiKeyGuard
 from shared.platform.errors import InfrastructureUnavailable, is_transient
 from shared.platform.logging import get_logger
+from shared.platform.ratelimit import RateLimit, TokenBuckets
 
 ReadinessCheck = Callable[[], Awaitable[None]]
 DEFAULT_MAX_BODY_BYTES = 256 * 1024
@@ -150,13 +151,17 @@ def create_app(
     readiness_timeout: float = 3.0,
     service: str | None = None,
     api_keys: Sequence[ApiKey] | None = None,
+    rate_limit: TokenBuckets | None = None,
 ) -> FastAPI:
     """Build a FastAPI app with `/healthz`, `/readyz`, a body limit and PII-free error bodies.
 
-    With `api_keys`, every other path needs a key holding the `service`'s read or write scope.
+    With `api_keys`, every other path needs a key holding the `service`'s read or write scope;
+    with `rate_limit`, each key (or client address) gets its own token bucket.
     """
     app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    if rate_limit is not None:
+        app.add_middleware(RateLimit, buckets=rate_limit)
     if api_keys is not None:
         if service is None:
             raise ValueError("API keys need the service name their scopes refer to")

@@ -23,6 +23,7 @@ from shared.platform.kafka import create_broker, ping_kafka
 from shared.platform.logging import configure_logging, get_logger
 from shared.platform.metrics import lag_monitor
 from shared.platform.mongo import create_mongo_client, ping_mongo
+from shared.platform.ratelimit import TokenBuckets
 from shared.platform.settings import ServiceSettings, SettingsError, load_settings
 
 S = TypeVar("S", bound=ServiceSettings)
@@ -93,7 +94,8 @@ def create_service_app(
                 await hook()
             await connections.close()
 
-    api_keys = connections.settings.api.parsed()
+    api = connections.settings.api
+    api_keys = api.parsed()
     if api_keys is None:
         log.warning("the HTTP API is open: API_KEYS is not set (fine for local development only)")
     app = create_app(
@@ -104,6 +106,11 @@ def create_service_app(
         lifespan=lifespan,
         service=service,
         api_keys=api_keys,
+        rate_limit=(
+            TokenBuckets(rate=api.rate_per_second, burst=api.burst)
+            if api.rate_per_second > 0
+            else None
+        ),
     )
     app.state.broker = connections.broker  # what the service subscribes to, for introspection
     return app

@@ -142,6 +142,13 @@ class ApiSettings(BaseSettings):
         ),
     )
 
+    rate_per_second: float = Field(
+        default=50.0,
+        ge=0,
+        description="Requests a second each API key (or client address) may make; 0: no limit.",
+    )
+    burst: int = Field(default=200, ge=1, description="Requests a caller may make at once.")
+
     @field_validator("keys")
     @classmethod
     def _check_keys(cls, value: SecretStr | None) -> SecretStr | None:
