@@ -7,7 +7,6 @@ their events to the document's outbox: with any number of replicas, one write wi
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -23,6 +22,7 @@ from shared.contracts.events.invoicing import ContractRenewalDueV1
 from shared.contracts.events.payment_due import PaymentDueV1, ReminderKind, payment_reminder_id
 from shared.platform.clock import Clock
 from shared.platform.logging import get_logger
+from shared.platform.loops import run_every
 from shared.platform.outbox import OutboxMessage, with_outbox
 from shared.platform.revisions import modify
 
@@ -126,14 +126,7 @@ class ReminderWatcher:
 
     async def run(self) -> None:
         """Fire due reminders forever; an outage only delays them to the next pass."""
-        while True:
-            try:
-                await self.fire_due()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("reminder pass failed; retrying", error_type=type(exc).__name__)
-            await self._clock.sleep(self._poll)
+        await run_every(self.fire_due, clock=self._clock, seconds=self._poll, what="reminder pass")
 
     async def fire_due(self) -> int:
         """Publish every reminder due by now; return how many events this replica wrote."""

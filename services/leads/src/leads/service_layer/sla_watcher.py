@@ -7,7 +7,6 @@ so exactly one replica's update matches and only its events reach the outbox.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -27,6 +26,7 @@ from shared.contracts.events.lead_lifecycle import (
 from shared.contracts.events.lead_received import LeadChannel
 from shared.platform.clock import Clock
 from shared.platform.logging import get_logger
+from shared.platform.loops import run_every
 from shared.platform.outbox import with_outbox
 
 log = get_logger(__name__)
@@ -56,14 +56,7 @@ class SlaWatcher:
 
     async def run(self) -> None:
         """Fire due timers forever; an outage only delays them to the next pass."""
-        while True:
-            try:
-                await self.fire_due()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("SLA pass failed; retrying", error_type=type(exc).__name__)
-            await self._clock.sleep(self._poll)
+        await run_every(self.fire_due, clock=self._clock, seconds=self._poll, what="SLA pass")
 
     async def fire_due(self) -> int:
         """Handle every deadline passed by now; return how many breaches this replica applied."""

@@ -15,7 +15,6 @@ Voronka-Delivery); the bot API has no such key, so a messenger duplicate is poss
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import uuid
 from collections.abc import Callable, Mapping
@@ -52,6 +51,7 @@ from notifications.service_layer.triggers import UNKNOWN_RECIPIENT
 from shared.platform.clock import Clock
 from shared.platform.errors import is_transient
 from shared.platform.logging import get_logger
+from shared.platform.loops import run_every
 from shared.platform.outbox import with_outbox
 
 log = get_logger(__name__)
@@ -116,29 +116,13 @@ class Dispatcher:
 
     async def run(self) -> None:
         """Dispatch forever; an outage only delays deliveries to a later pass."""
-        while True:
-            self._wakeup.clear()
-            try:
-                await self.dispatch_due()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("dispatch pass failed; retrying", error_type=type(exc).__name__)
-            await self._idle()
-
-    async def _idle(self) -> None:
-        """Sleep one poll interval of the clock, or less when woken."""
-        if self._wakeup.is_set():
-            return
-        sleeper = asyncio.ensure_future(self._clock.sleep(self._config.poll_seconds))
-        waker = asyncio.ensure_future(self._wakeup.wait())
-        try:
-            await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in (sleeper, waker):
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        await run_every(
+            self.dispatch_due,
+            clock=self._clock,
+            seconds=self._config.poll_seconds,
+            what="dispatch pass",
+            wakeup=self._wakeup,
+        )
 
     async def dispatch_due(self) -> int:
         """Handle every delivery due by now; return how many were handled."""

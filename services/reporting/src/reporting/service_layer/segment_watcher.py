@@ -8,7 +8,6 @@ several replicas each transition is published once.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +19,7 @@ from reporting.service_layer.queries import Filters, Reports
 from shared.contracts.events.client_segment_changed import ClientSegmentChangedV1
 from shared.platform.clock import Clock
 from shared.platform.logging import get_logger
+from shared.platform.loops import run_every
 from shared.platform.outbox import aggregate_event, outbox_fields, with_outbox
 
 log = get_logger(__name__)
@@ -52,23 +52,13 @@ class SegmentWatcher:
 
     async def run(self) -> None:
         """Check forever; an outage only delays the next check."""
-        while True:
-            self._wakeup.clear()
-            try:
-                await self.check()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("segment check failed; retrying", error_type=type(exc).__name__)
-            sleeper = asyncio.ensure_future(self._clock.sleep(self._interval))
-            woken = asyncio.ensure_future(self._wakeup.wait())
-            try:
-                await asyncio.wait({sleeper, woken}, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                for task in (sleeper, woken):
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
+        await run_every(
+            self.check,
+            clock=self._clock,
+            seconds=self._interval,
+            what="segment check",
+            wakeup=self._wakeup,
+        )
 
     async def check(self) -> int:
         """Publish every segment change since the last check; return how many."""
