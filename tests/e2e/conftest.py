@@ -2,71 +2,28 @@
 
 from __future__ import annotations
 
-import email
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
-from email.policy import default as default_policy
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import pytest_asyncio
-from aiosmtpd.controller import Controller
-from e2e_harness import SERVICES, Fleet, free_port, service_env
+from e2e_harness import SERVICES, Fleet, SharedClock, service_env
 
 from shared.contracts.topics import TOPIC_SPECS
 from shared.platform.settings import KafkaSettings
 from shared.platform.topics import delete_prefixed_topics, ensure_topics
 from shared.testing.infrastructure import Endpoints
-
-
-@dataclass
-class Mailbox:
-    """aiosmtpd handler keeping what the notifications service submitted."""
-
-    port: int = 0
-    messages: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        parsed = email.message_from_bytes(envelope.original_content, policy=default_policy)
-        assert isinstance(parsed, EmailMessage)
-        self.messages.append((list(envelope.rcpt_tos), parsed))
-        return "250 OK"
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [message for rcpt, message in list(self.messages) if address in rcpt]
-
-
-@dataclass
-class SharedClock:
-    """The clock every service process reads: real time plus the offset in a file."""
-
-    path: Path
-    offset: float = 0.0
-
-    def set_offset(self, seconds: float) -> None:
-        self.offset = seconds
-        self.path.write_text(str(seconds))
-
-    def advance(self, delta: timedelta) -> None:
-        self.set_offset(self.offset + delta.total_seconds())
-
-    def now(self) -> datetime:
-        return datetime.now(UTC) + timedelta(seconds=self.offset)
+from shared.testing.servers import Mailbox, smtp_server
 
 
 @pytest.fixture
 def mailbox() -> Iterator[Mailbox]:
-    box = Mailbox(port=free_port())
-    controller = Controller(box, hostname="127.0.0.1", port=box.port)
-    controller.start()
-    try:
+    """An SMTP server the notifications process submits to."""
+    with smtp_server() as box:
         yield box
-    finally:
-        controller.stop()
 
 
 @pytest.fixture

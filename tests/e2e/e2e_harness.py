@@ -5,25 +5,20 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from shared.testing.kafka import wait_until
+from shared.testing.servers import free_port
 
 SERVICES = ("leads", "deals", "notifications", "reporting")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -90,3 +85,21 @@ async def get_json(http: httpx.AsyncClient, url: str, **params: Any) -> Any:
     response = await http.get(url, params=params)
     assert response.status_code == 200, f"GET {url}: {response.status_code} {response.text}"
     return response.json()
+
+
+@dataclass
+class SharedClock:
+    """The clock every service process reads: real time plus the offset in a file."""
+
+    path: Path
+    offset: float = 0.0
+
+    def set_offset(self, seconds: float) -> None:
+        self.offset = seconds
+        self.path.write_text(str(seconds))
+
+    def advance(self, delta: timedelta) -> None:
+        self.set_offset(self.offset + delta.total_seconds())
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + timedelta(seconds=self.offset)

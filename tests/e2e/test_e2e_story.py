@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
-from conftest import Mailbox, SharedClock
-from e2e_harness import Fleet, get_json
+from e2e_harness import Fleet, SharedClock, get_json
 
 from shared.testing.kafka import wait_until
+from shared.testing.servers import Mailbox
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ import httpx
 import pytest
 
 from shared.testing.infrastructure import Endpoints, repo_root
+from shared.testing.servers import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -133,13 +133,6 @@ def test_mongodb_url_pymongo_refuses_exits_2_on_one_line(infrastructure: Endpoin
     assert "MONGODB_URL" in line
     assert "s3cret" not in finished.stderr
     assert finished.seconds < 20
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def wait_until_alive(

@@ -9,34 +9,27 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-from aiosmtpd.controller import Controller
 from notifications_testkit import (
     BOT_TOKEN,
-    Mailbox,
     Providers,
     ProviderServer,
     Publisher,
     Running,
     ServiceFactory,
-    free_port,
 )
 
 from notifications.bootstrap import build
 from notifications.settings import NotificationsSettings
 from shared.platform.clock import ManualClock
 from shared.platform.settings import KafkaSettings, MongoSettings
+from shared.testing.servers import Mailbox, smtp_server
 
 
 @pytest.fixture
 def mailbox() -> Iterator[Mailbox]:
     """An SMTP server in the test process; the messages it accepted."""
-    box = Mailbox(port=free_port())
-    controller = Controller(box, hostname="127.0.0.1", port=box.port)
-    controller.start()
-    try:
+    with smtp_server() as box:
         yield box
-    finally:
-        controller.stop()
 
 
 @pytest_asyncio.fixture

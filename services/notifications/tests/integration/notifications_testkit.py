@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import email
 import json
 import socket
 import threading
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from email.message import EmailMessage
-from email.policy import default as default_policy
 from typing import Any
 
 import httpx
@@ -43,33 +40,7 @@ MANAGER_EMAIL = "anna@voronka.example"
 BOT_TOKEN = "123456:test-token"
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 # --- SMTP ------------------------------------------------------------------------------
-
-
-@dataclass
-class Mailbox:
-    """aiosmtpd handler: keeps every message the service submitted (runs in the SMTP thread)."""
-
-    port: int = 0
-    messages: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        parsed = email.message_from_bytes(envelope.original_content, policy=default_policy)
-        assert isinstance(parsed, EmailMessage)
-        self.messages.append((list(envelope.rcpt_tos), parsed))
-        return "250 Message accepted for delivery"
-
-    def to(self, address: str) -> list[EmailMessage]:
-        """Messages whose envelope recipients include `address`."""
-        return [message for rcpt, message in list(self.messages) if address in rcpt]
 
 
 # --- HTTP providers: SMS gateway, bot API, webhook receivers ----------------------------

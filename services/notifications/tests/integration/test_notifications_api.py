@@ -6,7 +6,6 @@ import pytest
 from notifications_testkit import (
     CLIENT,
     CLIENT_EMAIL,
-    Mailbox,
     Publisher,
     ServiceFactory,
     delivery_id,
@@ -16,6 +15,7 @@ from notifications_testkit import (
 )
 
 from notifications.domain.model import Channel
+from shared.testing.servers import Mailbox
 
 pytestmark = pytest.mark.integration
 

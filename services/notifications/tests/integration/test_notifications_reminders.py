@@ -12,7 +12,6 @@ from notifications_testkit import (
     CLIENT_EMAIL,
     MANAGER,
     MANAGER_EMAIL,
-    Mailbox,
     Publisher,
     ServiceFactory,
     committed,
@@ -33,6 +32,7 @@ from shared.contracts.events.payment_due import ReminderKind
 from shared.contracts.topics import Topic
 from shared.platform.clock import ManualClock
 from shared.testing.kafka import read_topic, wait_until
+from shared.testing.servers import Mailbox
 
 pytestmark = pytest.mark.integration
 

@@ -11,7 +11,6 @@ from notifications_testkit import (
     CLIENT_EMAIL,
     MANAGER,
     MANAGER_EMAIL,
-    Mailbox,
     Publisher,
     ServiceFactory,
     delivery_id,
@@ -29,6 +28,7 @@ from shared.contracts.events.lead_received import LeadChannel
 from shared.contracts.events.money import Money
 from shared.contracts.events.payment_due import ReminderKind
 from shared.platform.clock import ManualClock
+from shared.testing.servers import Mailbox
 
 pytestmark = pytest.mark.integration
 
