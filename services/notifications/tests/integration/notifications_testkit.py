@@ -275,11 +275,15 @@ async def delivery(service: NotificationsService, delivery_key: str) -> dict[str
 async def wait_for_status(
     service: NotificationsService, delivery_key: str, status: str, *, attempts: int | None = None
 ) -> dict[str, Any]:
-    """Wait until the delivery has `status` (and `attempts`), then return it."""
+    """Wait until the delivery has `status` (and `attempts`) with no attempt in flight.
+
+    The dispatcher counts an attempt before calling the provider; until the outcome is
+    stored the document still shows the previous retry time.
+    """
 
     async def reached() -> bool:
         doc = await service.deliveries.collection.find_one({"_id": delivery_key})
-        if doc is None or doc["status"] != status:
+        if doc is None or doc["status"] != status or doc.get("in_flight"):
             return False
         return attempts is None or doc["attempts"] == attempts
 
