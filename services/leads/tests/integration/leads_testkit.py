@@ -7,11 +7,8 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import httpx
-from aiokafka.admin import AIOKafkaAdminClient
 
 from leads.bootstrap import LeadsService
-from shared.platform.consumer import topic_group
-from shared.platform.settings import KafkaSettings
 
 Running = tuple[LeadsService, httpx.AsyncClient]
 ServiceFactory = Callable[..., AbstractAsyncContextManager[Running]]
@@ -30,18 +27,3 @@ async def put_roster(http: httpx.AsyncClient, roster: list[dict[str, Any]] = ROS
         body = {k: v for k, v in entry.items() if k != "id"}
         response = await http.put(f"/v1/managers/{entry['id']}", json=body)
         assert response.status_code == 200, response.text
-
-
-async def consumed(kafka: KafkaSettings, group: str, topic: str) -> int:
-    """Messages of `topic` the consumer group has committed, over all partitions."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
-    await admin.start()
-    try:
-        offsets = await admin.list_consumer_group_offsets(
-            topic_group(kafka.topic_prefix + group, topic)
-        )
-    finally:
-        await admin.close()
-    return sum(
-        meta.offset for tp, meta in offsets.items() if tp.topic == kafka.topic_prefix + topic
-    )

@@ -7,14 +7,14 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaProducer
-from leads_testkit import ServiceFactory, consumed, put_roster
+from leads_testkit import ServiceFactory, put_roster
 from pydantic import SecretStr
 
 from leads.settings import LeadsSettings
 from shared.contracts.topics import Topic
 from shared.platform.auth import digest
 from shared.platform.settings import ApiSettings
-from shared.testing.kafka import read_topic, wait_until
+from shared.testing.kafka import committed, read_topic, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -54,7 +54,7 @@ async def test_same_lead_by_http_and_by_kafka_is_stored_once(
 
         async def both_consumed() -> bool:
             group = leads_settings.consumer_group
-            return await consumed(leads_settings.kafka, group, Topic.LEAD_RECEIVED) == 2
+            return await committed(leads_settings.kafka, group, Topic.LEAD_RECEIVED) == 2
 
         await wait_until(both_consumed, timeout=30)
         assert await service.leads.collection.count_documents({}) == 1

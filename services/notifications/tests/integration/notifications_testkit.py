@@ -16,7 +16,6 @@ from typing import Any
 import httpx
 import uvicorn
 from aiokafka import AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient
 
 from notifications.bootstrap import NotificationsService
 from notifications.domain.model import Channel, idempotency_key
@@ -26,7 +25,6 @@ from shared.contracts.events.base import EventModel
 from shared.contracts.events.money import Money
 from shared.contracts.events.payment_due import PaymentDueV1, ReminderKind, payment_reminder_id
 from shared.platform.clock import ManualClock
-from shared.platform.consumer import topic_group
 from shared.platform.settings import KafkaSettings
 from shared.testing.kafka import wait_until
 
@@ -194,21 +192,6 @@ class Publisher:
         payload, headers = self.encode(event, key=key, event_id=event_id)
         await self.send_raw(event.event_type, key, payload, headers)
         return dict(headers)["ce_id"].decode()
-
-
-async def committed(kafka: KafkaSettings, group: str, topic: str) -> int:
-    """Messages of `topic` the consumer group has committed, over all partitions."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
-    await admin.start()
-    try:
-        offsets = await admin.list_consumer_group_offsets(
-            topic_group(kafka.topic_prefix + group, topic)
-        )
-    finally:
-        await admin.close()
-    return sum(
-        meta.offset for tp, meta in offsets.items() if tp.topic == kafka.topic_prefix + topic
-    )
 
 
 # --- domain data -------------------------------------------------------------------------

@@ -14,7 +14,6 @@ from notifications_testkit import (
     MANAGER_EMAIL,
     Publisher,
     ServiceFactory,
-    committed,
     delivery,
     delivery_id,
     dispatcher_idle,
@@ -31,7 +30,7 @@ from shared.contracts.events.money import Money
 from shared.contracts.events.payment_due import ReminderKind
 from shared.contracts.topics import Topic
 from shared.platform.clock import ManualClock
-from shared.testing.kafka import read_topic, wait_until
+from shared.testing.kafka import committed, read_topic, wait_until
 from shared.testing.servers import Mailbox
 
 pytestmark = pytest.mark.integration

@@ -7,6 +7,10 @@ import uuid
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient
+
+from shared.platform.consumer import topic_group
+from shared.platform.settings import KafkaSettings
 
 
 async def read_topic(
@@ -55,3 +59,18 @@ async def wait_until(predicate: Any, *, timeout: float = 30.0, interval: float =
         if loop.time() > deadline:
             raise AssertionError(f"condition not met within {timeout}s")
         await asyncio.sleep(interval)
+
+
+async def committed(kafka: KafkaSettings, group: str, topic: str) -> int:
+    """Messages of `topic` the service's consumer group has committed, over all partitions."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
+    await admin.start()
+    try:
+        offsets = await admin.list_consumer_group_offsets(
+            topic_group(kafka.topic_prefix + group, topic)
+        )
+    finally:
+        await admin.close()
+    return sum(
+        meta.offset for tp, meta in offsets.items() if tp.topic == kafka.topic_prefix + topic
+    )
