@@ -50,8 +50,7 @@ async def test_poison_message_lands_in_dead_letter_topic_once_and_next_is_proces
     done = asyncio.Event()
     attempts: dict[str | None, int] = {}
 
-    async def handle(decoded: DecodedEvent) -> None:
-        assert isinstance(decoded.event, LeadReceivedV1)
+    async def handle(decoded: DecodedEvent[LeadReceivedV1]) -> None:
         attempts[decoded.event.external_id] = attempts.get(decoded.event.external_id, 0) + 1
         if decoded.event.external_id == "f2":
             raise ValueError("cannot process lead for +7 912 000-00-02")  # PII must not leak
@@ -64,6 +63,7 @@ async def test_poison_message_lands_in_dead_letter_topic_once_and_next_is_proces
         consumer,
         Topic.LEAD_RECEIVED,
         handle,
+        event_type=LeadReceivedV1,
         group_id="leads-intake",
         clock=clock,
         topic_prefix=kafka_settings.topic_prefix,

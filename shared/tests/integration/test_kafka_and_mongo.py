@@ -44,10 +44,10 @@ async def test_lead_received_published_through_faststream_reaches_another_group_
     clock: ManualClock,
 ) -> None:
     topic = await kafka_topics(Topic.LEAD_RECEIVED)
-    received: list[DecodedEvent] = []
+    received: list[DecodedEvent[LeadReceivedV1]] = []
     done = asyncio.Event()
 
-    async def handle(decoded: DecodedEvent) -> None:
+    async def handle(decoded: DecodedEvent[LeadReceivedV1]) -> None:
         received.append(decoded)
         done.set()
 
@@ -56,6 +56,7 @@ async def test_lead_received_published_through_faststream_reaches_another_group_
         consumer_broker,
         Topic.LEAD_RECEIVED,
         handle,
+        event_type=LeadReceivedV1,
         group_id="leads-intake",
         clock=clock,
         topic_prefix=kafka_settings.topic_prefix,

@@ -109,7 +109,7 @@ async def test_relay_killed_between_publish_and_clear_republishes_and_consumer_a
     counters = mongo_db.counters
     consumer = broker_factory()
 
-    async def count_once(decoded: DecodedEvent) -> None:
+    async def count_once(decoded: DecodedEvent[LeadReceivedV1]) -> None:
         await apply_once(
             counters, decoded.envelope.subject, decoded.envelope.id, {"$inc": {"applied": 1}}
         )
@@ -118,6 +118,7 @@ async def test_relay_killed_between_publish_and_clear_republishes_and_consumer_a
         consumer,
         Topic.LEAD_RECEIVED,
         count_once,
+        event_type=LeadReceivedV1,
         group_id="counter",
         clock=clock,
         topic_prefix=kafka_settings.topic_prefix,

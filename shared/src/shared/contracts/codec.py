@@ -4,6 +4,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Generic, TypeVar
 
 from pydantic import ValidationError
 
@@ -34,12 +35,15 @@ BARE_PAYLOAD_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:voronka:bare-payloa
 """Namespace of the uuid5 ids given to bare payloads."""
 
 
+E = TypeVar("E", bound=EventModel, covariant=True)
+
+
 @dataclass(frozen=True, slots=True)
-class DecodedEvent:
+class DecodedEvent(Generic[E]):
     """A decoded message: its envelope (read or synthesised) and its typed payload."""
 
     envelope: Envelope
-    event: EventModel
+    event: E
     bare: bool = False
     """True when the message had no CloudEvents headers and the envelope was synthesised."""
 
@@ -99,7 +103,7 @@ def decode(
     *,
     topic: str,
     registry: EventRegistry = REGISTRY,
-) -> DecodedEvent:
+) -> DecodedEvent[EventModel]:
     """Read a message consumed from ``topic`` into its envelope and typed event.
 
     With CloudEvents headers the model is ``(ce_type, ce_dataversion)``; the type must be the

@@ -14,9 +14,10 @@ in one place:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 from faststream import AckPolicy
@@ -24,7 +25,8 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
 from shared.contracts.codec import DecodedEvent, decode
-from shared.contracts.errors import ContractError
+from shared.contracts.errors import ContractError, TopicMismatchError
+from shared.contracts.events.base import EventModel
 from shared.contracts.registry import REGISTRY, EventRegistry
 from shared.platform.clock import Clock
 from shared.platform.dead_letter import DeadLetterPublisher, describe_error
@@ -32,7 +34,8 @@ from shared.platform.errors import is_transient
 from shared.platform.logging import get_logger
 from shared.platform.metrics import EVENTS_CONSUMED, PROCESSING_SECONDS, watch_lag
 
-Handler = Callable[[DecodedEvent], Awaitable[None]]
+E = TypeVar("E", bound=EventModel)
+Handler = Callable[[DecodedEvent[E]], Awaitable[None]]
 Sleep = Callable[[float], Awaitable[None]]
 
 log = get_logger(__name__)
@@ -58,11 +61,175 @@ class RetryPolicy:
     outage_pause_seconds: float = 1.0
 
 
+@dataclass(frozen=True)
+class BatchItem:
+    """One decoded message of a batch, with the Kafka record it came from."""
+
+    record: Any
+    decoded: DecodedEvent[EventModel]
+
+    @property
+    def topic(self) -> str:
+        """The logical topic (the event type) the message was read from."""
+        return self.decoded.envelope.type
+
+
+BatchHandler = Callable[[list[BatchItem]], Awaitable[None]]
+
+
+class _Delivery:
+    """The one path every consumed record takes: decode, handle with retries, dead-letter.
+
+    A single-message subscriber is a batch of one. A failing batch is retried whole; if it
+    keeps failing, its messages are handled one by one so that only the poison ones are
+    dead-lettered and the rest still take effect.
+    """
+
+    def __init__(
+        self,
+        broker: KafkaBroker,
+        *,
+        group_id: str,
+        clock: Clock,
+        physical: Mapping[str, str],
+        registry: EventRegistry,
+        retry: RetryPolicy,
+        sleep: Sleep,
+    ) -> None:
+        self._dead_letters = DeadLetterPublisher(broker, consumer_group=group_id)
+        self._clock = clock
+        self._physical = physical
+        self._registry = registry
+        self._retry = retry
+        self._sleep = sleep
+
+    async def deliver(self, records: Sequence[Any], handler: BatchHandler) -> None:
+        """Hand the records that fit their contract to `handler`; the rest to the DLQ."""
+        items = [item for record in records if (item := await self._decode(record)) is not None]
+        if not items:
+            return
+        error = await self._attempt(items, handler, self._retry.attempts)
+        if error is None:
+            self._count(items, "ok")
+            return
+        if len(items) == 1:
+            await self._dead_letter(items[0], error, self._retry.attempts)
+            return
+        for item in items:
+            single_error = await self._attempt([item], handler, 1)
+            if single_error is None:
+                self._count([item], "ok")
+            else:
+                await self._dead_letter(item, single_error, self._retry.attempts + 1)
+
+    def logical(self, record: Any) -> str:
+        """The logical topic of a record read from a physical (prefixed) topic."""
+        return self._physical.get(record.topic, record.topic)
+
+    async def _decode(self, record: Any) -> BatchItem | None:
+        logical = self.logical(record)
+        try:
+            decoded = decode(
+                record.value or b"", record.headers or (), topic=logical, registry=self._registry
+            )
+        except ContractError as exc:
+            with _record_context(record):
+                log.warning("message breaks its contract; dead-lettered", error=describe_error(exc))
+            await self._dead_letters.send(record, error=exc, attempts=1, failed_at=self._now())
+            EVENTS_CONSUMED.labels(topic=logical, outcome="dead_lettered").inc()
+            return None
+        return BatchItem(record, decoded)
+
+    async def _attempt(
+        self, items: list[BatchItem], handler: BatchHandler, attempts: int
+    ) -> Exception | None:
+        """Run the handler; None on success, else the last error (outages propagate)."""
+        error: Exception | None = None
+        for attempt in range(1, attempts + 1):
+            try:
+                with _item_context(items):
+                    await handler(items)
+                return None
+            except Exception as exc:
+                if is_transient(exc):
+                    log.warning(
+                        "infrastructure unavailable; the same offset will be read again",
+                        error_type=type(exc).__name__,
+                    )
+                    await self._sleep(self._retry.outage_pause_seconds)
+                    raise  # NACK_ON_ERROR seeks back: nothing is committed
+                error = exc
+                log.warning(
+                    "handler failed",
+                    attempt=attempt,
+                    size=len(items),
+                    error=describe_error(exc),
+                )
+                if attempt < attempts:
+                    await self._sleep(self._retry.backoff_seconds * 2 ** (attempt - 1))
+        return error
+
+    async def _dead_letter(self, item: BatchItem, error: Exception, attempts: int) -> None:
+        with _item_context([item]):
+            log.error(
+                "handler failed; dead-lettered", attempts=attempts, error=describe_error(error)
+            )
+        await self._dead_letters.send(
+            item.record, error=error, attempts=attempts, failed_at=self._now()
+        )
+        self._count([item], "dead_lettered")
+
+    def _count(self, items: list[BatchItem], outcome: str) -> None:
+        for item in items:
+            EVENTS_CONSUMED.labels(topic=self.logical(item.record), outcome=outcome).inc()
+
+    def _now(self) -> Any:
+        return self._clock.now()
+
+
+def _record_context(record: Any) -> Any:
+    return structlog.contextvars.bound_contextvars(
+        topic=record.topic, partition=record.partition, offset=record.offset
+    )
+
+
+def _item_context(items: list[BatchItem]) -> Any:
+    """Log context of one message (its place and envelope); none for a batch of several."""
+    if len(items) != 1:
+        return structlog.contextvars.bound_contextvars(batch_size=len(items))
+    record, envelope = items[0].record, items[0].decoded.envelope
+    return structlog.contextvars.bound_contextvars(
+        topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
+        event_id=envelope.id,
+        correlation_id=envelope.correlationid,
+        event_type=envelope.type,
+    )
+
+
+def _typed(handler: Handler[E], event_type: type[E]) -> BatchHandler:
+    """Adapt a handler of one typed event to the batch path (always a batch of one here)."""
+
+    async def handle(items: list[BatchItem]) -> None:
+        for item in items:
+            if not isinstance(item.decoded.event, event_type):
+                raise TopicMismatchError(
+                    f"expected {event_type.__name__}, got {type(item.decoded.event).__name__}"
+                )
+            await handler(
+                DecodedEvent(item.decoded.envelope, item.decoded.event, item.decoded.bare)
+            )
+
+    return handle
+
+
 def subscribe(
     broker: KafkaBroker,
     topic: str,
-    handler: Handler,
+    handler: Handler[E],
     *,
+    event_type: type[E],
     group_id: str,
     clock: Clock,
     topic_prefix: str = "",
@@ -71,67 +238,25 @@ def subscribe(
     sleep: Sleep = asyncio.sleep,
     description: str | None = None,
 ) -> Any:
-    """Register `handler` for the logical `topic` with Voronka's delivery rules.
+    """Register `handler` for the events of type `event_type` on the logical `topic`.
 
     The consumer group starts from the earliest offset when it has none, so events published
     before the first deployment are not skipped.
     """
-    dead_letters = DeadLetterPublisher(broker, consumer_group=group_id)
+    delivery = _Delivery(
+        broker,
+        group_id=group_id,
+        clock=clock,
+        physical={topic_prefix + topic: topic},
+        registry=registry,
+        retry=retry,
+        sleep=sleep,
+    )
+    typed = _typed(handler, event_type)
 
     async def on_message(msg: KafkaMessage) -> None:
-        record = msg.raw_message
-        assert not isinstance(record, tuple)  # single-message subscriber
-        with (
-            structlog.contextvars.bound_contextvars(
-                topic=record.topic, partition=record.partition, offset=record.offset
-            ),
-            PROCESSING_SECONDS.labels(topic=topic).time(),
-        ):
-            await _process(record)
-
-    async def _process(record: Any) -> None:
-        try:
-            decoded = decode(
-                record.value or b"", record.headers or (), topic=topic, registry=registry
-            )
-        except ContractError as exc:
-            log.warning("message breaks its contract; dead-lettered", error=describe_error(exc))
-            await dead_letters.send(record, error=exc, attempts=1, failed_at=clock.now())
-            EVENTS_CONSUMED.labels(topic=topic, outcome="dead_lettered").inc()
-            return
-        envelope = decoded.envelope
-        with structlog.contextvars.bound_contextvars(
-            event_id=envelope.id, correlation_id=envelope.correlationid, event_type=envelope.type
-        ):
-            await _handle_with_retries(record, decoded)
-
-    async def _handle_with_retries(record: Any, decoded: DecodedEvent) -> None:
-        for attempt in range(1, retry.attempts + 1):
-            try:
-                await handler(decoded)
-                EVENTS_CONSUMED.labels(topic=topic, outcome="ok").inc()
-                return
-            except Exception as exc:
-                if is_transient(exc):
-                    log.warning(
-                        "infrastructure unavailable; will reread the same offset",
-                        error_type=type(exc).__name__,
-                    )
-                    await sleep(retry.outage_pause_seconds)
-                    raise  # NACK_ON_ERROR seeks back: nothing is committed
-                if attempt == retry.attempts:
-                    log.error(
-                        "handler failed; dead-lettered", attempts=attempt, error=describe_error(exc)
-                    )
-                    await dead_letters.send(
-                        record, error=exc, attempts=attempt, failed_at=clock.now()
-                    )
-                    EVENTS_CONSUMED.labels(topic=topic, outcome="dead_lettered").inc()
-                    return
-                log.warning(
-                    "handler failed; retrying", attempt=attempt, error_type=type(exc).__name__
-                )
-                await sleep(retry.backoff_seconds * 2 ** (attempt - 1))
+        with PROCESSING_SECONDS.labels(topic=topic).time():
+            await delivery.deliver([msg.raw_message], typed)
 
     watch_lag(group_id, [topic_prefix + topic])
     on_message.__name__ = f"on_{topic.replace('.', '_')}"
@@ -143,17 +268,6 @@ def subscribe(
         title=f"{group_id}:{topic}",
         description=description,
     )(on_message)
-
-
-@dataclass(frozen=True)
-class BatchItem:
-    """One decoded message of a batch, with the Kafka record it came from."""
-
-    record: Any
-    decoded: DecodedEvent
-
-
-BatchHandler = Callable[[list[BatchItem]], Awaitable[None]]
 
 
 def subscribe_batch(
@@ -172,80 +286,28 @@ def subscribe_batch(
     description: str | None = None,
 ) -> Any:
     """Register `handler` for batches from several logical topics, with the same rules as
-    `subscribe`: commit after the effect, contract violations and poison messages to the DLQ.
-
-    A failing batch is retried whole; if it keeps failing, its messages are handled one by
-    one so that only the poison ones are dead-lettered and the rest still take effect. The
-    handler must therefore be idempotent per message (it is anyway: redelivery happens).
+    `subscribe`; the handler must be idempotent per message (redelivery happens anyway).
     """
-    dead_letters = DeadLetterPublisher(broker, consumer_group=group_id)
     physical = {topic_prefix + topic: topic for topic in topics}
+    delivery = _Delivery(
+        broker,
+        group_id=group_id,
+        clock=clock,
+        physical=physical,
+        registry=registry,
+        retry=retry,
+        sleep=sleep,
+    )
 
     async def on_batch(msg: KafkaMessage) -> None:
-        with PROCESSING_SECONDS.labels(topic="batch").time():
-            await _process_batch(msg)
-
-    async def _process_batch(msg: KafkaMessage) -> None:
         records = msg.raw_message
         batch = records if isinstance(records, tuple) else (records,)
-        items: list[BatchItem] = []
+        started = time.perf_counter()
+        await delivery.deliver(batch, handler)
+        # Per event, as for single messages: the batch's time shared among its events.
+        share = (time.perf_counter() - started) / len(batch)
         for record in batch:
-            logical = physical.get(record.topic, record.topic.removeprefix(topic_prefix))
-            try:
-                decoded = decode(
-                    record.value or b"", record.headers or (), topic=logical, registry=registry
-                )
-            except ContractError as exc:
-                with structlog.contextvars.bound_contextvars(
-                    topic=record.topic, partition=record.partition, offset=record.offset
-                ):
-                    log.warning(
-                        "message breaks its contract; dead-lettered", error=describe_error(exc)
-                    )
-                await dead_letters.send(record, error=exc, attempts=1, failed_at=clock.now())
-                EVENTS_CONSUMED.labels(topic=logical, outcome="dead_lettered").inc()
-                continue
-            items.append(BatchItem(record, decoded))
-        if not items or await _attempt(items, retry.attempts) is None:
-            _count(items, "ok")
-            return
-        for item in items:
-            error = await _attempt([item], 1)
-            if error is not None:
-                await dead_letters.send(
-                    item.record, error=error, attempts=retry.attempts + 1, failed_at=clock.now()
-                )
-            _count([item], "ok" if error is None else "dead_lettered")
-
-    def _count(items: list[BatchItem], outcome: str) -> None:
-        for item in items:
-            EVENTS_CONSUMED.labels(topic=item.decoded.envelope.type, outcome=outcome).inc()
-
-    async def _attempt(items: list[BatchItem], attempts: int) -> BaseException | None:
-        """Run the handler; None on success, else the last error (outages propagate)."""
-        error: BaseException | None = None
-        for attempt in range(1, attempts + 1):
-            try:
-                await handler(items)
-                return None
-            except Exception as exc:
-                if is_transient(exc):
-                    log.warning(
-                        "infrastructure unavailable; the batch will be read again",
-                        error_type=type(exc).__name__,
-                    )
-                    await sleep(retry.outage_pause_seconds)
-                    raise
-                error = exc
-                log.warning(
-                    "batch handler failed",
-                    attempt=attempt,
-                    size=len(items),
-                    error=describe_error(exc),
-                )
-                if attempt < attempts:
-                    await sleep(retry.backoff_seconds * 2 ** (attempt - 1))
-        return error
+            PROCESSING_SECONDS.labels(topic=delivery.logical(record)).observe(share)
 
     watch_lag(group_id, physical)
     on_batch.__name__ = f"on_batch_{group_id.replace('.', '_').replace('-', '_')}"

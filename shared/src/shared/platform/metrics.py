@@ -22,7 +22,7 @@ EVENTS_CONSUMED = Counter(
 )
 PROCESSING_SECONDS = Histogram(
     "voronka_event_processing_seconds",
-    "Time from reading an event (or batch) to its effect being stored.",
+    "Time per event from reading it to its effect being stored (a batch's time shared out).",
     ["topic"],
 )
 OUTBOX_PUBLISHED = Counter(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from faststream.kafka import KafkaBroker
 
 from deals.adapters.store import DealsStore
@@ -30,16 +32,13 @@ def register_subscribers(
 ) -> None:
     """`lead.converted` opens deals; `payment.received` settles invoices; segments for discounts."""
 
-    async def on_lead_converted(decoded: DecodedEvent) -> None:
-        event = decoded.event
-        assert isinstance(event, LeadConvertedV1)
-        await deals.open_from_lead(event, event_id=decoded.envelope.id)
+    async def on_lead_converted(decoded: DecodedEvent[LeadConvertedV1]) -> None:
+        await deals.open_from_lead(decoded.event, event_id=decoded.envelope.id)
 
-    async def on_payment_received(decoded: DecodedEvent) -> None:
+    async def on_payment_received(decoded: DecodedEvent[PaymentReceivedV1]) -> None:
         if decoded.envelope.source == SOURCE:
             return  # recorded here by HTTP; already applied
         event = decoded.event
-        assert isinstance(event, PaymentReceivedV1)
         # An unknown invoice, an overpayment or a wrong currency raises: after the retries the
         # payment lands in the dead-letter topic, where accounting's mistake can be seen.
         await invoicing.record_payment(
@@ -52,28 +51,40 @@ def register_subscribers(
             causation_id=decoded.envelope.id,
         )
 
-    async def on_client_segment_changed(decoded: DecodedEvent) -> None:
+    async def on_client_segment_changed(decoded: DecodedEvent[ClientSegmentChangedV1]) -> None:
         event = decoded.event
-        assert isinstance(event, ClientSegmentChangedV1)
         await store.clients.update_one(
             {"_id": event.client_id}, {"$set": {"segment": event.to_segment}}
         )
 
-    for topic, handler, description in (
-        (Topic.LEAD_CONVERTED, on_lead_converted, "Converted leads become deals (once)."),
-        (Topic.PAYMENT_RECEIVED, on_payment_received, "Payments from accounting settle invoices."),
-        (
-            Topic.CLIENT_SEGMENT_CHANGED,
-            on_client_segment_changed,
-            "Segments computed by reporting feed the discount rules.",
-        ),
-    ):
-        subscribe(
-            broker,
-            topic.value,
-            handler,
-            group_id=topic_group(group_id, topic.value),
-            clock=clock,
-            topic_prefix=topic_prefix,
-            description=description,
-        )
+    def on(topic: Topic) -> dict[str, Any]:
+        return {
+            "group_id": topic_group(group_id, topic.value),
+            "clock": clock,
+            "topic_prefix": topic_prefix,
+        }
+
+    subscribe(
+        broker,
+        Topic.LEAD_CONVERTED.value,
+        on_lead_converted,
+        event_type=LeadConvertedV1,
+        description="Converted leads become deals (once).",
+        **on(Topic.LEAD_CONVERTED),
+    )
+    subscribe(
+        broker,
+        Topic.PAYMENT_RECEIVED.value,
+        on_payment_received,
+        event_type=PaymentReceivedV1,
+        description="Payments from accounting settle invoices.",
+        **on(Topic.PAYMENT_RECEIVED),
+    )
+    subscribe(
+        broker,
+        Topic.CLIENT_SEGMENT_CHANGED.value,
+        on_client_segment_changed,
+        event_type=ClientSegmentChangedV1,
+        description="Segments computed by reporting feed the discount rules.",
+        **on(Topic.CLIENT_SEGMENT_CHANGED),
+    )

@@ -6,6 +6,8 @@ from faststream.kafka import KafkaBroker
 
 from leads.service_layer.intake import LeadIntake
 from leads.service_layer.telephony import ExternalActivities
+from shared.contracts.events.lead_lifecycle import LeadActivityLoggedV1
+from shared.contracts.events.lead_received import LeadReceivedV1
 from shared.contracts.topics import Topic
 from shared.platform.clock import Clock
 from shared.platform.consumer import subscribe, topic_group
@@ -25,6 +27,7 @@ def register_subscribers(
         broker,
         Topic.LEAD_RECEIVED.value,
         intake,
+        event_type=LeadReceivedV1,
         group_id=topic_group(group_id, Topic.LEAD_RECEIVED.value),
         clock=clock,
         topic_prefix=topic_prefix,
@@ -34,6 +37,7 @@ def register_subscribers(
         broker,
         Topic.LEAD_ACTIVITY_LOGGED.value,
         activities,
+        event_type=LeadActivityLoggedV1,
         group_id=topic_group(group_id, Topic.LEAD_ACTIVITY_LOGGED.value),
         clock=clock,
         topic_prefix=topic_prefix,

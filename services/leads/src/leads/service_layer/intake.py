@@ -43,10 +43,9 @@ class LeadIntake:
         self._window = dedupe_window
         self._on_stored = on_stored
 
-    async def __call__(self, decoded: DecodedEvent) -> None:
+    async def __call__(self, decoded: DecodedEvent[LeadReceivedV1]) -> None:
         """Subscriber body for `lead.received`."""
         event = decoded.event
-        assert isinstance(event, LeadReceivedV1)
         await self.receive(event, event_id=decoded.envelope.id, sent_at=decoded.envelope.time)
 
     async def receive(self, event: LeadReceivedV1, *, event_id: str, sent_at: datetime) -> str:

@@ -21,12 +21,11 @@ class ExternalActivities:
         self._leads = leads
         self._commands = commands
 
-    async def __call__(self, decoded: DecodedEvent) -> None:
+    async def __call__(self, decoded: DecodedEvent[LeadActivityLoggedV1]) -> None:
         """Subscriber body; our own `lead.activity_logged` events are skipped."""
         if decoded.envelope.source == SOURCE:
             return
         event = decoded.event
-        assert isinstance(event, LeadActivityLoggedV1)
         lead_id = event.lead_id or await self._lead_by_phone(event.contact_phone)
         if lead_id is None or await self._leads.get(lead_id) is None:
             # A call from a number with no open lead is not poison, just nothing to attach to.

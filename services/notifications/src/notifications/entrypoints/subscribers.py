@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from faststream.kafka import KafkaBroker
 
 from notifications.service_layer.payments import PaymentReceived
 from notifications.service_layer.triggers import Triggers
+from shared.contracts.events.base import EventModel
+from shared.contracts.events.invoicing import PaymentReceivedV1
 from shared.contracts.topics import Topic
 from shared.platform.clock import Clock
-from shared.platform.consumer import Handler, subscribe, topic_group
+from shared.platform.consumer import subscribe, topic_group
 
 _TRIGGERS = {
     Topic.LEAD_ASSIGNED: "Tell the manager a lead is theirs.",
@@ -34,20 +38,23 @@ def register_subscribers(
 
     Integrators' webhooks receive every one of these events, whatever the rules say.
     """
-    handlers: dict[Topic, tuple[Handler, str]] = {
-        topic: (triggers, description) for topic, description in _TRIGGERS.items()
-    }
-    handlers[Topic.PAYMENT_RECEIVED] = (
-        payments,
-        "Cancel reminders still pending for what was paid; forward to webhooks.",
-    )
-    for topic, (handler, description) in handlers.items():
+    options: dict[str, Any] = {"clock": clock, "topic_prefix": topic_prefix}
+    for topic, description in _TRIGGERS.items():
         subscribe(
             broker,
             topic.value,
-            handler,
+            triggers,
+            event_type=EventModel,
             group_id=topic_group(group_id, topic.value),
-            clock=clock,
-            topic_prefix=topic_prefix,
             description=description,
+            **options,
         )
+    subscribe(
+        broker,
+        Topic.PAYMENT_RECEIVED.value,
+        payments,
+        event_type=PaymentReceivedV1,
+        group_id=topic_group(group_id, Topic.PAYMENT_RECEIVED.value),
+        description="Cancel reminders still pending for what was paid; forward to webhooks.",
+        **options,
+    )

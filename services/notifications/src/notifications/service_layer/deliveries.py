@@ -10,6 +10,7 @@ from typing import Any
 
 from notifications.domain.model import Channel, DeliveryStatus
 from shared.contracts.codec import DecodedEvent
+from shared.contracts.events.base import EventModel
 from shared.platform.outbox import outbox_fields
 
 PENDING = (DeliveryStatus.QUEUED.value, DeliveryStatus.DEFERRED.value)
@@ -33,7 +34,7 @@ class SourceRecord:
     headers: dict[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_decoded(cls, decoded: DecodedEvent) -> SourceRecord:
+    def from_decoded(cls, decoded: DecodedEvent[EventModel]) -> SourceRecord:
         """Capture the envelope and the payload as JSON (money stays a string)."""
         envelope, event = decoded.envelope, decoded.event
         reminder_id = getattr(event, "reminder_id", None)

@@ -32,10 +32,9 @@ class PaymentReceived:
         self._triggers = triggers
         self._clock = clock
 
-    async def __call__(self, decoded: DecodedEvent) -> None:
+    async def __call__(self, decoded: DecodedEvent[PaymentReceivedV1]) -> None:
         """Subscriber body for `payment.received`; idempotent."""
         event = decoded.event
-        assert isinstance(event, PaymentReceivedV1)
         if event.installment_id:
             key = installment_key(event.installment_id)
             await self._deliveries.record_settlement(key, event.paid_at)

@@ -20,6 +20,7 @@ from notifications.service_layer.ports import (
     WebhookStore,
 )
 from shared.contracts.codec import DecodedEvent
+from shared.contracts.events.base import EventModel
 from shared.platform.clock import Clock
 from shared.platform.logging import get_logger
 
@@ -82,7 +83,7 @@ class Triggers:
         self._clock = clock
         self._on_queued = on_queued
 
-    async def __call__(self, decoded: DecodedEvent) -> None:
+    async def __call__(self, decoded: DecodedEvent[EventModel]) -> None:
         """Create this event's deliveries; safe to run again for the same event."""
         await self.plan(SourceRecord.from_decoded(decoded))
 

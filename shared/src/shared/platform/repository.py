@@ -1,0 +1,222 @@
+"""One repository for every aggregate: state, outbox and revision check in one document write.
+
+A service describes how its aggregate maps to a document (a `DocumentMapper`) and gets
+`get`, `add`, `save` and `update` for free. `save` compares the aggregate's document with
+the one it was loaded as and writes only the top-level fields that changed (`$set`/`$unset`),
+appends the recorded events to the document's outbox (`$push`) and matches the revision it
+read (`$inc`), so the state change and its events land together or not at all (ADR 0004:
+FerretDB v1 has no multi-document transactions; a single document is the unit of atomicity).
+The relay's own fields (`_outbox*`) are never part of the diff, so a save never undoes what
+the relay published meanwhile.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Generic, Protocol, TypeVar
+
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
+
+from shared.contracts.events.base import EventModel
+from shared.kernel.aggregate import Aggregate
+from shared.platform.clock import Clock
+from shared.platform.outbox import (
+    OUTBOX_FIELD,
+    PENDING_FIELD,
+    OutboxMessage,
+    aggregate_event,
+    outbox_fields,
+)
+
+REVISION_FIELD = "rev"
+"""The stored revision: 0 when inserted, +1 with every save."""
+
+_STORAGE_FIELDS = frozenset({REVISION_FIELD, OUTBOX_FIELD, PENDING_FIELD})
+
+A = TypeVar("A", bound=Aggregate[Any])
+R = TypeVar("R")
+Document = dict[str, Any]
+
+
+class ConcurrentModification(Exception):
+    """The document kept changing under a command; the caller may retry later."""
+
+
+class DocumentMapper(Protocol[A]):
+    """How one kind of aggregate is stored: the document carries `_id` and the domain fields."""
+
+    def to_document(self, aggregate: A) -> Document:
+        """The aggregate's state as a document (without revision or outbox)."""
+
+    def from_document(self, document: Mapping[str, Any]) -> A:
+        """The aggregate a stored document describes."""
+
+
+MessageOf = Callable[[EventModel, A, datetime, str | None], OutboxMessage]
+"""Turns one recorded event into the outbox message that publishes it."""
+
+
+def message_on_own_topic(source: str) -> MessageOf[Any]:
+    """Each event on the topic named like its type, keyed by the aggregate's id."""
+
+    def message_of(
+        event: EventModel, aggregate: Aggregate[Any], at: datetime, causation_id: str | None
+    ) -> OutboxMessage:
+        return aggregate_event(
+            event, source=source, key=aggregate.aggregate_id, at=at, causation_id=causation_id
+        )
+
+    return message_of
+
+
+def changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> Document:
+    """The MongoDB update that turns document `before` into `after`, top-level fields only."""
+    set_fields = {
+        name: value
+        for name, value in after.items()
+        if name != "_id" and (name not in before or before[name] != value)
+    }
+    unset_fields = {name: "" for name in before if name not in after and name != "_id"}
+    update: Document = {}
+    if set_fields:
+        update["$set"] = set_fields
+    if unset_fields:
+        update["$unset"] = unset_fields
+    return update
+
+
+class Repository(Protocol[A]):
+    """Port: load an aggregate, store a new one, save the changes of a loaded one."""
+
+    async def get(self, aggregate_id: str) -> A | None:
+        """The aggregate stored under this id, or None."""
+
+    async def add(self, aggregate: A, *, causation_id: str | None = None) -> bool:
+        """Store a new aggregate with its recorded events; False if the id is taken."""
+
+    async def save(self, aggregate: A, *, causation_id: str | None = None) -> None:
+        """Write what changed since load, with the recorded events; raise on a lost race."""
+
+
+class MongoRepository(Generic[A]):
+    """A `Repository` over one MongoDB collection; subclasses add their indexed queries."""
+
+    def __init__(
+        self,
+        collection: AsyncCollection[Any],
+        mapper: DocumentMapper[A],
+        *,
+        clock: Clock,
+        message_of: MessageOf[A],
+    ) -> None:
+        self.collection = collection
+        self._mapper = mapper
+        self._clock = clock
+        self._message_of = message_of
+        self._loaded: weakref.WeakKeyDictionary[A, Document] = weakref.WeakKeyDictionary()
+
+    async def get(self, aggregate_id: str) -> A | None:
+        """The aggregate stored under this id, or None."""
+        document = await self.collection.find_one({"_id": aggregate_id})
+        return None if document is None else self._load(document)
+
+    async def find(
+        self,
+        query: Mapping[str, Any],
+        *,
+        sort: Sequence[tuple[str, int]] | None = None,
+        limit: int = 0,
+    ) -> list[A]:
+        """Aggregates matching a query of the subclass (which knows the indexes it may use)."""
+        cursor = self.collection.find(dict(query))
+        if sort:
+            cursor = cursor.sort(list(sort))
+        if limit:
+            cursor = cursor.limit(limit)
+        return [self._load(document) async for document in cursor]
+
+    async def add(self, aggregate: A, *, causation_id: str | None = None) -> bool:
+        """Store a new aggregate at revision 0 with its recorded events as its first outbox."""
+        document = self._mapper.to_document(aggregate)
+        messages = self._messages(aggregate, causation_id)
+        try:
+            await self.collection.insert_one(
+                {**document, REVISION_FIELD: 0, **outbox_fields(messages)}
+            )
+        except DuplicateKeyError:
+            return False
+        aggregate.collect_events()
+        aggregate.revision = 0
+        self._loaded[aggregate] = document
+        return True
+
+    async def save(self, aggregate: A, *, causation_id: str | None = None) -> None:
+        """Write what changed since load, with the recorded events, if nobody wrote meanwhile."""
+        before = self._loaded.get(aggregate)
+        if before is None or aggregate.revision is None:
+            raise ValueError("save() takes an aggregate loaded by this repository; add() a new one")
+        after = self._mapper.to_document(aggregate)
+        update = changes(before, after)
+        messages = self._messages(aggregate, causation_id)
+        if not update and not messages:
+            return
+        if messages:
+            update["$push"] = {OUTBOX_FIELD: {"$each": [m.to_document() for m in messages]}}
+            update.setdefault("$set", {})[PENDING_FIELD] = True
+        update["$inc"] = {REVISION_FIELD: 1}
+        result = await self.collection.update_one(
+            {"_id": after["_id"], REVISION_FIELD: aggregate.revision}, update
+        )
+        if result.matched_count == 0:
+            raise ConcurrentModification(str(after["_id"]))
+        aggregate.collect_events()
+        aggregate.revision += 1
+        self._loaded[aggregate] = after
+
+    async def update(
+        self,
+        aggregate_id: str,
+        change: Callable[[A], R],
+        *,
+        causation_id: str | None = None,
+        attempts: int = 5,
+    ) -> tuple[A, R] | None:
+        """Load, apply `change`, save; on a lost race load again and re-apply (None: not found)."""
+        return await retry_on_conflict(self, aggregate_id, change, causation_id, attempts)
+
+    def _load(self, document: Mapping[str, Any]) -> A:
+        aggregate = self._mapper.from_document(document)
+        aggregate.revision = int(document.get(REVISION_FIELD) or 0)
+        self._loaded[aggregate] = self._mapper.to_document(aggregate)
+        return aggregate
+
+    def _messages(self, aggregate: A, causation_id: str | None) -> list[OutboxMessage]:
+        now = self._clock.now()
+        return [
+            self._message_of(event, aggregate, now, causation_id)
+            for event in aggregate.pending_events
+        ]
+
+
+async def retry_on_conflict(
+    repository: Repository[A],
+    aggregate_id: str,
+    change: Callable[[A], R],
+    causation_id: str | None,
+    attempts: int,
+) -> tuple[A, R] | None:
+    """Load, change and save an aggregate, starting over when another writer won the race."""
+    for _ in range(attempts):
+        aggregate = await repository.get(aggregate_id)
+        if aggregate is None:
+            return None
+        result = change(aggregate)
+        try:
+            await repository.save(aggregate, causation_id=causation_id)
+        except ConcurrentModification:
+            continue
+        return aggregate, result
+    raise ConcurrentModification(aggregate_id)
