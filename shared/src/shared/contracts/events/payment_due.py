@@ -1,7 +1,6 @@
 """``payment.due``: a reminder about one invoice installment is due to go out."""
 
 from datetime import date
-from enum import StrEnum
 from typing import Annotated, ClassVar
 
 from pydantic import Field, field_validator
@@ -10,6 +9,9 @@ from shared.contracts.events.base import EventModel
 from shared.contracts.events.money import Money
 from shared.contracts.topics import Topic
 from shared.contracts.values import EntityId
+from shared.kernel.reminders import ReminderKind
+
+__all__ = ["PaymentDueV1", "ReminderKind", "payment_reminder_id"]
 
 # An IANA zone name such as "Europe/Moscow" or "Etc/GMT-3". Checked by shape only: whether
 # the zone exists depends on the reader's tz database, and a contract must not depend on that.
@@ -17,15 +19,6 @@ TimeZoneName = Annotated[
     str,
     Field(min_length=1, max_length=64, pattern=r"^[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*$"),
 ]
-
-
-class ReminderKind(StrEnum):
-    """Which of an installment's reminders this is; the documents allow no more than these."""
-
-    ON_ISSUE = "on_issue"
-    MID_TERM = "mid_term"
-    DAY_BEFORE = "day_before"
-    OVERDUE = "overdue"
 
 
 def payment_reminder_id(installment_id: str, kind: ReminderKind) -> str:
