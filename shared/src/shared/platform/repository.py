@@ -100,8 +100,51 @@ class Repository(Protocol[A]):
     async def save(self, aggregate: A, *, causation_id: str | None = None) -> None:
         """Write what changed since load, with the recorded events; raise on a lost race."""
 
+    async def update(
+        self,
+        aggregate_id: str,
+        change: Callable[[A], R],
+        *,
+        causation_id: str | None = None,
+        attempts: int = 5,
+    ) -> tuple[A, R] | None:
+        """Load, apply `change`, save, retrying a lost race; None when there is no such one."""
 
-class MongoRepository(Generic[A]):
+
+class Updating(Generic[A]):
+    """`update`: load, change and save an aggregate, starting over when another writer won."""
+
+    async def get(self, aggregate_id: str) -> A | None:
+        """The aggregate stored under this id, or None."""
+        raise NotImplementedError
+
+    async def save(self, aggregate: A, *, causation_id: str | None = None) -> None:
+        """Write what changed since load; raise `ConcurrentModification` on a lost race."""
+        raise NotImplementedError
+
+    async def update(
+        self,
+        aggregate_id: str,
+        change: Callable[[A], R],
+        *,
+        causation_id: str | None = None,
+        attempts: int = 5,
+    ) -> tuple[A, R] | None:
+        """Load, apply `change`, save; on a lost race load again and re-apply (None: not found)."""
+        for _ in range(attempts):
+            aggregate = await self.get(aggregate_id)
+            if aggregate is None:
+                return None
+            result = change(aggregate)
+            try:
+                await self.save(aggregate, causation_id=causation_id)
+            except ConcurrentModification:
+                continue
+            return aggregate, result
+        raise ConcurrentModification(aggregate_id)
+
+
+class MongoRepository(Updating[A]):
     """A `Repository` over one MongoDB collection; subclasses add their indexed queries."""
 
     def __init__(
@@ -176,17 +219,6 @@ class MongoRepository(Generic[A]):
         aggregate.revision += 1
         self._loaded[aggregate] = after
 
-    async def update(
-        self,
-        aggregate_id: str,
-        change: Callable[[A], R],
-        *,
-        causation_id: str | None = None,
-        attempts: int = 5,
-    ) -> tuple[A, R] | None:
-        """Load, apply `change`, save; on a lost race load again and re-apply (None: not found)."""
-        return await retry_on_conflict(self, aggregate_id, change, causation_id, attempts)
-
     def _load(self, document: Mapping[str, Any]) -> A:
         aggregate = self._mapper.from_document(document)
         aggregate.revision = int(document.get(REVISION_FIELD) or 0)
@@ -199,24 +231,3 @@ class MongoRepository(Generic[A]):
             self._message_of(event, aggregate, now, causation_id)
             for event in aggregate.pending_events
         ]
-
-
-async def retry_on_conflict(
-    repository: Repository[A],
-    aggregate_id: str,
-    change: Callable[[A], R],
-    causation_id: str | None,
-    attempts: int,
-) -> tuple[A, R] | None:
-    """Load, change and save an aggregate, starting over when another writer won the race."""
-    for _ in range(attempts):
-        aggregate = await repository.get(aggregate_id)
-        if aggregate is None:
-            return None
-        result = change(aggregate)
-        try:
-            await repository.save(aggregate, causation_id=causation_id)
-        except ConcurrentModification:
-            continue
-        return aggregate, result
-    raise ConcurrentModification(aggregate_id)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Generic, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
 
 from shared.kernel.aggregate import Aggregate
 from shared.platform.clock import Clock
@@ -15,14 +15,13 @@ from shared.platform.repository import (
     Document,
     DocumentMapper,
     MessageOf,
-    retry_on_conflict,
+    Updating,
 )
 
 A = TypeVar("A", bound=Aggregate[Any])
-R = TypeVar("R")
 
 
-class InMemoryRepository(Generic[A]):
+class InMemoryRepository(Updating[A]):
     """A repository in a dict, with the same mapping and revision rules, for fast tests.
 
     It stores documents (not objects), so every test also round-trips the mapper, and it
@@ -70,17 +69,6 @@ class InMemoryRepository(Generic[A]):
         self.documents[document["_id"]] = copy.deepcopy(
             {**document, REVISION_FIELD: aggregate.revision}
         )
-
-    async def update(
-        self,
-        aggregate_id: str,
-        change: Callable[[A], R],
-        *,
-        causation_id: str | None = None,
-        attempts: int = 5,
-    ) -> tuple[A, R] | None:
-        """Load, apply `change`, save; None when there is no such aggregate."""
-        return await retry_on_conflict(self, aggregate_id, change, causation_id, attempts)
 
     def published_on(self, topic: str) -> list[OutboxMessage]:
         """The published messages on one topic, in order."""
