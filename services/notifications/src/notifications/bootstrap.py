@@ -11,7 +11,7 @@ import httpx
 from fastapi import FastAPI
 
 from notifications import __doc__ as service_doc
-from notifications.adapters.delivery_store import MongoDeliveryStore
+from notifications.adapters.delivery_store import MongoDeliveryRepository, MongoSettlementStore
 from notifications.adapters.email_channel import SmtpConfig, SmtpEmailSender
 from notifications.adapters.http_channels import (
     HttpSmsSender,
@@ -31,10 +31,14 @@ from notifications.entrypoints.http_templates import templates_router
 from notifications.entrypoints.http_webhooks import webhooks_router
 from notifications.entrypoints.subscribers import register_subscribers
 from notifications.service_layer.context import ContextBuilder
+from notifications.service_layer.delivery_log import DeliveryLog
 from notifications.service_layer.dispatcher import DispatchConfig, Dispatcher
 from notifications.service_layer.payments import PaymentReceived
 from notifications.service_layer.ports import ChannelSender
+from notifications.service_layer.recipients import Recipients
+from notifications.service_layer.template_overrides import TemplateOverrides
 from notifications.service_layer.triggers import Triggers
+from notifications.service_layer.webhooks import Webhooks
 from notifications.settings import NotificationsSettings
 from shared.platform.clock import Clock, clock_from_env
 from shared.platform.outbox import KafkaOutboxPublisher, OutboxRelay
@@ -51,7 +55,7 @@ class NotificationsService:
     connections: Connections
     relay: OutboxRelay
     dispatcher: Dispatcher
-    deliveries: MongoDeliveryStore
+    deliveries: MongoDeliveryRepository
     directory: MongoRecipientDirectory
 
 
@@ -128,7 +132,10 @@ def build(settings: NotificationsSettings, *, clock: Clock | None = None) -> Not
     connections = Connections(settings, service=SERVICE, database=settings.database)
     prefix = settings.kafka.topic_prefix
     group_id = prefix + settings.consumer_group
-    deliveries = MongoDeliveryStore(connections.db)
+    deliveries = MongoDeliveryRepository(
+        connections.db, clock=clock, consumer_group=group_id, topic_prefix=prefix
+    )
+    settlements = MongoSettlementStore(connections.db)
     directory = MongoRecipientDirectory(connections.db)
     templates = MongoTemplateStore(connections.db)
     webhooks = MongoWebhookStore(connections.db)
@@ -155,8 +162,6 @@ def build(settings: NotificationsSettings, *, clock: Clock | None = None) -> Not
             poll_seconds=settings.dispatch_poll_seconds,
             lease=timedelta(seconds=settings.dispatch_lease_seconds),
             busy_delay=timedelta(seconds=settings.busy_recipient_delay_seconds),
-            consumer_group=group_id,
-            topic_prefix=prefix,
         ),
         clock=clock,
         jitter=random.random if settings.retry_jitter else None,
@@ -164,6 +169,7 @@ def build(settings: NotificationsSettings, *, clock: Clock | None = None) -> Not
     )
     triggers = Triggers(
         deliveries,
+        settlements,
         directory,
         webhooks,
         rules=rule_config(settings),
@@ -174,7 +180,7 @@ def build(settings: NotificationsSettings, *, clock: Clock | None = None) -> Not
     register_subscribers(
         connections.broker,
         triggers=triggers,
-        payments=PaymentReceived(deliveries, triggers, clock=clock),
+        payments=PaymentReceived(deliveries, settlements, triggers, clock=clock),
         group_id=group_id,
         topic_prefix=prefix,
         clock=clock,
@@ -200,12 +206,14 @@ def build(settings: NotificationsSettings, *, clock: Clock | None = None) -> Not
         on_stop=[http.aclose],
         loops=[relay.run, dispatcher.run],
     )
-    app.include_router(recipients_router(directory))
+    app.include_router(recipients_router(Recipients(directory)))
     app.include_router(
-        webhooks_router(webhooks, clock=clock, private_targets=settings.webhook_private_targets)
+        webhooks_router(
+            Webhooks(webhooks, clock=clock, private_targets=settings.webhook_private_targets)
+        )
     )
-    app.include_router(templates_router(templates, clock=clock))
-    app.include_router(deliveries_router(deliveries))
+    app.include_router(templates_router(TemplateOverrides(templates, clock=clock)))
+    app.include_router(deliveries_router(DeliveryLog(deliveries)))
     service.app = app
     return service
 

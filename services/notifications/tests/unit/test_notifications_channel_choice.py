@@ -2,8 +2,7 @@
 
 import pytest
 
-from notifications.domain.model import Channel, Recipient, RecipientKind
-from notifications.service_layer.ports import RecipientProfile
+from notifications.domain.model import Channel, Recipient, RecipientKind, RecipientProfile
 from notifications.service_layer.triggers import choose_channel
 
 pytestmark = pytest.mark.unit

@@ -9,7 +9,6 @@ from notifications.domain.model import Channel, EventKind, RecipientKind
 from notifications.domain.rules import (
     DEFAULT_CHANNELS,
     NotificationIntent,
-    ReminderKind,
     RuleConfig,
     RuleInputError,
     SourceEvent,
@@ -18,6 +17,7 @@ from notifications.domain.rules import (
 from notifications.domain.templates import BUILTIN_TEMPLATES
 from shared.contracts.events.payment_due import ReminderKind as ContractReminderKind
 from shared.contracts.topics import Topic
+from shared.kernel.reminders import ReminderKind
 
 pytestmark = pytest.mark.unit
 

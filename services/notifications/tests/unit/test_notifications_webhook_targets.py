@@ -11,14 +11,10 @@ import httpx
 import pytest
 
 from notifications.adapters.http_channels import SignedWebhookSender
-from notifications.adapters.webhook_targets import (
-    TargetRefused,
-    check_literal,
-    check_resolved,
-    is_public,
-)
+from notifications.adapters.webhook_targets import check_resolved
+from notifications.domain.messages import DeliveryError, OutgoingMessage
 from notifications.domain.model import Channel
-from notifications.service_layer.ports import DeliveryError, OutgoingMessage
+from notifications.domain.webhooks import TargetRefused, check_literal, is_public
 from shared.platform.clock import ManualClock
 
 pytestmark = pytest.mark.unit

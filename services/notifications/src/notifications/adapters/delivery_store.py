@@ -2,29 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
-from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
+from notifications.adapters.delivery_mapper import DeliveryMapper
+from notifications.adapters.delivery_messages import delivery_messages
+from notifications.domain.delivery import Delivery, DeliveryQuery
 from notifications.domain.model import DeliveryStatus
+from shared.platform.clock import Clock
 from shared.platform.outbox import ensure_outbox_indexes
+from shared.platform.repository import REVISION_FIELD, MongoRepository
 
 PENDING = [DeliveryStatus.QUEUED.value, DeliveryStatus.DEFERRED.value]
-# Lists leave out what only the detail view needs and what may carry free text.
-SUMMARY_PROJECTION = {"source.payload": 0, "source.headers": 0, "_outbox": 0}
+_NEWEST_FIRST = [("created_at", DESCENDING), ("_id", ASCENDING)]
 
 
-class MongoDeliveryStore:
-    """`deliveries` and `settlements`; every write is one conditional single-document update."""
+class MongoDeliveryRepository(MongoRepository[Delivery]):
+    """`deliveries`: inserted once per (source, recipient, channel), then saved by revision."""
 
-    def __init__(self, db: AsyncDatabase[Any]) -> None:
-        self.collection: AsyncCollection[Any] = db["deliveries"]
-        self.settlements: AsyncCollection[Any] = db["settlements"]
+    def __init__(
+        self, db: AsyncDatabase[Any], *, clock: Clock, consumer_group: str, topic_prefix: str
+    ) -> None:
+        super().__init__(
+            db["deliveries"],
+            DeliveryMapper(),
+            clock=clock,
+            message_of=delivery_messages(consumer_group=consumer_group, topic_prefix=topic_prefix),
+        )
 
     async def ensure_indexes(self) -> None:
         """Indexes for the dispatcher's claim, caps, cancellation and the log's filters."""
@@ -38,51 +46,27 @@ class MongoDeliveryStore:
         await self.collection.create_index("source_id")
         await self.collection.create_index([("created_at", DESCENDING)])
 
-    async def insert(self, doc: Mapping[str, Any]) -> bool:
-        """Store a new delivery; False when one with that id already exists."""
-        try:
-            await self.collection.insert_one(dict(doc))
-        except DuplicateKeyError:
-            return False
-        return True
-
-    async def claim_due(
-        self, now: datetime, *, owner: str, until: datetime
-    ) -> dict[str, Any] | None:
+    async def claim_due(self, now: datetime, *, owner: str, until: datetime) -> Delivery | None:
         """Lease the earliest due pending delivery whose lease is free or expired."""
+        # The claim is one find-and-modify, not get -> lease -> save: it must pick among every
+        # due delivery and take it atomically, which only a conditional write over the index
+        # does. It bumps the revision like a save, so any later write made by whoever held the
+        # delivery before (or a payment cancelling it) is refused and loads it afresh.
         # No projection: FerretDB v1's findAndModify does not implement `fields`.
-        claimed: dict[str, Any] | None = await self.collection.find_one_and_update(
+        claimed = await self.collection.find_one_and_update(
             {
                 "status": {"$in": PENDING},
                 "next_attempt_at": {"$lte": now},
                 "$or": [{"lease_until": None}, {"lease_until": {"$lt": now}}],
             },
-            {"$set": {"lease_until": until, "lease_owner": owner}},
+            {"$set": {"lease_until": until, "lease_owner": owner}, "$inc": {REVISION_FIELD: 1}},
             sort=[("next_attempt_at", ASCENDING), ("_id", ASCENDING)],
             return_document=ReturnDocument.AFTER,
         )
-        return claimed
-
-    async def update_claimed(
-        self,
-        delivery_id: str,
-        owner: str,
-        update: Mapping[str, Any],
-        *,
-        statuses: Sequence[str] | None = None,
-        lease_valid_at: datetime | None = None,
-    ) -> bool:
-        """Apply `update` only while `owner` holds the lease (optimistic concurrency)."""
-        match: dict[str, Any] = {"_id": delivery_id, "lease_owner": owner}
-        if statuses is not None:
-            match["status"] = {"$in": list(statuses)}
-        if lease_valid_at is not None:
-            match["lease_until"] = {"$gt": lease_valid_at}
-        result = await self.collection.update_one(match, dict(update))
-        return result.modified_count == 1
+        return None if claimed is None else self._load(claimed)
 
     async def sent_times(self, recipient_id: str, since: datetime) -> list[datetime]:
-        """When messages to this recipient were sent since `since`."""
+        """When messages to this recipient were sent since `since` (any channel)."""
         cursor = self.collection.find(
             {
                 "recipient_id": recipient_id,
@@ -93,39 +77,47 @@ class MongoDeliveryStore:
         )
         return [doc["sent_at"] async for doc in cursor]
 
-    async def cancel_pending(self, keys: Sequence[str], update: Mapping[str, Any]) -> int:
-        """Apply `update` to every pending delivery carrying one of `keys` (each atomically)."""
-        result = await self.collection.update_many(
-            {"cancel_keys": {"$in": list(keys)}, "status": {"$in": PENDING}}, dict(update)
+    async def pending_with_keys(self, keys: Sequence[str]) -> list[Delivery]:
+        """Queued or deferred deliveries carrying any of the cancellation `keys`."""
+        return await self.find({"cancel_keys": {"$in": list(keys)}, "status": {"$in": PENDING}})
+
+    async def search(
+        self, query: DeliveryQuery, *, offset: int, limit: int
+    ) -> tuple[list[Delivery], int]:
+        """A page of deliveries, newest first, and the total matching.
+
+        Filters are plain values: nothing from a request becomes a query operator.
+        """
+        match: dict[str, Any] = {}
+        if query.recipient_id is not None:
+            match["recipient_id"] = query.recipient_id
+        if query.status is not None:
+            match["status"] = query.status.value
+        if query.source_id is not None:
+            match["$or"] = [{"source_event_id": query.source_id}, {"source_id": query.source_id}]
+        total = await self.collection.count_documents(match)
+        # The outbox is left out: the log never shows it.
+        cursor = (
+            self.collection.find(match, {"_outbox": 0})
+            .sort(_NEWEST_FIRST)
+            .skip(offset)
+            .limit(limit)
         )
-        return result.modified_count
+        return [self._load(doc) async for doc in cursor], total
+
+
+class MongoSettlementStore:
+    """`settlements`: what was paid, so a reminder arriving after its payment is cancelled."""
+
+    def __init__(self, db: AsyncDatabase[Any]) -> None:
+        self.collection = db["settlements"]
 
     async def record_settlement(self, key: str, at: datetime) -> None:
         """Remember that what `key` names has been paid (the first payment's time is kept)."""
-        await self.settlements.update_one(
+        await self.collection.update_one(
             {"_id": key}, {"$setOnInsert": {"paid_at": at}}, upsert=True
         )
 
     async def settled(self, keys: Sequence[str]) -> bool:
         """Whether any of `keys` has been paid."""
-        return await self.settlements.find_one({"_id": {"$in": list(keys)}}) is not None
-
-    async def get(self, delivery_id: str) -> dict[str, Any] | None:
-        """One delivery, without its outbox and stored source payload."""
-        doc: dict[str, Any] | None = await self.collection.find_one(
-            {"_id": delivery_id}, SUMMARY_PROJECTION
-        )
-        return doc
-
-    async def search(
-        self, query: Mapping[str, Any], *, offset: int, limit: int
-    ) -> tuple[list[dict[str, Any]], int]:
-        """A page of deliveries, newest first, and the total matching."""
-        total = await self.collection.count_documents(dict(query))
-        cursor = (
-            self.collection.find(dict(query), SUMMARY_PROJECTION)
-            .sort([("created_at", DESCENDING), ("_id", ASCENDING)])
-            .skip(offset)
-            .limit(limit)
-        )
-        return [doc async for doc in cursor], total
+        return await self.collection.find_one({"_id": {"$in": list(keys)}}) is not None

@@ -10,7 +10,7 @@ from email.utils import format_datetime
 
 import aiosmtplib
 
-from notifications.service_layer.ports import DeliveryError, OutgoingMessage, ProviderReceipt
+from notifications.domain.messages import DeliveryError, OutgoingMessage, ProviderReceipt
 from shared.platform.clock import Clock
 
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)

@@ -7,10 +7,11 @@ from typing import Any
 
 import httpx
 
-from notifications.adapters.webhook_targets import TargetRefused, check_resolved
+from notifications.adapters.webhook_targets import check_resolved
+from notifications.domain.messages import DeliveryError, OutgoingMessage, ProviderReceipt
 from notifications.domain.retry import is_retryable_status
 from notifications.domain.signing import SIGNATURE_HEADER, sign
-from notifications.service_layer.ports import DeliveryError, OutgoingMessage, ProviderReceipt
+from notifications.domain.webhooks import TargetRefused
 from shared.platform.clock import Clock
 
 TIMESTAMP_HEADER = "Voronka-Timestamp"

@@ -10,42 +10,48 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from notifications.domain.model import Channel, Locale, Recipient, RecipientKind
-from notifications.service_layer.ports import RecipientProfile
-
-FIELDS = (
-    "kind",
-    "name",
-    "locale",
-    "time_zone",
-    "email",
-    "phone",
-    "messenger_chat_id",
-    "opted_out",
-    "preferred_channels",
+from notifications.domain.model import (
+    Channel,
+    Locale,
+    RecipientKind,
+    RecipientProfile,
+    RecipientSettings,
 )
-# The contact lease lives in the recipient's own document, so a PUT (which $sets FIELDS
-# only) never drops it.
+
+# The contact lease lives in the recipient's own document, so a PUT (which $sets the
+# settings only) never drops it.
 LEASE = "_contact_lease"
 OWNER = "_contact_owner"
 
 
-def profile_from_doc(doc: Mapping[str, Any]) -> RecipientProfile:
-    """Build the service-layer view of a stored recipient."""
-    return RecipientProfile(
-        recipient=Recipient(
-            id=str(doc["_id"]),
-            kind=RecipientKind(doc["kind"]),
-            locale=Locale(doc.get("locale") or Locale.RU.value),
-            time_zone=doc.get("time_zone") or "Europe/Moscow",
-            email=doc.get("email"),
-            phone=doc.get("phone"),
-            messenger_chat_id=doc.get("messenger_chat_id"),
-        ),
-        name=doc.get("name") or "",
-        opted_out=frozenset(Channel(c) for c in doc.get("opted_out") or ()),
-        preferred=tuple(Channel(c) for c in doc.get("preferred_channels") or ()),
+def settings_from_doc(doc: Mapping[str, Any]) -> RecipientSettings:
+    """The settings a stored recipient holds."""
+    return RecipientSettings(
+        kind=RecipientKind(doc["kind"]),
+        name=doc.get("name"),
+        locale=Locale(doc.get("locale") or Locale.RU.value),
+        time_zone=doc.get("time_zone") or "Europe/Moscow",
+        email=doc.get("email"),
+        phone=doc.get("phone"),
+        messenger_chat_id=doc.get("messenger_chat_id"),
+        opted_out=tuple(Channel(c) for c in doc.get("opted_out") or ()),
+        preferred_channels=tuple(Channel(c) for c in doc.get("preferred_channels") or ()),
     )
+
+
+def settings_fields(settings: RecipientSettings) -> dict[str, Any]:
+    """The stored fields of a recipient's settings."""
+    return {
+        "kind": settings.kind.value,
+        "name": settings.name,
+        "locale": settings.locale.value,
+        "time_zone": settings.time_zone,
+        "email": settings.email,
+        "phone": settings.phone,
+        "messenger_chat_id": settings.messenger_chat_id,
+        "opted_out": [c.value for c in settings.opted_out],
+        "preferred_channels": [c.value for c in settings.preferred_channels],
+    }
 
 
 class MongoRecipientDirectory:
@@ -60,20 +66,19 @@ class MongoRecipientDirectory:
 
     async def get(self, recipient_id: str) -> RecipientProfile | None:
         """One recipient, or None when unknown."""
-        doc = await self.collection.find_one({"_id": recipient_id})
-        return profile_from_doc(doc) if doc else None
+        settings = await self.settings(recipient_id)
+        return settings.profile(recipient_id) if settings else None
 
-    async def get_document(self, recipient_id: str) -> dict[str, Any] | None:
-        """The stored fields of one recipient (for the API)."""
-        doc: dict[str, Any] | None = await self.collection.find_one(
-            {"_id": recipient_id}, {LEASE: 0, OWNER: 0}
+    async def settings(self, recipient_id: str) -> RecipientSettings | None:
+        """One recipient's settings as they were set, or None when unknown."""
+        doc = await self.collection.find_one({"_id": recipient_id}, {LEASE: 0, OWNER: 0})
+        return settings_from_doc(doc) if doc else None
+
+    async def put(self, recipient_id: str, settings: RecipientSettings) -> None:
+        """Create or replace the recipient's settings (the contact lease is kept)."""
+        await self.collection.update_one(
+            {"_id": recipient_id}, {"$set": settings_fields(settings)}, upsert=True
         )
-        return doc
-
-    async def put(self, recipient_id: str, fields: Mapping[str, Any]) -> None:
-        """Create or replace the recipient's preferences (the contact lease is kept)."""
-        values = {name: fields.get(name) for name in FIELDS}
-        await self.collection.update_one({"_id": recipient_id}, {"$set": values}, upsert=True)
 
     async def delete(self, recipient_id: str) -> bool:
         """Erase a recipient and their addresses; False when unknown."""
@@ -85,7 +90,7 @@ class MongoRecipientDirectory:
         cursor = self.collection.find({"kind": RecipientKind.HEAD_OF_SALES.value}).sort(
             "_id", ASCENDING
         )
-        return [profile_from_doc(doc) async for doc in cursor]
+        return [settings_from_doc(doc).profile(str(doc["_id"])) async for doc in cursor]
 
     async def lock(self, recipient_id: str, owner: str, *, now: datetime, until: datetime) -> bool:
         """Take the contact lease; False when another owner holds it or the recipient is gone."""

@@ -10,17 +10,19 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from notifications.service_layer.ports import WebhookSubscription
+from notifications.domain.webhooks import WebhookSubscription
 
 
 def subscription_from_doc(doc: Mapping[str, Any]) -> WebhookSubscription:
-    """The service-layer view of a stored subscription."""
+    """The subscription a stored document describes."""
     return WebhookSubscription(
         id=str(doc["_id"]),
         url=doc["url"],
         secret=doc["secret"],
-        event_types=frozenset(doc.get("event_types") or ()),
+        event_types=tuple(doc.get("event_types") or ()),
         active=bool(doc.get("active", True)),
+        created_at=doc.get("created_at"),
+        updated_at=doc.get("updated_at"),
     )
 
 
@@ -39,14 +41,10 @@ class MongoWebhookStore:
         doc = await self.collection.find_one({"_id": subscription_id})
         return subscription_from_doc(doc) if doc else None
 
-    async def get_document(self, subscription_id: str) -> dict[str, Any] | None:
-        """The stored fields of one subscription (for the API)."""
-        doc: dict[str, Any] | None = await self.collection.find_one({"_id": subscription_id})
-        return doc
-
-    async def list_documents(self) -> list[dict[str, Any]]:
+    async def all(self) -> list[WebhookSubscription]:
         """Every subscription, by id."""
-        return [doc async for doc in self.collection.find({}).sort("_id", ASCENDING)]
+        cursor = self.collection.find({}).sort("_id", ASCENDING)
+        return [subscription_from_doc(doc) async for doc in cursor]
 
     async def matching(self, event_type: str) -> list[WebhookSubscription]:
         """Active subscriptions that receive `event_type`, by id."""
@@ -54,10 +52,16 @@ class MongoWebhookStore:
         subscriptions = [subscription_from_doc(doc) async for doc in cursor]
         return [s for s in subscriptions if s.wants(event_type)]
 
-    async def put(self, subscription_id: str, fields: Mapping[str, Any], *, at: datetime) -> None:
-        """Create or replace a subscription."""
+    async def put(self, subscription: WebhookSubscription, *, at: datetime) -> None:
+        """Create or replace a subscription; `at` becomes its update (and first creation) time."""
+        fields = {
+            "url": subscription.url,
+            "secret": subscription.secret,
+            "event_types": list(subscription.event_types),
+            "active": subscription.active,
+        }
         await self.collection.update_one(
-            {"_id": subscription_id},
+            {"_id": subscription.id},
             {"$set": {**fields, "updated_at": at}, "$setOnInsert": {"created_at": at}},
             upsert=True,
         )

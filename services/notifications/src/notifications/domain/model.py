@@ -6,7 +6,8 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from shared.kernel.zones import is_zone
 
 
 class Channel(StrEnum):
@@ -98,10 +99,8 @@ class Recipient:
     def __post_init__(self) -> None:
         if not self.id:
             raise ValueError("a recipient needs a non-empty id")
-        try:
-            ZoneInfo(self.time_zone)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"recipient {self.id}: unknown time zone {self.time_zone!r}") from exc
+        if not is_zone(self.time_zone):
+            raise ValueError(f"recipient {self.id}: unknown time zone {self.time_zone!r}")
 
     def address(self, channel: Channel) -> str | None:
         """The recipient's address on `channel`, or None when they cannot be reached there."""
@@ -119,6 +118,53 @@ class Recipient:
     def first_reachable(self, preferences: Iterable[Channel]) -> Channel | None:
         """The first channel of `preferences` the recipient has an address on."""
         return next((c for c in preferences if self.address(c) is not None), None)
+
+
+@dataclass(frozen=True, slots=True)
+class RecipientProfile:
+    """A directory entry: the domain recipient plus name, consent and channel preferences."""
+
+    recipient: Recipient
+    name: str = field(default="", repr=False)
+    opted_out: frozenset[Channel] = frozenset()
+    preferred: tuple[Channel, ...] = ()
+
+    @property
+    def id(self) -> str:
+        """The recipient's id."""
+        return self.recipient.id
+
+
+@dataclass(frozen=True, slots=True)
+class RecipientSettings:
+    """A directory entry as it was set: who the recipient is, addresses, consent, preferences."""
+
+    kind: RecipientKind
+    name: str | None = field(default=None, repr=False)
+    locale: Locale = Locale.RU
+    time_zone: str = "Europe/Moscow"
+    email: str | None = field(default=None, repr=False)
+    phone: str | None = field(default=None, repr=False)
+    messenger_chat_id: str | None = field(default=None, repr=False)
+    opted_out: tuple[Channel, ...] = ()
+    preferred_channels: tuple[Channel, ...] = ()
+
+    def profile(self, recipient_id: str) -> RecipientProfile:
+        """The recipient these settings describe, as the triggers and the dispatcher see them."""
+        return RecipientProfile(
+            recipient=Recipient(
+                id=recipient_id,
+                kind=self.kind,
+                locale=self.locale,
+                time_zone=self.time_zone,
+                email=self.email,
+                phone=self.phone,
+                messenger_chat_id=self.messenger_chat_id,
+            ),
+            name=self.name or "",
+            opted_out=frozenset(self.opted_out),
+            preferred=self.preferred_channels,
+        )
 
 
 def idempotency_key(source_event_id: str, recipient_id: str, channel: Channel) -> str:

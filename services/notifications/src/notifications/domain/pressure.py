@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from notifications.domain.model import RecipientKind
+from shared.kernel.zones import require_aware, zone
 
 WEEK = timedelta(days=7)
 
@@ -43,18 +44,6 @@ class PressureDecision:
     def __post_init__(self) -> None:
         if (self.not_before is not None) != (self.action is PressureAction.DEFER):
             raise ValueError("not_before is set exactly when the decision is to defer")
-
-
-def _require_aware(value: datetime, name: str) -> None:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{name} must be timezone-aware, got naive {value.isoformat()}")
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {name!r}") from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +87,9 @@ class PressurePolicy:
 
     def quiet_until(self, now_utc: datetime, time_zone: str) -> datetime | None:
         """The UTC end of the quiet period `now_utc` falls in, or None outside quiet hours."""
-        _require_aware(now_utc, "now_utc")
-        zone = _zone(time_zone)
-        local = now_utc.astimezone(zone)
+        require_aware(now_utc, "now_utc")
+        local_zone = zone(time_zone)
+        local = now_utc.astimezone(local_zone)
         wall = local.time()
         start, end = self.quiet_start, self.quiet_end
         if start == end:
@@ -113,7 +102,7 @@ class PressurePolicy:
         if not quiet:
             return None
         # A quiet_end inside a DST gap resolves (fold=0) to the instant just after the gap.
-        return datetime.combine(end_day, end, tzinfo=zone).astimezone(UTC)
+        return datetime.combine(end_day, end, tzinfo=local_zone).astimezone(UTC)
 
     def decide(
         self,
@@ -130,10 +119,10 @@ class PressurePolicy:
         `sent_history` holds the instants of messages already sent to this recipient (any
         channel); only the last 7 days matter.
         """
-        _require_aware(now_utc, "now_utc")
+        require_aware(now_utc, "now_utc")
         for sent in sent_history:
-            _require_aware(sent, "sent_history entries")
-        zone = _zone(recipient_time_zone)
+            require_aware(sent, "sent_history entries")
+        recipient_zone = zone(recipient_time_zone)
         if opted_out:
             return PressureDecision(PressureAction.SUPPRESS, PressureReason.OPTED_OUT)
         if is_urgent:
@@ -144,7 +133,7 @@ class PressurePolicy:
             quiet_end = self.quiet_until(now, recipient_time_zone)
         send_at = quiet_end or now
         if recipient_kind in self.capped_kinds:
-            capped = self._cap_reached(send_at, zone, sent_history)
+            capped = self._cap_reached(send_at, recipient_zone, sent_history)
             if capped is not None:
                 return PressureDecision(PressureAction.SUPPRESS, capped)
         if quiet_end is not None:
@@ -152,11 +141,13 @@ class PressurePolicy:
         return PressureDecision(PressureAction.SEND, PressureReason.ALLOWED)
 
     def _cap_reached(
-        self, send_at: datetime, zone: ZoneInfo, sent_history: Sequence[datetime]
+        self, send_at: datetime, recipient_zone: ZoneInfo, sent_history: Sequence[datetime]
     ) -> PressureReason | None:
         if self.max_per_day is not None:
-            today = send_at.astimezone(zone).date()
-            same_day = sum(1 for sent in sent_history if sent.astimezone(zone).date() == today)
+            today = send_at.astimezone(recipient_zone).date()
+            same_day = sum(
+                1 for sent in sent_history if sent.astimezone(recipient_zone).date() == today
+            )
             if same_day >= self.max_per_day:
                 return PressureReason.DAILY_CAP
         if self.max_per_week is not None:

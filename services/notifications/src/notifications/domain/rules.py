@@ -28,6 +28,7 @@ from types import MappingProxyType
 from typing import TypeVar
 
 from notifications.domain.model import Channel, EventKind, RecipientKind
+from shared.kernel.reminders import ReminderKind
 
 
 class SourceEvent(StrEnum):
@@ -40,15 +41,6 @@ class SourceEvent(StrEnum):
     DEAL_STAGE_CHANGED = "deal.stage_changed"
     CLIENT_SEGMENT_CHANGED = "client.segment_changed"
     CONTRACT_RENEWAL_DUE = "contract.renewal_due"
-
-
-class ReminderKind(StrEnum):
-    """Which reminder of an installment is due (the values of the `payment.due` contract)."""
-
-    ON_ISSUE = "on_issue"
-    MID_TERM = "mid_term"
-    DAY_BEFORE = "day_before"
-    OVERDUE = "overdue"
 
 
 class Segment(StrEnum):

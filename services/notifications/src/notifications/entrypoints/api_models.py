@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from notifications.domain.model import Channel, DeliveryStatus, Locale, RecipientKind
 from shared.contracts.topics import Topic
+from shared.kernel.zones import is_zone
 
 Name = Annotated[str, StringConstraints(max_length=200)]
 Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
@@ -72,10 +72,8 @@ class RecipientIn(Body):
     @field_validator("time_zone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError("unknown IANA time zone") from None
+        if not is_zone(value):
+            raise ValueError("unknown IANA time zone")
         return value
 
     @field_validator("opted_out", "preferred_channels")

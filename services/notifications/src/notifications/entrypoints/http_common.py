@@ -1,8 +1,8 @@
-"""Small helpers shared by the HTTP routers: the 404 body and document-to-response mapping."""
+"""Small helpers shared by the HTTP routers: the path id type and the 404 body."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Path
 from fastapi.responses import JSONResponse
@@ -14,8 +14,3 @@ ResourceId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[\w.:@
 def not_found(what: str) -> JSONResponse:
     """404 that names the kind of object, never the id asked for."""
     return JSONResponse({"error": "not_found", "detail": f"no {what} with this id"}, 404)
-
-
-def with_id(doc: dict[str, Any]) -> dict[str, Any]:
-    """A stored document with `_id` renamed to `id`."""
-    return {**{k: v for k, v in doc.items() if k != "_id"}, "id": doc["_id"]}

@@ -6,15 +6,42 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from notifications.adapters.delivery_store import MongoDeliveryStore
+from notifications.domain.delivery import Delivery, DeliveryQuery
 from notifications.domain.model import DeliveryStatus
 from notifications.entrypoints.api_models import DeliveryOut, DeliveryPage
-from notifications.entrypoints.http_common import ResourceId, not_found, with_id
+from notifications.entrypoints.http_common import ResourceId, not_found
+from notifications.service_layer.delivery_log import DeliveryLog
 
 IdFilter = Annotated[str | None, Query(min_length=1, max_length=200)]
 
 
-def deliveries_router(deliveries: MongoDeliveryStore) -> APIRouter:
+def delivery_out(delivery: Delivery) -> DeliveryOut:
+    """The API view of a delivery: no source payload, headers or outbox."""
+    source, provider = delivery.source, delivery.provider
+    return DeliveryOut(
+        id=delivery.id,
+        status=delivery.status,
+        reason=delivery.reason,
+        event_kind=delivery.event_kind,
+        recipient_id=delivery.recipient_id,
+        recipient_kind=delivery.recipient_kind,
+        channel=delivery.channel,
+        urgent=delivery.urgent,
+        source_event_id=source.event_id,
+        source_id=source.dedupe_id,
+        source_type=source.type,
+        attempts=delivery.attempts,
+        next_attempt_at=delivery.next_attempt_at,
+        created_at=delivery.created_at,
+        updated_at=delivery.updated_at,
+        sent_at=delivery.sent_at,
+        provider=provider.as_record() if provider else None,
+        last_error=delivery.last_error,
+        history=[entry.as_record() for entry in delivery.history],
+    )
+
+
+def deliveries_router(log: DeliveryLog) -> APIRouter:
     """Routes under /v1/deliveries."""
     router = APIRouter(prefix="/v1/deliveries", tags=["deliveries"])
 
@@ -33,23 +60,13 @@ def deliveries_router(deliveries: MongoDeliveryStore) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
         offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
     ) -> dict[str, Any]:
-        # Filters are plain strings and enum values: nothing from the request becomes an
-        # operator in the query.
-        query: dict[str, Any] = {}
-        if recipient_id is not None:
-            query["recipient_id"] = recipient_id
-        if status is not None:
-            query["status"] = status.value
-        if source_event_id is not None:
-            query["$or"] = [{"source_event_id": source_event_id}, {"source_id": source_event_id}]
-        docs, total = await deliveries.search(query, offset=offset, limit=limit)
-        items = [with_id(doc) for doc in docs]
-        following = offset + len(items)
+        query = DeliveryQuery(recipient_id, status, source_event_id)
+        page = await log.page(query, offset=offset, limit=limit)
         return {
-            "items": items,
-            "total": total,
-            "offset": offset,
-            "next_offset": following if following < total else None,
+            "items": [delivery_out(delivery) for delivery in page.items],
+            "total": page.total,
+            "offset": page.offset,
+            "next_offset": page.next_offset,
         }
 
     @router.get(
@@ -59,7 +76,7 @@ def deliveries_router(deliveries: MongoDeliveryStore) -> APIRouter:
         responses={404: {"description": "Unknown delivery"}},
     )
     async def get_delivery(delivery_id: ResourceId) -> Any:
-        doc = await deliveries.get(delivery_id)
-        return with_id(doc) if doc else not_found("delivery")
+        delivery = await log.get(delivery_id)
+        return delivery_out(delivery) if delivery else not_found("delivery")
 
     return router

@@ -2,24 +2,42 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Response
 
-from notifications.adapters.recipient_store import MongoRecipientDirectory
+from notifications.domain.model import RecipientSettings
 from notifications.entrypoints.api_models import RecipientIn, RecipientOut
-from notifications.entrypoints.http_common import ResourceId, not_found, with_id
+from notifications.entrypoints.http_common import ResourceId, not_found
+from notifications.service_layer.recipients import Recipients
 
 
-def recipients_router(directory: MongoRecipientDirectory) -> APIRouter:
+def _settings(body: RecipientIn) -> RecipientSettings:
+    return RecipientSettings(
+        kind=body.kind,
+        name=body.name,
+        locale=body.locale,
+        time_zone=body.time_zone,
+        email=body.email,
+        phone=body.phone,
+        messenger_chat_id=body.messenger_chat_id,
+        opted_out=tuple(body.opted_out),
+        preferred_channels=tuple(body.preferred_channels),
+    )
+
+
+def _out(recipient_id: str, settings: RecipientSettings) -> RecipientOut:
+    return RecipientOut(id=recipient_id, **asdict(settings))
+
+
+def recipients_router(recipients: Recipients) -> APIRouter:
     """Routes under /v1/recipients."""
     router = APIRouter(prefix="/v1/recipients", tags=["recipients"])
 
     @router.put("/{recipient_id}", response_model=RecipientOut, summary="Add or replace")
-    async def put_recipient(recipient_id: ResourceId, body: RecipientIn) -> dict[str, Any]:
-        fields = body.model_dump(mode="json")
-        await directory.put(recipient_id, fields)
-        return {**fields, "id": recipient_id}
+    async def put_recipient(recipient_id: ResourceId, body: RecipientIn) -> RecipientOut:
+        return _out(recipient_id, await recipients.put(recipient_id, _settings(body)))
 
     @router.get(
         "/{recipient_id}",
@@ -28,8 +46,8 @@ def recipients_router(directory: MongoRecipientDirectory) -> APIRouter:
         responses={404: {"description": "Unknown recipient"}},
     )
     async def get_recipient(recipient_id: ResourceId) -> Any:
-        doc = await directory.get_document(recipient_id)
-        return with_id(doc) if doc else not_found("recipient")
+        settings = await recipients.get(recipient_id)
+        return _out(recipient_id, settings) if settings else not_found("recipient")
 
     @router.delete(
         "/{recipient_id}",
@@ -39,7 +57,7 @@ def recipients_router(directory: MongoRecipientDirectory) -> APIRouter:
         responses={404: {"description": "Unknown recipient"}},
     )
     async def delete_recipient(recipient_id: ResourceId) -> Response:
-        if not await directory.delete(recipient_id):
+        if not await recipients.erase(recipient_id):
             return not_found("recipient")
         return Response(status_code=204)
 

@@ -7,17 +7,25 @@ from typing import Any
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
-from notifications.adapters.webhook_store import MongoWebhookStore
-from notifications.adapters.webhook_targets import TargetRefused, check_literal
+from notifications.domain.webhooks import TargetRefused, WebhookSubscription
 from notifications.entrypoints.api_models import WebhookIn, WebhookOut
-from notifications.entrypoints.http_common import ResourceId, not_found, with_id
-from shared.platform.clock import Clock
+from notifications.entrypoints.http_common import ResourceId, not_found
+from notifications.service_layer.webhooks import Webhooks
 
 
-def webhooks_router(
-    webhooks: MongoWebhookStore, *, clock: Clock, private_targets: bool = False
-) -> APIRouter:
-    """Routes under /v1/webhooks; `private_targets` lets URLs name local addresses."""
+def _out(subscription: WebhookSubscription) -> WebhookOut:
+    return WebhookOut(
+        id=subscription.id,
+        url=subscription.url,
+        event_types=list(subscription.event_types),
+        active=subscription.active,
+        created_at=subscription.created_at,
+        updated_at=subscription.updated_at,
+    )
+
+
+def webhooks_router(webhooks: Webhooks) -> APIRouter:
+    """Routes under /v1/webhooks."""
     router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
     @router.put(
@@ -27,21 +35,22 @@ def webhooks_router(
         responses={422: {"description": "Invalid body, or a URL naming a non-public address"}},
     )
     async def put_webhook(subscription_id: ResourceId, body: WebhookIn) -> Any:
-        if not private_targets:
-            try:
-                check_literal(str(body.url))
-            except TargetRefused as exc:
-                problem = {"loc": ["body", "url"], "msg": str(exc), "type": "url_not_public"}
-                return JSONResponse(
-                    {"error": "validation_failed", "detail": [problem]}, status_code=422
-                )
-        fields = body.model_dump(mode="json")
-        await webhooks.put(subscription_id, fields, at=clock.now())
-        return with_id(await webhooks.get_document(subscription_id) or {"_id": subscription_id})
+        subscription = WebhookSubscription(
+            id=subscription_id,
+            url=str(body.url),
+            secret=body.secret,
+            event_types=tuple(topic.value for topic in body.event_types),
+            active=body.active,
+        )
+        try:
+            return _out(await webhooks.subscribe(subscription))
+        except TargetRefused as exc:
+            problem = {"loc": ["body", "url"], "msg": str(exc), "type": "url_not_public"}
+            return JSONResponse({"error": "validation_failed", "detail": [problem]}, 422)
 
     @router.get("", response_model=list[WebhookOut], summary="Every subscription")
-    async def list_webhooks() -> list[dict[str, Any]]:
-        return [with_id(doc) for doc in await webhooks.list_documents()]
+    async def list_webhooks() -> list[WebhookOut]:
+        return [_out(subscription) for subscription in await webhooks.all()]
 
     @router.get(
         "/{subscription_id}",
@@ -50,8 +59,8 @@ def webhooks_router(
         responses={404: {"description": "Unknown subscription"}},
     )
     async def get_webhook(subscription_id: ResourceId) -> Any:
-        doc = await webhooks.get_document(subscription_id)
-        return with_id(doc) if doc else not_found("webhook subscription")
+        subscription = await webhooks.get(subscription_id)
+        return _out(subscription) if subscription else not_found("webhook subscription")
 
     @router.delete(
         "/{subscription_id}",
@@ -61,7 +70,7 @@ def webhooks_router(
         responses={404: {"description": "Unknown subscription"}},
     )
     async def delete_webhook(subscription_id: ResourceId) -> Response:
-        if not await webhooks.delete(subscription_id):
+        if not await webhooks.unsubscribe(subscription_id):
             return not_found("webhook subscription")
         return Response(status_code=204)
 

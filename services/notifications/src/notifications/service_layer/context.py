@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from notifications.service_layer.ports import RecipientDirectory, RecipientProfile
+from notifications.domain.model import RecipientProfile
+from notifications.service_layer.ports import RecipientDirectory
 
 # Shown where an optional fact is absent (a client not yet known, no reason given).
 MISSING = "—"

@@ -1,9 +1,10 @@
 """The dispatcher: claims due deliveries, applies contact pressure, renders, sends, records.
 
-Durable and replica-safe: deliveries are documents with `next_attempt_at`, claimed one at a
-time by a lease (a conditional find-and-modify), and every later write is conditional on
-still holding it. Contact pressure is decided under a per-recipient lease, so two replicas
-never both send the message that reaches a cap. Time comes only from the injected clock.
+Durable and replica-safe: deliveries are stored with `next_attempt_at`, claimed one at a
+time by a lease, and every later write is saved against the revision it claimed; after a lost
+race it is applied to a fresh copy only while the lease is still ours. Contact pressure is
+decided under a per-recipient lease, so two replicas never both send the message that
+reaches a cap. Time comes only from the injected clock.
 
 Exactly once towards people, up to one residual: a crash (or a lost database) after the
 provider accepted a message and before it is marked sent leaves the delivery leased; when the
@@ -24,7 +25,9 @@ from typing import Any
 
 import structlog
 
-from notifications.domain.model import Channel, DeliveryStatus
+from notifications.domain.delivery import Delivery
+from notifications.domain.messages import DeliveryError, OutgoingMessage, ProviderReceipt
+from notifications.domain.model import Channel, DeliveryStatus, RecipientProfile
 from notifications.domain.pressure import WEEK, PressureAction, PressurePolicy
 from notifications.domain.retry import RetryPolicy
 from notifications.domain.templates import (
@@ -34,16 +37,10 @@ from notifications.domain.templates import (
     resolve_template,
 )
 from notifications.service_layer.context import ContextBuilder
-from notifications.service_layer.deliveries import PENDING, SourceRecord, history_entry
-from notifications.service_layer.events import dead_letter, failed_event, sent_event
 from notifications.service_layer.ports import (
     ChannelSender,
-    DeliveryDoc,
-    DeliveryError,
-    DeliveryStore,
-    OutgoingMessage,
+    DeliveryRepository,
     RecipientDirectory,
-    RecipientProfile,
     TemplateStore,
     WebhookStore,
 )
@@ -52,7 +49,7 @@ from shared.platform.clock import Clock
 from shared.platform.errors import is_transient
 from shared.platform.logging import get_logger
 from shared.platform.loops import run_every
-from shared.platform.outbox import with_outbox
+from shared.platform.repository import ConcurrentModification
 
 log = get_logger(__name__)
 
@@ -63,17 +60,19 @@ PROVIDER_FAILED = "provider_failed"
 # Marking a message sent is retried in place a few times: each retry is bounded by the
 # MongoDB client's server-selection timeout, and giving up means a possible resend.
 _MARK_SENT_TRIES = 3
+# Saves that lost a race to another writer (a payment cancelling) are tried on a fresh copy.
+_SAVE_TRIES = 5
+
+Transition = Callable[[Delivery], bool]
 
 
 @dataclass(frozen=True)
 class DispatchConfig:
-    """Timing and identity of the dispatcher loop."""
+    """Timing of the dispatcher loop."""
 
     poll_seconds: float
     lease: timedelta
     busy_delay: timedelta
-    consumer_group: str
-    topic_prefix: str = ""
 
 
 class Dispatcher:
@@ -81,7 +80,7 @@ class Dispatcher:
 
     def __init__(
         self,
-        deliveries: DeliveryStore,
+        deliveries: DeliveryRepository,
         directory: RecipientDirectory,
         templates: TemplateStore,
         webhooks: WebhookStore,
@@ -129,56 +128,59 @@ class Dispatcher:
         handled = 0
         while True:
             now = self._clock.now()
-            doc = await self._deliveries.claim_due(
+            delivery = await self._deliveries.claim_due(
                 now, owner=self.owner, until=now + self._config.lease
             )
-            if doc is None:
+            if delivery is None:
                 return handled
             with structlog.contextvars.bound_contextvars(
-                delivery_id=doc["_id"], channel=doc["channel"], event_kind=doc["event_kind"]
+                delivery_id=delivery.id,
+                channel=delivery.channel.value,
+                event_kind=delivery.event_kind,
             ):
-                await self._handle(doc)
+                await self._handle(delivery)
             handled += 1
 
-    async def _handle(self, doc: DeliveryDoc) -> None:
+    async def _handle(self, delivery: Delivery) -> None:
+        claimed_attempts = delivery.attempts
         try:
-            if doc["channel"] == Channel.WEBHOOK.value:
-                await self._to_webhook(doc)
+            if delivery.channel is Channel.WEBHOOK:
+                await self._to_webhook(delivery)
             else:
-                await self._to_person(doc)
+                await self._to_person(delivery)
         except Exception as exc:
             if is_transient(exc):
                 raise  # the lease expires and the delivery is taken up again
             # A bug must not hold a delivery forever: count it as a failed attempt.
             log.error("delivery crashed", error_type=type(exc).__name__)
             await self._attempt_failed(
-                doc, int(doc["attempts"]) + 1, f"internal error ({type(exc).__name__})", True
+                delivery, claimed_attempts + 1, f"internal error ({type(exc).__name__})", True
             )
 
     # --- people ----------------------------------------------------------------------------
 
-    async def _to_person(self, doc: DeliveryDoc) -> None:
-        recipient_id = doc["recipient_id"]
+    async def _to_person(self, delivery: Delivery) -> None:
+        recipient_id = delivery.recipient_id
         profile = await self._directory.get(recipient_id)
         if profile is None:
-            await self._close(doc, DeliveryStatus.SUPPRESSED, UNKNOWN_RECIPIENT)
+            await self._close(delivery, DeliveryStatus.SUPPRESSED, UNKNOWN_RECIPIENT)
             return
         now = self._clock.now()
         if not await self._directory.lock(
             recipient_id, self.owner, now=now, until=now + self._config.lease
         ):
-            await self._release(doc, now + self._config.busy_delay, "recipient_busy")
+            await self._release(delivery, now + self._config.busy_delay, "recipient_busy")
             return
         try:
-            await self._contact(doc, profile)
+            await self._contact(delivery, profile)
         finally:
             await self._directory.unlock(recipient_id, self.owner)
 
-    async def _contact(self, doc: DeliveryDoc, profile: RecipientProfile) -> None:
-        channel = Channel(doc["channel"])
+    async def _contact(self, delivery: Delivery, profile: RecipientProfile) -> None:
+        channel = delivery.channel
         address = profile.recipient.address(channel)
         if address is None:
-            await self._close(doc, DeliveryStatus.SUPPRESSED, NO_ADDRESS)
+            await self._close(delivery, DeliveryStatus.SUPPRESSED, NO_ADDRESS)
             return
         now = self._clock.now()
         decision = self._pressure.decide(
@@ -186,30 +188,32 @@ class Dispatcher:
             profile.recipient.time_zone,
             await self._deliveries.sent_times(profile.id, now - WEEK),
             opted_out=channel in profile.opted_out,
-            is_urgent=bool(doc.get("urgent")),
+            is_urgent=delivery.urgent,
             recipient_kind=profile.recipient.kind,
         )
         if decision.action is PressureAction.SUPPRESS:
-            await self._close(doc, DeliveryStatus.SUPPRESSED, decision.reason.value)
+            await self._close(delivery, DeliveryStatus.SUPPRESSED, decision.reason.value)
             return
         if decision.action is PressureAction.DEFER:
             assert decision.not_before is not None
-            await self._defer(doc, decision.not_before, decision.reason.value)
+            await self._defer(delivery, decision.not_before, decision.reason.value)
             return
-        key = TemplateKey(doc["event_kind"], channel, profile.recipient.locale)
+        key = TemplateKey(delivery.event_kind, channel, profile.recipient.locale)
         template = resolve_template(key, await self._overrides(key))
         if template is None:
-            await self._fail(doc, int(doc["attempts"]), NO_TEMPLATE, NO_TEMPLATE)
+            await self._fail(delivery, delivery.attempts, NO_TEMPLATE, NO_TEMPLATE)
             return
-        source = SourceRecord.from_doc(doc)
+        source = delivery.source
         context = await self._context.build(source.type, source.data(), profile)
         try:
             rendered = render(template, context)
         except TemplateRenderError as exc:
-            await self._fail(doc, int(doc["attempts"]), f"template: {exc.problem}", TEMPLATE_ERROR)
+            await self._fail(
+                delivery, delivery.attempts, f"template: {exc.problem}", TEMPLATE_ERROR
+            )
             return
         message = OutgoingMessage(
-            delivery_id=doc["_id"],
+            delivery_id=delivery.id,
             channel=channel,
             address=address,
             subject=rendered.subject,
@@ -217,7 +221,7 @@ class Dispatcher:
             html=template.is_html,
             event_type=source.type,
         )
-        await self._attempt(doc, message)
+        await self._attempt(delivery, message)
 
     async def _overrides(self, key: TemplateKey) -> dict[TemplateKey, Any]:
         override = await self._templates.get(key)
@@ -225,12 +229,12 @@ class Dispatcher:
 
     # --- integrators -----------------------------------------------------------------------
 
-    async def _to_webhook(self, doc: DeliveryDoc) -> None:
-        subscription = await self._webhooks.get(doc["recipient_id"])
+    async def _to_webhook(self, delivery: Delivery) -> None:
+        subscription = await self._webhooks.get(delivery.recipient_id)
         if subscription is None or not subscription.active:
-            await self._close(doc, DeliveryStatus.SUPPRESSED, UNKNOWN_RECIPIENT)
+            await self._close(delivery, DeliveryStatus.SUPPRESSED, UNKNOWN_RECIPIENT)
             return
-        source = SourceRecord.from_doc(doc)
+        source = delivery.source
         body = {
             "id": source.event_id,
             "type": source.type,
@@ -238,55 +242,39 @@ class Dispatcher:
             "time": source.headers.get("ce_time"),
             "subject": source.key,
             "correlation_id": source.headers.get("ce_correlationid"),
-            "delivery_id": doc["_id"],
+            "delivery_id": delivery.id,
             "data": source.data(),
         }
         message = OutgoingMessage(
-            delivery_id=doc["_id"],
+            delivery_id=delivery.id,
             channel=Channel.WEBHOOK,
             address=subscription.url,
             body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
             event_type=source.type,
             secret=subscription.secret.encode("utf-8"),
         )
-        await self._attempt(doc, message)
+        await self._attempt(delivery, message)
 
     # --- one attempt -----------------------------------------------------------------------
 
-    async def _attempt(self, doc: DeliveryDoc, message: OutgoingMessage) -> None:
+    async def _attempt(self, delivery: Delivery, message: OutgoingMessage) -> None:
         sender = self._channels.get(message.channel)
         if sender is None:
-            await self._fail(doc, int(doc["attempts"]), "channel not configured", PROVIDER_FAILED)
+            await self._fail(delivery, delivery.attempts, "channel not configured", PROVIDER_FAILED)
             return
-        attempt = int(doc["attempts"]) + 1
         now = self._clock.now()
-        # An attempt that never finished (a crash mid-send) may have reached the provider.
-        unsure = bool(doc.get("in_flight"))
-        # Recorded before the call, so a crash mid-send still counts the attempt, and only
+        # Counted before the call, so a crash mid-send still counts the attempt, and only
         # while the lease is ours and the delivery is still pending (not cancelled meanwhile).
-        started = await self._deliveries.update_claimed(
-            doc["_id"],
-            self.owner,
-            {
-                "$set": {"attempts": attempt, "in_flight": True, "updated_at": now},
-                "$push": {
-                    "history": history_entry(
-                        now, "attempt", attempt=attempt, after_unfinished=unsure
-                    )
-                },
-            },
-            statuses=PENDING,
-            lease_valid_at=now,
-        )
-        if not started:
+        started = await self._apply(delivery, lambda d: d.start_attempt(now), lease_valid_at=now)
+        if started is None:
             log.info("delivery changed before sending; skipped")
             return
         try:
             receipt = await self._channel_send(sender, message)
         except DeliveryError as exc:
-            await self._attempt_failed(doc, attempt, exc.detail, exc.retryable)
+            await self._attempt_failed(started, started.attempts, exc.detail, exc.retryable)
             return
-        await self._mark_sent(doc, attempt, {"status": receipt.status, "id": receipt.provider_id})
+        await self._mark_sent(started, receipt)
 
     async def _channel_send(self, sender: ChannelSender, message: OutgoingMessage) -> Any:
         try:
@@ -297,158 +285,90 @@ class Dispatcher:
             # An adapter bug or an unexpected library error: retried like an outage.
             raise DeliveryError(f"send failed ({type(exc).__name__})", retryable=True) from None
 
-    async def _mark_sent(self, doc: DeliveryDoc, attempt: int, provider: dict[str, Any]) -> None:
+    async def _mark_sent(self, delivery: Delivery, receipt: ProviderReceipt) -> None:
         now = self._clock.now()
-        sent = DeliveryStatus.SENT.value
-        update = with_outbox(
-            {
-                "$set": {
-                    "status": sent,
-                    "reason": None,
-                    "sent_at": now,
-                    "provider": provider,
-                    "in_flight": False,
-                    "next_attempt_at": None,
-                    "lease_until": None,
-                    "lease_owner": None,
-                    "updated_at": now,
-                },
-                "$push": {"history": history_entry(now, sent, attempt=attempt)},
-            },
-            [sent_event(doc, attempts=attempt, at=now)],
-        )
         # No status condition: the provider accepted it, so "sent" is the truth even if a
         # payment cancelled the reminder while it was on its way.
-        marked = False
-        for remaining in range(_MARK_SENT_TRIES - 1, -1, -1):
-            try:
-                marked = await self._deliveries.update_claimed(doc["_id"], self.owner, update)
-                break
-            except Exception as exc:
-                if remaining == 0 or not is_transient(exc):
-                    raise
-                log.warning("marking sent failed; retrying", error_type=type(exc).__name__)
-        if not marked:
+        marked = await self._apply(
+            delivery, lambda d: d.mark_sent(receipt, now), save_tries=_MARK_SENT_TRIES
+        )
+        if marked is None:
             log.warning("lease lost before marking sent; the delivery may be sent again")
-        log.info("notification sent", attempts=attempt)
+        log.info("notification sent", attempts=delivery.attempts)
         self._outbox_written()
 
     async def _attempt_failed(
-        self, doc: DeliveryDoc, attempt: int, error: str, retryable: bool
+        self, delivery: Delivery, attempt: int, error: str, retryable: bool
     ) -> None:
         now = self._clock.now()
         retry_at = self._retry.next_attempt_at(attempt, now, self._jitter) if retryable else None
         if retry_at is None:
-            await self._fail(doc, attempt, error, PROVIDER_FAILED)
+            await self._fail(delivery, attempt, error, PROVIDER_FAILED)
             return
-        queued = DeliveryStatus.QUEUED.value
         log.info("attempt failed; will retry", attempt=attempt, error=error)
-        await self._write(
-            doc,
-            {
-                "$set": {
-                    "status": queued,
-                    "next_attempt_at": retry_at,
-                    "last_error": error,
-                    "in_flight": False,
-                    "lease_until": None,
-                    "lease_owner": None,
-                    "updated_at": now,
-                },
-                "$push": {
-                    "history": history_entry(
-                        now, queued, "retry", attempt=attempt, error=error, retry_at=retry_at
-                    )
-                },
-            },
-        )
+        await self._apply(delivery, lambda d: d.retry_later(attempt, error, retry_at, now))
 
     # --- outcomes --------------------------------------------------------------------------
 
-    async def _fail(self, doc: DeliveryDoc, attempts: int, error: str, reason: str) -> None:
+    async def _fail(self, delivery: Delivery, attempts: int, error: str, reason: str) -> None:
         """Give up: `notification.failed` and a dead letter leave with the same write."""
         now = self._clock.now()
-        failed = DeliveryStatus.FAILED.value
-        messages = [
-            failed_event(doc, attempts=attempts, error=error, at=now),
-            dead_letter(
-                doc,
-                error=error,
-                attempts=attempts,
-                at=now,
-                consumer_group=self._config.consumer_group,
-                topic_prefix=self._config.topic_prefix,
-            ),
-        ]
-        update = {
-            "$set": {
-                "status": failed,
-                "reason": reason,
-                "last_error": error,
-                "in_flight": False,
-                "next_attempt_at": None,
-                "lease_until": None,
-                "lease_owner": None,
-                "updated_at": now,
-            },
-            "$push": {
-                "history": history_entry(now, failed, reason, attempts=attempts, error=error)
-            },
-        }
-        if await self._write(doc, with_outbox(update, messages)):
+        if await self._apply(delivery, lambda d: d.give_up(attempts, error, reason, now)):
             log.warning("notification failed", reason=reason, attempts=attempts, error=error)
             self._outbox_written()
 
-    async def _close(self, doc: DeliveryDoc, status: DeliveryStatus, reason: str) -> None:
+    async def _close(self, delivery: Delivery, status: DeliveryStatus, reason: str) -> None:
         now = self._clock.now()
         log.info("delivery closed", status=status.value, reason=reason)
-        await self._write(
-            doc,
-            {
-                "$set": {
-                    "status": status.value,
-                    "reason": reason,
-                    "next_attempt_at": None,
-                    "lease_until": None,
-                    "lease_owner": None,
-                    "updated_at": now,
-                },
-                "$push": {"history": history_entry(now, status.value, reason)},
-            },
-        )
+        await self._apply(delivery, lambda d: d.close(status, reason, now))
 
-    async def _defer(self, doc: DeliveryDoc, until: datetime, reason: str) -> None:
+    async def _defer(self, delivery: Delivery, until: datetime, reason: str) -> None:
         now = self._clock.now()
-        deferred = DeliveryStatus.DEFERRED.value
         log.info("delivery deferred", reason=reason, until=until)
-        await self._write(
-            doc,
-            {
-                "$set": {
-                    "status": deferred,
-                    "reason": reason,
-                    "next_attempt_at": until,
-                    "lease_until": None,
-                    "lease_owner": None,
-                    "updated_at": now,
-                },
-                "$push": {"history": history_entry(now, deferred, reason, until=until)},
-            },
-        )
+        await self._apply(delivery, lambda d: d.defer(until, reason, now))
 
-    async def _release(self, doc: DeliveryDoc, retry_at: datetime, reason: str) -> None:
+    async def _release(self, delivery: Delivery, retry_at: datetime, reason: str) -> None:
         """Hand the delivery back untouched except for when to look at it again."""
-        await self._write(
-            doc,
-            {"$set": {"next_attempt_at": retry_at, "lease_until": None, "lease_owner": None}},
-        )
+        await self._apply(delivery, lambda d: d.release(retry_at))
         log.info("delivery postponed", reason=reason)
 
-    async def _write(self, doc: DeliveryDoc, update: Mapping[str, Any]) -> bool:
-        """A decision write: only while ours and still pending (a payment may have cancelled)."""
-        return await self._deliveries.update_claimed(
-            doc["_id"], self.owner, update, statuses=PENDING
-        )
+    async def _apply(
+        self,
+        delivery: Delivery,
+        transition: Transition,
+        *,
+        lease_valid_at: datetime | None = None,
+        save_tries: int = 1,
+    ) -> Delivery | None:
+        """Apply a transition to the delivery we hold and save it; None when it no longer fits.
+
+        A save that lost a race (a payment cancelled meanwhile) is retried on a fresh copy
+        while the lease is still ours; the transition itself refuses what is no longer pending.
+        """
+        current: Delivery | None = delivery
+        for _ in range(_SAVE_TRIES):
+            if current is None or not current.held_by(self.owner, valid_at=lease_valid_at):
+                return None
+            if not transition(current):
+                return None
+            try:
+                await self._save(current, save_tries)
+            except ConcurrentModification:
+                current = await self._deliveries.get(delivery.id)
+                continue
+            return current
+        raise ConcurrentModification(delivery.id)
+
+    async def _save(self, delivery: Delivery, tries: int) -> None:
+        """Save, retrying the same write in place after a transient error `tries - 1` times."""
+        for remaining in range(tries - 1, -1, -1):
+            try:
+                await self._deliveries.save(delivery)
+                return
+            except Exception as exc:
+                if remaining == 0 or not is_transient(exc):
+                    raise
+                log.warning("saving a delivery failed; retrying", error_type=type(exc).__name__)
 
     def _outbox_written(self) -> None:
         if self._on_outbox is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from notifications.service_layer.ports import DeliveryStore
+from notifications.service_layer.ports import DeliveryRepository, SettlementStore
 from notifications.service_layer.triggers import (
     Triggers,
     cancel_pending,
@@ -27,8 +27,16 @@ class PaymentReceived:
     reminder when it falls due, so one that the payment did not cover still comes.
     """
 
-    def __init__(self, deliveries: DeliveryStore, triggers: Triggers, *, clock: Clock) -> None:
+    def __init__(
+        self,
+        deliveries: DeliveryRepository,
+        settlements: SettlementStore,
+        triggers: Triggers,
+        *,
+        clock: Clock,
+    ) -> None:
         self._deliveries = deliveries
+        self._settlements = settlements
         self._triggers = triggers
         self._clock = clock
 
@@ -37,7 +45,7 @@ class PaymentReceived:
         event = decoded.event
         if event.installment_id:
             key = installment_key(event.installment_id)
-            await self._deliveries.record_settlement(key, event.paid_at)
+            await self._settlements.record_settlement(key, event.paid_at)
         else:
             key = invoice_key(event.invoice_id)
         cancelled = await cancel_pending(self._deliveries, [key], self._clock)

@@ -2,46 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol, TypeVar
 
-from notifications.domain.model import Channel, Recipient
+from notifications.domain.delivery import Delivery, DeliveryQuery
+from notifications.domain.messages import OutgoingMessage, ProviderReceipt
+from notifications.domain.model import RecipientProfile, RecipientSettings
 from notifications.domain.templates import Template, TemplateKey
+from notifications.domain.webhooks import WebhookSubscription
 
-DeliveryDoc = dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class OutgoingMessage:
-    """One message ready for a channel; address and texts stay out of `repr` (personal data)."""
-
-    delivery_id: str
-    channel: Channel
-    address: str = field(repr=False)
-    subject: str = field(default="", repr=False)
-    body: str = field(default="", repr=False)
-    html: bool = False
-    event_type: str = ""
-    secret: bytes | None = field(default=None, repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class ProviderReceipt:
-    """What the provider answered on acceptance: a status code and its own message id if any."""
-
-    status: str
-    provider_id: str | None = None
-
-
-class DeliveryError(Exception):
-    """A provider refused or could not be reached; `detail` never holds personal data."""
-
-    def __init__(self, detail: str, *, retryable: bool) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.retryable = retryable
+R = TypeVar("R")
 
 
 class ChannelSender(Protocol):
@@ -50,36 +21,6 @@ class ChannelSender(Protocol):
     async def send(self, message: OutgoingMessage) -> ProviderReceipt:
         """Send, or raise `DeliveryError`."""
         ...
-
-
-@dataclass(frozen=True, slots=True)
-class RecipientProfile:
-    """A directory entry: the domain recipient plus name, consent and channel preferences."""
-
-    recipient: Recipient
-    name: str = field(default="", repr=False)
-    opted_out: frozenset[Channel] = frozenset()
-    preferred: tuple[Channel, ...] = ()
-
-    @property
-    def id(self) -> str:
-        """The recipient's id."""
-        return self.recipient.id
-
-
-@dataclass(frozen=True, slots=True)
-class WebhookSubscription:
-    """An integrator's endpoint: events of `event_types` (all when empty) are POSTed to `url`."""
-
-    id: str
-    url: str = field(repr=False)
-    secret: str = field(repr=False)
-    event_types: frozenset[str] = frozenset()
-    active: bool = True
-
-    def wants(self, event_type: str) -> bool:
-        """Whether this subscription receives events of `event_type`."""
-        return self.active and (not self.event_types or event_type in self.event_types)
 
 
 class RecipientDirectory(Protocol):
@@ -102,36 +43,69 @@ class RecipientDirectory(Protocol):
         ...
 
 
-class DeliveryStore(Protocol):
-    """Port: the delivery log, one document per (source event, recipient, channel)."""
+class RecipientRegistry(Protocol):
+    """Port: the directory as its API edits it, settings kept exactly as they were set."""
 
-    async def insert(self, doc: Mapping[str, Any]) -> bool:
+    async def settings(self, recipient_id: str) -> RecipientSettings | None:
+        """One recipient's settings, or None when unknown."""
+        ...
+
+    async def put(self, recipient_id: str, settings: RecipientSettings) -> None:
+        """Create or replace a recipient's settings."""
+        ...
+
+    async def delete(self, recipient_id: str) -> bool:
+        """Erase a recipient and their addresses; False when unknown."""
+        ...
+
+
+class DeliveryRepository(Protocol):
+    """Port: the delivery log, one Delivery per (source event, recipient, channel)."""
+
+    async def get(self, aggregate_id: str) -> Delivery | None:
+        """One delivery, or None."""
+        ...
+
+    async def add(self, aggregate: Delivery, *, causation_id: str | None = None) -> bool:
         """Store a new delivery; False when one with that id already exists."""
         ...
 
-    async def claim_due(self, now: datetime, *, owner: str, until: datetime) -> DeliveryDoc | None:
-        """Lease the earliest due queued or deferred delivery nobody holds, or None."""
+    async def save(self, aggregate: Delivery, *, causation_id: str | None = None) -> None:
+        """Write a loaded delivery's changes and events; `ConcurrentModification` on a lost race."""
         ...
 
-    async def update_claimed(
+    async def update(
         self,
-        delivery_id: str,
-        owner: str,
-        update: Mapping[str, Any],
+        aggregate_id: str,
+        change: Callable[[Delivery], R],
         *,
-        statuses: Sequence[str] | None = None,
-        lease_valid_at: datetime | None = None,
-    ) -> bool:
-        """Apply `update` if `owner` still holds the lease (and the status is one of `statuses`)."""
+        causation_id: str | None = None,
+        attempts: int = 5,
+    ) -> tuple[Delivery, R] | None:
+        """Load, change and save, again on a lost race; None when there is no such delivery."""
+        ...
+
+    async def claim_due(self, now: datetime, *, owner: str, until: datetime) -> Delivery | None:
+        """Lease the earliest due pending delivery nobody holds, or None."""
         ...
 
     async def sent_times(self, recipient_id: str, since: datetime) -> list[datetime]:
         """When messages to this recipient were sent since `since` (any channel)."""
         ...
 
-    async def cancel_pending(self, keys: Sequence[str], update: Mapping[str, Any]) -> int:
-        """Apply `update` to queued or deferred deliveries carrying any of `keys`."""
+    async def pending_with_keys(self, keys: Sequence[str]) -> list[Delivery]:
+        """Queued or deferred deliveries carrying any of the cancellation `keys`."""
         ...
+
+    async def search(
+        self, query: DeliveryQuery, *, offset: int, limit: int
+    ) -> tuple[list[Delivery], int]:
+        """A page of deliveries matching `query`, newest first, and how many match in all."""
+        ...
+
+
+class SettlementStore(Protocol):
+    """Port: what has been paid, kept apart from the deliveries it cancels."""
 
     async def record_settlement(self, key: str, at: datetime) -> None:
         """Remember that what `key` names (an installment) has been paid."""
@@ -150,6 +124,22 @@ class TemplateStore(Protocol):
         ...
 
 
+class TemplateOverrideStore(Protocol):
+    """Port: the team's own templates, as the templates API lists, saves and drops them."""
+
+    async def all(self) -> dict[TemplateKey, tuple[Template, datetime | None]]:
+        """Every override with the time it was saved."""
+        ...
+
+    async def put(self, key: TemplateKey, template: Template, *, at: datetime) -> None:
+        """Save an override (validated by the caller)."""
+        ...
+
+    async def delete(self, key: TemplateKey) -> bool:
+        """Drop an override; False when there was none."""
+        ...
+
+
 class WebhookStore(Protocol):
     """Port: integrators' webhook subscriptions."""
 
@@ -159,4 +149,24 @@ class WebhookStore(Protocol):
 
     async def matching(self, event_type: str) -> list[WebhookSubscription]:
         """Active subscriptions that receive `event_type`."""
+        ...
+
+
+class WebhookRegistry(Protocol):
+    """Port: webhook subscriptions as their API edits them."""
+
+    async def get(self, subscription_id: str) -> WebhookSubscription | None:
+        """One subscription, or None."""
+        ...
+
+    async def all(self) -> list[WebhookSubscription]:
+        """Every subscription, by id."""
+        ...
+
+    async def put(self, subscription: WebhookSubscription, *, at: datetime) -> None:
+        """Create or replace a subscription, stamped with `at`."""
+        ...
+
+    async def delete(self, subscription_id: str) -> bool:
+        """Remove a subscription; False when unknown."""
         ...

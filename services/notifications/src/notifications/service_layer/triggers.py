@@ -1,8 +1,8 @@
-"""Consumed events -> delivery documents: who is told what, over which channel, exactly once.
+"""Consumed events -> deliveries: who is told what, over which channel, exactly once.
 
-Each (source, recipient, channel) gets one document whose `_id` is the idempotency key, and
-documents are only ever inserted here: a duplicate key means the delivery already exists, so
-a redelivered or replayed event creates nothing new and nothing is sent twice.
+Each (source, recipient, channel) gets one delivery whose id is the idempotency key, and
+deliveries are only ever added here: a taken id means the delivery already exists, so a
+redelivered or replayed event creates nothing new and nothing is sent twice.
 """
 
 from __future__ import annotations
@@ -10,15 +10,22 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
-from notifications.domain.model import Channel, DeliveryStatus, RecipientKind, idempotency_key
-from notifications.domain.rules import NotificationIntent, RuleConfig, SourceEvent, intents_for
-from notifications.service_layer.deliveries import SourceRecord, history_entry, new_delivery
-from notifications.service_layer.ports import (
-    DeliveryStore,
-    RecipientDirectory,
+from notifications.domain.delivery import Delivery, SourceRecord
+from notifications.domain.model import (
+    Channel,
+    DeliveryStatus,
+    RecipientKind,
     RecipientProfile,
+    idempotency_key,
+)
+from notifications.domain.rules import NotificationIntent, RuleConfig, SourceEvent, intents_for
+from notifications.service_layer.ports import (
+    DeliveryRepository,
+    RecipientDirectory,
+    SettlementStore,
     WebhookStore,
 )
+from notifications.service_layer.sources import source_of
 from shared.contracts.codec import DecodedEvent
 from shared.contracts.events.base import EventModel
 from shared.platform.clock import Clock
@@ -66,7 +73,8 @@ class Triggers:
 
     def __init__(
         self,
-        deliveries: DeliveryStore,
+        deliveries: DeliveryRepository,
+        settlements: SettlementStore,
         directory: RecipientDirectory,
         webhooks: WebhookStore,
         *,
@@ -76,6 +84,7 @@ class Triggers:
         on_queued: Callable[[], None] | None = None,
     ) -> None:
         self._deliveries = deliveries
+        self._settlements = settlements
         self._directory = directory
         self._webhooks = webhooks
         self._rules = rules
@@ -85,13 +94,13 @@ class Triggers:
 
     async def __call__(self, decoded: DecodedEvent[EventModel]) -> None:
         """Create this event's deliveries; safe to run again for the same event."""
-        await self.plan(SourceRecord.from_decoded(decoded))
+        await self.plan(source_of(decoded))
 
     async def plan(self, source: SourceRecord) -> int:
-        """Insert the deliveries `source` calls for; return how many were new."""
+        """Add the deliveries `source` calls for; return how many were new."""
         payload = source.data()
         paid = await self._already_paid(source.type, payload)
-        docs: list[dict[str, Any]] = []
+        planned: list[Delivery] = []
         told: set[str] = set()
         for intent in intents_for(source.type, payload, self._rules):
             for recipient_id in await self._recipient_ids(intent.recipient_role, payload):
@@ -99,12 +108,12 @@ class Triggers:
                 if recipient_id in told:
                     continue
                 told.add(recipient_id)
-                docs.append(await self._person(source, intent, recipient_id, payload, paid=paid))
+                planned.append(await self._person(source, intent, recipient_id, payload, paid=paid))
         for subscription in await self._webhooks.matching(source.type):
-            docs.append(self._webhook(source, subscription.id))
+            planned.append(self._webhook(source, subscription.id))
         created = 0
-        for doc in docs:
-            if await self._deliveries.insert(doc):
+        for delivery in planned:
+            if await self._deliveries.add(delivery):
                 created += 1
         if not paid and await self._already_paid(source.type, payload):
             # A payment handled while we inserted: payments record the settlement before
@@ -112,7 +121,7 @@ class Triggers:
             key = installment_key(str(payload["installment_id"]))
             await cancel_pending(self._deliveries, [key], self._clock)
         log.info(
-            "deliveries planned", planned=len(docs), created=created, source_id=source.dedupe_id
+            "deliveries planned", planned=len(planned), created=created, source_id=source.dedupe_id
         )
         if created and self._on_queued is not None:
             self._on_queued()
@@ -122,7 +131,7 @@ class Triggers:
         """Whether the installment a reminder is about was paid (a payment may overtake it)."""
         if event_type != SourceEvent.PAYMENT_DUE:
             return False
-        return await self._deliveries.settled([installment_key(str(payload["installment_id"]))])
+        return await self._settlements.settled([installment_key(str(payload["installment_id"]))])
 
     async def _recipient_ids(self, role: RecipientKind, payload: dict[str, Any]) -> list[str]:
         match role:
@@ -151,7 +160,7 @@ class Triggers:
         payload: dict[str, Any],
         *,
         paid: bool,
-    ) -> dict[str, Any]:
+    ) -> Delivery:
         profile = await self._directory.get(recipient_id)
         status, reason = DeliveryStatus.QUEUED, None
         kind = intent.recipient_role.value
@@ -168,7 +177,7 @@ class Triggers:
             status, reason = DeliveryStatus.CANCELLED, PAID
         if reason is not None:
             log.info("delivery not sent", reason=reason, recipient_id=recipient_id)
-        return new_delivery(
+        return Delivery.plan(
             idempotency_key(source.dedupe_id, recipient_id, chosen),
             source=source,
             event_kind=intent.event_kind.value,
@@ -182,8 +191,8 @@ class Triggers:
             cancel_keys=_cancel_keys(source.type, payload),
         )
 
-    def _webhook(self, source: SourceRecord, subscription_id: str) -> dict[str, Any]:
-        return new_delivery(
+    def _webhook(self, source: SourceRecord, subscription_id: str) -> Delivery:
+        return Delivery.plan(
             idempotency_key(source.dedupe_id, subscription_id, Channel.WEBHOOK),
             source=source,
             event_kind=source.type,
@@ -204,19 +213,12 @@ def _cancel_keys(event_type: str, payload: dict[str, Any]) -> list[str]:
     ]
 
 
-async def cancel_pending(deliveries: DeliveryStore, keys: Sequence[str], clock: Clock) -> int:
+async def cancel_pending(deliveries: DeliveryRepository, keys: Sequence[str], clock: Clock) -> int:
     """Cancel the reminders still queued or deferred under `keys`; return how many."""
     now = clock.now()
-    cancelled = DeliveryStatus.CANCELLED.value
-    return await deliveries.cancel_pending(
-        keys,
-        {
-            "$set": {
-                "status": cancelled,
-                "reason": PAID,
-                "next_attempt_at": None,
-                "updated_at": now,
-            },
-            "$push": {"history": history_entry(now, cancelled, PAID)},
-        },
-    )
+    cancelled = 0
+    for pending in await deliveries.pending_with_keys(keys):
+        outcome = await deliveries.update(pending.id, lambda d: d.cancel(PAID, now))
+        if outcome is not None and outcome[1]:
+            cancelled += 1
+    return cancelled
