@@ -8,12 +8,23 @@ from datetime import time
 from fastapi import FastAPI
 
 from deals import __doc__ as service_doc
+from deals.adapters.client_repository import MongoClientRepository
+from deals.adapters.contract_repository import MongoContractRepository
+from deals.adapters.deal_inputs import MongoClientProfiles, MongoDealPaperwork
+from deals.adapters.deal_reader import MongoDealReader
+from deals.adapters.deal_repository import DealMapper, MongoDealRepository
+from deals.adapters.discount_settings import MongoDiscountSettings
+from deals.adapters.invoice_repository import MongoInvoiceRepository
+from deals.adapters.pipeline_store import MongoPipelineStore, PipelineMapper
+from deals.adapters.settings_store import MongoDealSettings
 from deals.adapters.store import DealsStore
 from deals.domain.invoices import ReminderPolicy
+from deals.domain.source import SOURCE
 from deals.entrypoints.http_clients import clients_router
 from deals.entrypoints.http_common import DealsHttp, install_error_handlers
 from deals.entrypoints.http_deals import deals_router
 from deals.entrypoints.http_invoices import invoices_router
+from deals.entrypoints.pipeline_views import PipelineViews
 from deals.entrypoints.subscribers import register_subscribers
 from deals.service_layer.clients import ClientBase
 from deals.service_layer.contracts import Contracts
@@ -25,6 +36,7 @@ from deals.service_layer.reminders import ReminderWatcher
 from deals.settings import DealsSettings
 from shared.platform.clock import Clock, clock_from_env
 from shared.platform.outbox import KafkaOutboxPublisher, OutboxRelay
+from shared.platform.repository import message_on_own_topic
 from shared.platform.runtime import Connections, create_service_app
 
 SERVICE = "deals"
@@ -46,23 +58,34 @@ def build(settings: DealsSettings, *, clock: Clock | None = None) -> DealsServic
     connections = Connections(settings, service=SERVICE, database=settings.database)
     prefix = settings.kafka.topic_prefix
     store = DealsStore(connections.db)
+    published = message_on_own_topic(SOURCE)
+    invoice_book = MongoInvoiceRepository(store.invoices, clock=clock, message_of=published)
+    contract_book = MongoContractRepository(store.contracts, clock=clock, message_of=published)
+    client_book = MongoClientRepository(store.clients, clock=clock, message_of=published)
+    deal_reader = MongoDealReader(store.deals)
     relay = OutboxRelay(
         store.with_outbox,
         KafkaOutboxPublisher(connections.broker, topic_prefix=prefix),
         clock=clock,
         poll_interval=settings.outbox_poll_seconds,
     )
-    pipelines = Pipelines(store)
+    pipelines = Pipelines(MongoPipelineStore(store.pipelines))
+    deal_book = MongoDealRepository(store.deals, clock=clock)
     deals = DealBook(
-        store,
+        deal_book,
         pipelines,
+        settings=MongoDealSettings(store.settings),
+        clients=MongoClientProfiles(store.clients),
+        paperwork=MongoDealPaperwork(store.invoices),
         clock=clock,
         stuck_after_hours=settings.stuck_after_hours,
         default_max_discount=settings.default_max_discount_percent,
         wake=relay.wake,
     )
     invoicing = Invoicing(
-        store,
+        invoice_book,
+        deals=deal_reader,
+        zones=client_book,
         clock=clock,
         policy=ReminderPolicy(
             days_before_due=settings.reminder_days_before_due,
@@ -73,13 +96,22 @@ def build(settings: DealsSettings, *, clock: Clock | None = None) -> DealsServic
         wake=relay.wake,
     )
     reminders = ReminderWatcher(
-        store, clock=clock, poll_seconds=settings.timer_poll_seconds, on_fired=relay.wake
+        [invoice_book, contract_book],
+        clock=clock,
+        poll_seconds=settings.timer_poll_seconds,
+        on_fired=relay.wake,
+    )
+    clients = ClientBase(
+        client_book,
+        deals=deal_reader,
+        discounts=MongoDiscountSettings(store.settings),
+        clock=clock,
     )
     register_subscribers(
         connections.broker,
-        store=store,
         deals=deals,
         invoicing=invoicing,
+        clients=clients,
         group_id=prefix + settings.consumer_group,
         topic_prefix=prefix,
         clock=clock,
@@ -99,19 +131,22 @@ def build(settings: DealsSettings, *, clock: Clock | None = None) -> DealsServic
     )
     install_error_handlers(app)
     deps = DealsHttp(
-        store=store,
-        clients=ClientBase(store, clock=clock),
-        pipelines=pipelines,
+        clients=clients,
+        pipelines=PipelineViews(pipelines, PipelineMapper()),
         deals=deals,
         contracts=Contracts(
-            store,
+            contract_book,
+            deals=deal_reader,
+            zones=client_book,
+            on_deal=deals,
             clock=clock,
             days_before=settings.renewal_days_before,
             default_time_zone=settings.client_time_zone,
         ),
         invoicing=invoicing,
-        fulfilment=Fulfilment(store, clock=clock, wake=relay.wake),
+        fulfilment=Fulfilment(deal_book, clock=clock, wake=relay.wake),
         clock=clock,
+        shows_deal=DealMapper(),
     )
     app.include_router(clients_router(deps))
     app.include_router(deals_router(deps))

@@ -16,7 +16,6 @@ from deals.domain.invoices import (
     Overpayment,
     Payment,
     PaymentDiscipline,
-    ReminderKind,
     ReminderPolicy,
     apply_payment,
     even_installments,
@@ -27,14 +26,15 @@ from deals.domain.invoices import (
     reminders_to_cancel,
 )
 from deals.domain.money import CurrencyMismatch, Money
+from shared.kernel.reminders import ReminderKind
 
 pytestmark = pytest.mark.unit
 
 MSK = ZoneInfo("Europe/Moscow")
 YEKT = ZoneInfo("Asia/Yekaterinburg")
-ISSUED = ReminderKind.ISSUED
+ISSUED = ReminderKind.ON_ISSUE
 MID = ReminderKind.MID_TERM
-BEFORE = ReminderKind.BEFORE_DUE
+BEFORE = ReminderKind.DAY_BEFORE
 OVERDUE = ReminderKind.OVERDUE
 
 

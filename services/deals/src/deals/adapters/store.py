@@ -7,7 +7,6 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
 from shared.platform.outbox import ensure_outbox_indexes
 
@@ -17,7 +16,7 @@ Doc = dict[str, Any]
 class DealsStore:
     """Clients, pipelines, deals, invoices, contracts and settings: one collection each.
 
-    Every aggregate document carries a `rev` (see shared.platform.revisions) and, where it
+    Every aggregate document carries a `rev` (see shared.platform.repository) and, where it
     publishes events, its own outbox.
     """
 
@@ -48,15 +47,6 @@ class DealsStore:
         await self.invoices.create_index("next_reminder_at")
         await self.contracts.create_index("next_reminder_at")
         await self.contracts.create_index("client_id")
-
-    @staticmethod
-    async def insert(collection: AsyncCollection[Any], doc: Doc) -> bool:
-        """Insert a new aggregate at revision 0; False when the id exists already."""
-        try:
-            await collection.insert_one({**doc, "rev": 0})
-        except DuplicateKeyError:
-            return False
-        return True
 
     @staticmethod
     async def page(

@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from shared.kernel.zones import require_aware, zone
 
 RENEWAL_REMINDER_DAYS: tuple[int, ...] = (30, 7)
 """Default days before `renewal_on` at which the manager is reminded to re-sign."""
@@ -31,7 +32,7 @@ class ContractType(StrEnum):
 
 
 class PaymentForm(StrEnum):
-    """How the client pays, as the documents list the forms."""
+    """How the client pays: the payment forms a contract may name."""
 
     LETTER_OF_CREDIT = "letter_of_credit"
     CHEQUE = "cheque"
@@ -42,15 +43,8 @@ class PaymentForm(StrEnum):
     PAYMENT_ORDER = "payment_order"
 
 
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {name!r}") from exc
-
-
 def _local_instant(day: date, at: time, time_zone: str) -> datetime:
-    return datetime.combine(day, at, tzinfo=_zone(time_zone)).astimezone(UTC)
+    return datetime.combine(day, at, tzinfo=zone(time_zone)).astimezone(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +103,8 @@ def plan_renewal_reminders(
     """
     if contract.renewal_on is None:
         return ()
-    if not_before is not None and (not_before.tzinfo is None or not_before.utcoffset() is None):
-        raise ValueError("not_before must be timezone-aware")
+    if not_before is not None:
+        require_aware(not_before, "not_before")
     reminders: list[RenewalReminder] = []
     for days in sorted(set(days_before), reverse=True):
         if days < 1:

@@ -7,12 +7,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from enum import StrEnum
 from itertools import pairwise
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from deals.domain.money import CurrencyMismatch, Money
 from deals.domain.money import total as sum_money
+from shared.kernel.reminders import ReminderKind
+from shared.kernel.zones import local_date, require_aware, zone
 
 # Fixed namespace so reminder ids are the same on every run and every replica.
 _REMINDER_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:voronka:deals:invoice-reminder")
@@ -32,27 +32,6 @@ class Overpayment(ValueError):
     """A payment larger than what is still due on the invoice."""
 
 
-class ReminderKind(StrEnum):
-    """An installment's reminders; values are those of the `payment.due` contract."""
-
-    ISSUED = "on_issue"
-    MID_TERM = "mid_term"
-    BEFORE_DUE = "day_before"
-    OVERDUE = "overdue"
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {name!r}") from exc
-
-
-def _require_aware(value: datetime, name: str) -> None:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{name} must be timezone-aware, got naive {value.isoformat()}")
-
-
 @dataclass(frozen=True, slots=True)
 class Installment:
     """One part of an invoice: number (1, 2, …), due date in the client's zone, amount."""
@@ -70,7 +49,7 @@ class Payment:
     paid_at: datetime
 
     def __post_init__(self) -> None:
-        _require_aware(self.paid_at, "paid_at")
+        require_aware(self.paid_at, "paid_at")
         if not self.amount.is_positive:
             raise ValueError("a payment amount must be positive")
 
@@ -128,8 +107,8 @@ class Invoice:
     payments: tuple[Payment, ...] = ()
 
     def __post_init__(self) -> None:
-        _require_aware(self.issued_at, "issued_at")
-        _zone(self.client_time_zone)
+        require_aware(self.issued_at, "issued_at")
+        zone(self.client_time_zone)
         object.__setattr__(self, "installments", tuple(self.installments))
         object.__setattr__(self, "payments", tuple(self.payments))
         problems = list(installment_problems(self.total, self.installments, self.issue_date))
@@ -143,7 +122,7 @@ class Invoice:
     @property
     def issue_date(self) -> date:
         """The issue date in the client's time zone."""
-        return self.issued_at.astimezone(_zone(self.client_time_zone)).date()
+        return local_date(self.issued_at, self.client_time_zone)
 
     @property
     def paid(self) -> Money:
@@ -157,8 +136,7 @@ class Invoice:
 
     def local_date(self, at: datetime) -> date:
         """The calendar date of an instant in the client's time zone."""
-        _require_aware(at, "at")
-        return at.astimezone(_zone(self.client_time_zone)).date()
+        return local_date(at, self.client_time_zone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +167,7 @@ def installment_states(
     moment the money covering it had all arrived, even if a payment was recorded late.
     """
     if as_of is not None:
-        _require_aware(as_of, "as_of")
+        require_aware(as_of, "as_of")
     currency = invoice.total.currency
     states = [InstallmentState(i, Money.zero(currency)) for i in invoice.installments]
     payments = sorted(invoice.payments, key=lambda p: p.paid_at)
@@ -214,8 +192,8 @@ def installment_states(
 class ReminderPolicy:
     """When reminders fire; days are calendar days in the client's zone, at `at` local time.
 
-    The documents allow reminders at issue, at mid-term and the day before the due date,
-    "and not more": `days_after_due=None` switches the overdue reminder off.
+    A client is reminded at issue, at mid-term and before the due date, and no more often,
+    so nobody is nagged; `days_after_due=None` switches the overdue reminder off.
     """
 
     days_before_due: int = 1
@@ -250,7 +228,7 @@ def reminder_id(invoice_id: str, installment_number: int, kind: ReminderKind) ->
 def _installment_reminders(
     invoice: Invoice, installment: Installment, policy: ReminderPolicy
 ) -> list[tuple[ReminderKind, datetime]]:
-    tz = _zone(invoice.client_time_zone)
+    tz = zone(invoice.client_time_zone)
 
     def local(day: date) -> datetime:
         return datetime.combine(day, policy.at, tzinfo=tz).astimezone(UTC)
@@ -259,12 +237,12 @@ def _installment_reminders(
     before_due = local(installment.due_on - timedelta(days=policy.days_before_due))
     span = (installment.due_on - invoice.issue_date).days
     mid_term = local(invoice.issue_date + timedelta(days=span // 2))
-    planned = [(ReminderKind.ISSUED, issued)]
+    planned = [(ReminderKind.ON_ISSUE, issued)]
     if mid_term >= issued + timedelta(days=1) and mid_term < before_due:
         planned.append((ReminderKind.MID_TERM, mid_term))
     # A before-due moment already past at issue is dropped: the issue reminder covers it.
     if before_due > issued:
-        planned.append((ReminderKind.BEFORE_DUE, before_due))
+        planned.append((ReminderKind.DAY_BEFORE, before_due))
     if policy.days_after_due is not None:
         planned.append(
             (
@@ -280,9 +258,9 @@ def plan_reminders(
 ) -> tuple[PlannedReminder, ...]:
     """Every installment's reminders, ordered by installment then time; payments ignored.
 
-    ISSUED fires at issue; MID_TERM at `policy.at` on the day halfway from the issue date to
-    the due date, only if that is at least a day after issue and before the BEFORE_DUE one;
-    BEFORE_DUE and OVERDUE at `policy.at` the configured days before/after the due date.
+    ON_ISSUE fires at issue; MID_TERM at `policy.at` on the day halfway from the issue date to
+    the due date, only if that is at least a day after issue and before the DAY_BEFORE one;
+    DAY_BEFORE and OVERDUE at `policy.at` the configured days before/after the due date.
     Subtract `reminders_to_cancel` to get what should still go out.
     """
     rules = policy or ReminderPolicy()
@@ -395,7 +373,7 @@ def payment_discipline(invoices: Iterable[Invoice], *, as_of: datetime) -> Payme
     the client's zone), so a verdict never changes later. It is on time if paid in full by
     the end of its due date; days late count to full payment or, if unpaid, to today.
     """
-    _require_aware(as_of, "as_of")
+    require_aware(as_of, "as_of")
     due = on_time = days_late = 0
     for invoice in invoices:
         today = invoice.local_date(as_of)

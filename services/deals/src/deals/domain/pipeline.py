@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from shared.kernel.zones import require_aware
+
 STUCK_AFTER = timedelta(hours=72)
 """The documents: once a client is ready, the invoice should be paid within 72 hours."""
 
@@ -258,7 +260,6 @@ def default_pipeline(pipeline_id: str = "default", name: str = "Продажи")
 
 def is_stuck(entered_at: datetime, now: datetime, limit: timedelta = STUCK_AFTER) -> bool:
     """Whether a deal has stayed in its stage longer than `limit` (72 hours by default)."""
-    for value, label in ((entered_at, "entered_at"), (now, "now")):
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError(f"{label} must be timezone-aware, got naive {value.isoformat()}")
+    require_aware(entered_at, "entered_at")
+    require_aware(now, "now")
     return now - entered_at > limit

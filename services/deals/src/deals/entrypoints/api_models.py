@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -14,17 +13,9 @@ from deals.domain.requisites import LegalForm
 from deals.domain.shipments import ClaimCategory
 from shared.contracts.events.money import Money
 from shared.contracts.values import DecimalString, EntityId, LongText, ShortText
+from shared.kernel.zones import zone
 
-
-def _known_zone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError("unknown IANA time zone") from None
-    return name
-
-
-TimeZone = Annotated[str, AfterValidator(_known_zone)]
+TimeZone = Annotated[str, AfterValidator(lambda name: zone(name).key)]
 SafeId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_\-]{1,64}$")]
 """Ids that become field names in stored maps: no dots, no `$`."""
 Percent = Annotated[DecimalString, Field(ge=0, le=100)]

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
+from deals.domain.client import ClientFilter
 from deals.entrypoints.api_models import (
     ClientIn,
     ContactIn,
@@ -14,8 +15,6 @@ from deals.entrypoints.api_models import (
     PipelineIn,
 )
 from deals.entrypoints.http_common import DealsHttp, out, page
-from deals.service_layer.deals import DISCOUNT_RULES_ID, MANAGER_LIMITS_ID
-from deals.service_layer.money_docs import money_of
 
 
 def clients_router(deps: DealsHttp) -> APIRouter:
@@ -41,12 +40,9 @@ def clients_router(deps: DealsHttp) -> APIRouter:
         """Purchase volume and payment discipline are computed from deals and payments."""
         doc = out(await deps.clients.get(client_id))
         discipline = await deps.invoicing.discipline(client_id)
-        won: dict[str, Any] = {}
-        async for deal in deps.store.deals.find({"client_id": client_id, "stage_kind": "won"}):
-            amount = money_of(deal["amount"])
-            won[amount.currency] = won.get(amount.currency, 0) + amount.amount
         doc["purchase_volume"] = [
-            {"amount": str(value), "currency": currency} for currency, value in sorted(won.items())
+            {"amount": str(volume.amount), "currency": volume.currency}
+            for volume in await deps.clients.purchase_volume(client_id)
         ]
         doc["payment_discipline"] = {
             "installments_due": discipline.installments_due,
@@ -64,17 +60,9 @@ def clients_router(deps: DealsHttp) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
         offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
     ) -> dict[str, Any]:
-        query: dict[str, Any] = {}
-        if inn is not None:
-            query["requisites.inn"] = inn
-        if name is not None:
-            query["name"] = name
-        if type is not None:
-            query["type"] = type
-        docs, total = await deps.store.page(
-            deps.store.clients, query, sort=[("name", 1)], offset=offset, limit=limit
-        )
-        return page([out(d) for d in docs], total, offset)
+        search = ClientFilter(inn=inn, name=name, type=type)
+        found, total = await deps.clients.search(search, offset=offset, limit=limit)
+        return page([out(client) for client in found], total, offset)
 
     @router.get("/pipelines", tags=["pipelines"], summary="Pipelines")
     async def list_pipelines() -> list[dict[str, Any]]:
@@ -86,16 +74,13 @@ def clients_router(deps: DealsHttp) -> APIRouter:
 
     @router.put("/discount-rules", tags=["discounts"], summary="Replace the discount schemes")
     async def put_rules(rules: list[DiscountRuleIn]) -> list[dict[str, Any]]:
-        stored = [rule.model_dump(mode="json", exclude_none=True) for rule in rules]
-        await deps.store.settings.replace_one(
-            {"_id": DISCOUNT_RULES_ID}, {"rules": stored}, upsert=True
+        return await deps.clients.replace_discount_rules(
+            [rule.model_dump(mode="json", exclude_none=True) for rule in rules]
         )
-        return stored
 
     @router.get("/discount-rules", tags=["discounts"], summary="The discount schemes")
     async def get_rules() -> list[dict[str, Any]]:
-        doc = await deps.store.settings.find_one({"_id": DISCOUNT_RULES_ID})
-        return list((doc or {}).get("rules", []))
+        return await deps.clients.discount_rules()
 
     @router.put(
         "/managers/{manager_id}/discount-limit", tags=["discounts"], summary="A manager's limit"
@@ -103,11 +88,7 @@ def clients_router(deps: DealsHttp) -> APIRouter:
     async def put_limit(
         manager_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_\-]{1,64}$")], body: LimitIn
     ) -> dict[str, Any]:
-        await deps.store.settings.update_one(
-            {"_id": MANAGER_LIMITS_ID},
-            {"$set": {f"limits.{manager_id}": str(body.max_percent)}},
-            upsert=True,
-        )
+        await deps.clients.set_discount_limit(manager_id, body.max_percent)
         return {"manager_id": manager_id, "max_percent": str(body.max_percent)}
 
     return router

@@ -8,34 +8,36 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from deals.adapters.store import DealsStore, Doc
+from deals.domain.deal import Deal
+from deals.entrypoints.pipeline_views import PipelineViews, Shows
 from deals.service_layer.clients import ClientBase
 from deals.service_layer.contracts import Contracts
 from deals.service_layer.deals import DealBook
 from deals.service_layer.errors import Invalid, NotFound, Refused
 from deals.service_layer.fulfilment import Fulfilment
 from deals.service_layer.invoicing import Invoicing
-from deals.service_layer.pipelines import Pipelines
 from shared.platform.clock import Clock
-from shared.platform.revisions import ConcurrentModification
+from shared.platform.repository import ConcurrentModification
+
+Doc = dict[str, Any]
 
 
 @dataclass
 class DealsHttp:
     """The use cases the routes call."""
 
-    store: DealsStore
     clients: ClientBase
-    pipelines: Pipelines
+    pipelines: PipelineViews
     deals: DealBook
     contracts: Contracts
     invoicing: Invoicing
     fulfilment: Fulfilment
     clock: Clock
+    shows_deal: Shows[Deal]
 
 
 def out(doc: Doc) -> dict[str, Any]:
-    """A stored document as JSON: internal fields (`_outbox`, `rev`, ...) stay in."""
+    """A record as JSON: `_id` becomes `id`; internal fields (`_outbox`, `rev`, ...) stay out."""
     body = {k: v for k, v in doc.items() if not k.startswith("_") and k != "rev"}
     return {"id": doc["_id"], **body}
 

@@ -6,6 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from deals.domain.deal import Deal, DealEdits
+from deals.domain.deal_lines import LineRequest
+from deals.domain.deal_search import DealFilter
+from deals.domain.money import Money
+from deals.domain.shipments import ClaimStatus, ShipmentStatus
 from deals.entrypoints.api_models import (
     ApprovalIn,
     ClaimIn,
@@ -13,33 +18,50 @@ from deals.entrypoints.api_models import (
     ContractIn,
     DealIn,
     DealPatch,
+    LineIn,
     LinesIn,
     MoveIn,
     ShipmentIn,
     ShipmentMoveIn,
 )
 from deals.entrypoints.http_common import DealsHttp, out, page
-from deals.service_layer.pipelines import DEFAULT_STUCK_STAGES
+from deals.service_layer.deals import FlaggedDeal, OpenDeal
 
-STUCK_STAGES = list(DEFAULT_STUCK_STAGES)
+
+def line_request(line: LineIn) -> LineRequest:
+    """A line as entered, in domain terms."""
+    return LineRequest(
+        product=line.product,
+        quantity=line.quantity,
+        unit_price=Money.of(line.unit_price.amount, line.unit_price.currency),
+        requested_discount_percent=line.requested_discount_percent,
+    )
 
 
 def deals_router(deps: DealsHttp) -> APIRouter:
     """Routes under /v1/deals."""
     router = APIRouter(prefix="/v1/deals", tags=["deals"])
 
-    async def view(doc: dict[str, Any]) -> dict[str, Any]:
-        pipeline = await deps.pipelines.get(doc["pipeline_id"])
-        body = out(doc)
-        body["stuck"] = deps.deals.is_stuck(
-            doc, pipeline.get("stuck_stages") or STUCK_STAGES, deps.clock.now()
-        )
-        return body
+    def shown(item: FlaggedDeal) -> dict[str, Any]:
+        return {**out(deps.shows_deal.to_document(item.deal)), "stuck": item.stuck}
+
+    async def view(deal: Deal) -> dict[str, Any]:
+        return shown(await deps.deals.flagged(deal))
 
     @router.post("", status_code=201, summary="Open a deal by hand")
     async def open_deal(body: DealIn) -> dict[str, Any]:
-        fields = body.model_dump(mode="json", exclude_none=True)
-        return await view(await deps.deals.open(fields, by=body.manager_id))
+        command = OpenDeal(
+            title=body.title,
+            manager_id=body.manager_id,
+            team=body.team,
+            client_id=body.client_id,
+            pipeline_id=body.pipeline_id,
+            currency=body.currency,
+            channel=body.channel,
+            expected_close_on=body.expected_close_on,
+            line_items=[line_request(line) for line in body.line_items],
+        )
+        return await view(await deps.deals.open(command))
 
     @router.get("", summary="List deals, newest activity first")
     async def list_deals(
@@ -53,28 +75,11 @@ def deals_router(deps: DealsHttp) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
         offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
     ) -> dict[str, Any]:
-        query: dict[str, Any] = {}
-        for field, value in (
-            ("stage", stage),
-            ("manager_id", manager_id),
-            ("client_id", client_id),
-            ("pipeline_id", pipeline_id),
-        ):
-            if value is not None:
-                query[field] = value
-        if stuck:
-            query["stage"] = {"$in": STUCK_STAGES if stage is None else [stage]}
-        docs, total = await deps.store.page(
-            deps.store.deals,
-            query,
-            sort=[("updated_at", -1), ("_id", 1)],
-            offset=offset,
-            limit=limit,
+        search = DealFilter(
+            stage=stage, manager_id=manager_id, client_id=client_id, pipeline_id=pipeline_id
         )
-        items = [await view(d) for d in docs]
-        if stuck:
-            items = [item for item in items if item["stuck"]]
-        return page(items, total, offset)
+        found = await deps.deals.list(search, only_stuck=bool(stuck), offset=offset, limit=limit)
+        return page([shown(item) for item in found.items], found.total, offset)
 
     @router.get("/{deal_id}", summary="One deal with its history")
     async def get_deal(deal_id: str) -> dict[str, Any]:
@@ -82,16 +87,15 @@ def deals_router(deps: DealsHttp) -> APIRouter:
 
     @router.patch("/{deal_id}", summary="Edit title, client, close date, proposal, payment form")
     async def edit_deal(deal_id: str, body: DealPatch) -> dict[str, Any]:
-        fields = body.model_dump(mode="json", exclude_unset=True)
-        if "proposal_sent_on" in fields:
-            fields["proposal.sent_on"] = fields.pop("proposal_sent_on")
-        return await view(await deps.deals.update(deal_id, fields))
+        edits = DealEdits(**{name: getattr(body, name) for name in body.model_fields_set})
+        return await view(await deps.deals.update(deal_id, edits))
 
     @router.put("/{deal_id}/line-items", summary="Replace the lines; discounts are applied")
     async def set_lines(deal_id: str, body: LinesIn) -> dict[str, Any]:
-        lines = [line.model_dump(mode="json", exclude_none=True) for line in body.items]
-        form = body.payment_form.value if body.payment_form else None
-        return await view(await deps.deals.set_line_items(deal_id, lines, payment_form=form))
+        lines = [line_request(line) for line in body.items]
+        return await view(
+            await deps.deals.set_line_items(deal_id, lines, payment_form=body.payment_form)
+        )
 
     @router.post("/{deal_id}/discount-approval", summary="Approve or reject a discount")
     async def approve(deal_id: str, body: ApprovalIn) -> dict[str, Any]:
@@ -127,7 +131,7 @@ def deals_router(deps: DealsHttp) -> APIRouter:
     async def move_shipment(deal_id: str, shipment_id: str, body: ShipmentMoveIn) -> dict[str, Any]:
         return await view(
             await deps.fulfilment.move_shipment(
-                deal_id, shipment_id, status=body.status, on=body.on
+                deal_id, shipment_id, status=ShipmentStatus(body.status), on=body.on
             )
         )
 
@@ -136,7 +140,7 @@ def deals_router(deps: DealsHttp) -> APIRouter:
         return await view(
             await deps.fulfilment.open_claim(
                 deal_id,
-                category=body.category.value,
+                category=body.category,
                 description=body.description,
                 shipment_id=body.shipment_id,
             )
@@ -146,7 +150,7 @@ def deals_router(deps: DealsHttp) -> APIRouter:
     async def move_claim(deal_id: str, claim_id: str, body: ClaimMoveIn) -> dict[str, Any]:
         return await view(
             await deps.fulfilment.move_claim(
-                deal_id, claim_id, status=body.status, resolution=body.resolution
+                deal_id, claim_id, status=ClaimStatus(body.status), resolution=body.resolution
             )
         )
 

@@ -7,10 +7,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
 
+from deals.domain.invoice import InvoiceFilter, PlannedPart
 from deals.domain.money import Money
 from deals.entrypoints.api_models import InvoiceIn, PaymentIn
 from deals.entrypoints.http_common import DealsHttp, out, page
-from deals.service_layer.invoicing import PlannedPart
 
 IdempotencyKey = Annotated[
     str | None,
@@ -61,15 +61,9 @@ def invoices_router(deps: DealsHttp) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
         offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
     ) -> dict[str, Any]:
-        query = {
-            k: v
-            for k, v in (("deal_id", deal_id), ("client_id", client_id), ("status", status))
-            if v is not None
-        }
-        docs, total = await deps.store.page(
-            deps.store.invoices, query, sort=[("issued_at", -1)], offset=offset, limit=limit
-        )
-        return page([out(d) for d in docs], total, offset)
+        search = InvoiceFilter(deal_id=deal_id, client_id=client_id, status=status)
+        found, total = await deps.invoicing.search(search, offset=offset, limit=limit)
+        return page([out(invoice) for invoice in found], total, offset)
 
     @router.post(
         "/invoices/{invoice_id}/payments",

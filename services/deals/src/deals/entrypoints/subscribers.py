@@ -6,8 +6,8 @@ from typing import Any
 
 from faststream.kafka import KafkaBroker
 
-from deals.adapters.store import DealsStore
 from deals.domain.money import Money
+from deals.service_layer.clients import ClientBase
 from deals.service_layer.deals import DealBook
 from deals.service_layer.events import SOURCE
 from deals.service_layer.invoicing import Invoicing
@@ -23,9 +23,9 @@ from shared.platform.consumer import subscribe, topic_group
 def register_subscribers(
     broker: KafkaBroker,
     *,
-    store: DealsStore,
     deals: DealBook,
     invoicing: Invoicing,
+    clients: ClientBase,
     group_id: str,
     topic_prefix: str,
     clock: Clock,
@@ -52,10 +52,7 @@ def register_subscribers(
         )
 
     async def on_client_segment_changed(decoded: DecodedEvent[ClientSegmentChangedV1]) -> None:
-        event = decoded.event
-        await store.clients.update_one(
-            {"_id": event.client_id}, {"$set": {"segment": event.to_segment}}
-        )
+        await clients.move_to_segment(decoded.event.client_id, decoded.event.to_segment)
 
     def on(topic: Topic) -> dict[str, Any]:
         return {

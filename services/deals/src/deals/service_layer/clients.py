@@ -3,114 +3,163 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, Protocol, TypeVar
 
-from deals.adapters.store import DealsStore, Doc
-from deals.domain.requisites import LegalForm, Requisites, requisites_problems
+from deals.domain.client import Client, ClientFilter, InnChanged, InvalidRequisites, Profile
+from deals.domain.money import Money
+from deals.domain.money import total as sum_money
 from deals.service_layer.errors import Invalid, NotFound, Refused
+from deals.service_layer.records import Record
 from shared.platform.clock import Clock
-from shared.platform.revisions import modify
+from shared.platform.logging import get_logger
 
-CLIENT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:voronka:deals:client")
+log = get_logger(__name__)
 
-
-def client_id_for(inn: str | None) -> str:
-    """A client with an INN has an id derived from it; one without gets a random id."""
-    name = f"inn:{inn}" if inn else f"random:{uuid.uuid4()}"
-    return f"client-{uuid.uuid5(CLIENT_NAMESPACE, name).hex[:20]}"
+R = TypeVar("R")
 
 
-def check_requisites(fields: Mapping[str, Any]) -> None:
-    """Refuse requisites that fail their checksums, naming every wrong field."""
-    req = fields.get("requisites") or {}
-    problems = requisites_problems(
-        Requisites(
-            legal_form=LegalForm(fields["legal_form"]),
-            inn=req.get("inn"),
-            kpp=req.get("kpp"),
-            ogrn=req.get("ogrn"),
-            bank_account=req.get("bank_account"),
-            bik=req.get("bik"),
-            correspondent_account=req.get("correspondent_account"),
-        )
-    )
-    if problems:
-        raise Invalid(problems)
+class ClientRepository(Protocol):
+    """Port: clients by id, and the search of the base."""
+
+    async def add(self, aggregate: Client, *, causation_id: str | None = None) -> bool:
+        """Store a new client; False if one with its id (its INN) exists."""
+
+    async def update(
+        self,
+        aggregate_id: str,
+        change: Callable[[Client], R],
+        *,
+        causation_id: str | None = None,
+        attempts: int = 5,
+    ) -> tuple[Client, R] | None:
+        """Load, change and save, again on a lost race; None if there is no such client."""
+
+    async def record(self, client_id: str) -> Record | None:
+        """The stored client as shown, or None."""
+
+    async def page(
+        self, search: ClientFilter, *, offset: int, limit: int
+    ) -> tuple[list[Record], int]:
+        """Clients matching the filter, by name, and how many match."""
+
+
+class WonDeals(Protocol):
+    """Port: what a client bought."""
+
+    async def won_amounts(self, client_id: str) -> list[Money]:
+        """The amounts of the client's won deals."""
+
+
+class DiscountSettings(Protocol):
+    """Port: the discount schemes and managers' limits the deal pricing applies."""
+
+    async def replace_rules(self, rules: list[dict[str, Any]]) -> None:
+        """Replace every discount scheme at once."""
+
+    async def rules(self) -> list[dict[str, Any]]:
+        """The discount schemes."""
+
+    async def set_manager_limit(self, manager_id: str, max_percent: Decimal) -> None:
+        """The largest discount a manager grants without the head of sales."""
 
 
 class ClientBase:
-    """Create, update and read clients."""
+    """Create, update and read clients, and keep the discount settings applied to them."""
 
-    def __init__(self, store: DealsStore, *, clock: Clock) -> None:
-        self._store = store
+    def __init__(
+        self,
+        clients: ClientRepository,
+        *,
+        deals: WonDeals,
+        discounts: DiscountSettings,
+        clock: Clock,
+    ) -> None:
+        self._clients = clients
+        self._deals = deals
+        self._discounts = discounts
         self._clock = clock
 
-    async def create(self, fields: dict[str, Any]) -> Doc:
+    async def create(self, profile: Profile) -> Record:
         """Add a client; a second client with the same INN is refused with the first one's id."""
-        check_requisites(fields)
-        inn = (fields.get("requisites") or {}).get("inn")
-        client_id = client_id_for(inn)
-        now = self._clock.now()
-        doc = {
-            "_id": client_id,
-            "inn_key": inn or client_id,
-            **fields,
-            "contacts": fields.get("contacts") or [],
-            "created_at": now,
-            "updated_at": now,
-        }
-        if not await self._store.insert(self._store.clients, doc):
+        try:
+            client = Client.register(profile, now=self._clock.now())
+        except InvalidRequisites as exc:
+            raise Invalid(exc.problems) from None
+        if not await self._clients.add(client):
             raise Refused(
-                f"a client with this INN exists: {client_id}", problems=("requisites.inn",)
+                f"a client with this INN exists: {client.id}", problems=("requisites.inn",)
             )
-        return await self.get(client_id)
+        return await self.get(client.id)
 
-    async def update(self, client_id: str, fields: dict[str, Any]) -> Doc:
+    async def update(self, client_id: str, fields: Profile) -> Record:
         """Replace the editable fields of a client; the INN is its identity and stays."""
         now = self._clock.now()
 
-        async def decide(doc: Doc) -> Mapping[str, Any] | None:
-            merged = {**doc, **fields}
-            check_requisites(merged)
-            old_inn = (doc.get("requisites") or {}).get("inn")
-            new_inn = (merged.get("requisites") or {}).get("inn")
-            if old_inn and new_inn != old_inn:
-                raise Refused("the INN identifies a client and cannot change; add a new client")
-            return {"$set": {**fields, "inn_key": new_inn or doc["inn_key"], "updated_at": now}}
+        def revise(client: Client) -> None:
+            try:
+                client.revise(fields, now=now)
+            except InvalidRequisites as exc:
+                raise Invalid(exc.problems) from None
+            except InnChanged as exc:
+                raise Refused(str(exc)) from None
 
-        doc = await modify(self._store.clients, {"_id": client_id}, decide)
-        if doc is None:
-            raise NotFound("client")
-        return doc
+        await self._changed(client_id, revise)
+        return await self.get(client_id)
 
-    async def add_contact(self, client_id: str, contact: dict[str, Any]) -> Doc:
-        """Add a contact person to a client (contacts belong to clients)."""
+    async def add_contact(self, client_id: str, contact: dict[str, Any]) -> Record:
+        """Add a contact person to a client once (contacts belong to clients)."""
         contact_id = contact.get("id") or f"cnt-{uuid.uuid4().hex[:12]}"
+        now = self._clock.now()
+        await self._changed(
+            client_id, lambda client: client.add_contact(contact, contact_id=contact_id, now=now)
+        )
+        return await self.get(client_id)
 
-        async def decide(doc: Doc) -> Mapping[str, Any] | None:
-            if any(c.get("id") == contact_id for c in doc.get("contacts", [])):
-                return None
-            return {
-                "$push": {"contacts": {**contact, "id": contact_id}},
-                "$set": {"updated_at": self._clock.now()},
-            }
+    async def move_to_segment(self, client_id: str, segment: str) -> None:
+        """Keep the segment reporting computed; a client unknown here is ignored."""
+        moved = await self._clients.update(
+            client_id, lambda client: client.move_to_segment(segment)
+        )
+        if moved is None:
+            log.info("segment of an unknown client ignored", client_id=client_id)
 
-        doc = await modify(self._store.clients, {"_id": client_id}, decide)
-        if doc is None:
-            raise NotFound("client")
-        return doc
-
-    async def get(self, client_id: str) -> Doc:
+    async def get(self, client_id: str) -> Record:
         """One client."""
-        doc: Doc | None = await self._store.clients.find_one({"_id": client_id})
-        if doc is None:
+        record = await self._clients.record(client_id)
+        if record is None:
             raise NotFound("client")
-        return doc
+        return record
 
-    async def time_zone(self, client_id: str | None, default: str) -> str:
-        """The zone the client's dates are read in."""
-        if client_id is None:
-            return default
-        doc = await self._store.clients.find_one({"_id": client_id}, {"time_zone": 1})
-        return str(doc.get("time_zone") or default) if doc else default
+    async def search(
+        self, search: ClientFilter, *, offset: int, limit: int
+    ) -> tuple[list[Record], int]:
+        """A page of clients matching the filter, by name, and how many match."""
+        return await self._clients.page(search, offset=offset, limit=limit)
+
+    async def purchase_volume(self, client_id: str) -> list[Money]:
+        """What the client's won deals add up to, one sum per currency (by currency code)."""
+        won = await self._deals.won_amounts(client_id)
+        currencies = sorted({amount.currency for amount in won})
+        return [
+            sum_money((a for a in won if a.currency == currency), currency)
+            for currency in currencies
+        ]
+
+    async def replace_discount_rules(self, rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Replace every discount scheme at once; returns them as stored."""
+        await self._discounts.replace_rules(rules)
+        return rules
+
+    async def discount_rules(self) -> list[dict[str, Any]]:
+        """The discount schemes."""
+        return await self._discounts.rules()
+
+    async def set_discount_limit(self, manager_id: str, max_percent: Decimal) -> None:
+        """The largest discount a manager grants without the head of sales."""
+        await self._discounts.set_manager_limit(manager_id, max_percent)
+
+    async def _changed(self, client_id: str, change: Callable[[Client], object]) -> None:
+        if await self._clients.update(client_id, change) is None:
+            raise NotFound("client")

@@ -2,142 +2,121 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import date
-from typing import Any
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
 
-from deals.adapters.store import DealsStore, Doc
-from deals.domain.contracts import Contract, ContractType, PaymentForm, plan_renewal_reminders
+from deals.domain.contract import DealContract, contract_id_for, contract_terms
+from deals.domain.contracts import Contract, RenewalReminder, plan_renewal_reminders
+from deals.domain.deal_terms import DealTerms
 from deals.service_layer.errors import Invalid, NotFound
-from deals.service_layer.invoicing import PENDING, next_due
+from deals.service_layer.invoicing import ClientTimeZones, DealReader
+from deals.service_layer.records import Record
 from shared.platform.clock import Clock
-from shared.platform.revisions import modify
+
+R = TypeVar("R")
 
 
-def contract_id_for(deal_id: str) -> str:
-    """A deal has one contract; re-signing updates it."""
-    return f"contract-{deal_id.removeprefix('deal-')}"
+class ContractRepository(Protocol):
+    """Port: contracts by id, and records to show."""
+
+    async def add(self, aggregate: DealContract, *, causation_id: str | None = None) -> bool:
+        """Store a new contract; False if the id is taken."""
+
+    async def update(
+        self,
+        aggregate_id: str,
+        change: Callable[[DealContract], R],
+        *,
+        causation_id: str | None = None,
+        attempts: int = 5,
+    ) -> tuple[DealContract, R] | None:
+        """Load, change and save, again on a lost race; None if there is no such contract."""
+
+    async def record(self, contract_id: str) -> Record | None:
+        """The stored contract as shown, or None."""
+
+
+class ContractOnDeal(Protocol):
+    """Port: the deal keeps a copy of its contract for its stage gates."""
+
+    async def attach_contract(
+        self, deal_id: str, *, contract: dict[str, Any], payment_form: str
+    ) -> None:
+        """Put the contract's summary and payment form on the deal."""
 
 
 class Contracts:
     """Attach or update a deal's contract; the deal keeps a copy of what its gates check."""
 
     def __init__(
-        self, store: DealsStore, *, clock: Clock, days_before: list[int], default_time_zone: str
+        self,
+        contracts: ContractRepository,
+        *,
+        deals: DealReader,
+        zones: ClientTimeZones,
+        on_deal: ContractOnDeal,
+        clock: Clock,
+        days_before: list[int],
+        default_time_zone: str,
     ) -> None:
-        self._store = store
+        self._contracts = contracts
+        self._deals = deals
+        self._zones = zones
+        self._on_deal = on_deal
         self._clock = clock
         self._days = days_before
         self._tz = default_time_zone
 
-    async def attach(self, deal_id: str, fields: dict[str, Any]) -> Doc:
+    async def attach(self, deal_id: str, fields: Mapping[str, Any]) -> Record:
         """Store the contract with its renewal schedule, then mirror it onto the deal.
 
         The contract is written first: a crash in between leaves a contract the deal does
         not show yet, and repeating the call completes it.
         """
-        deal = await self._store.deals.find_one({"_id": deal_id})
+        deal = await self._deals.terms(deal_id)
         if deal is None:
             raise NotFound("deal")
         contract_id = contract_id_for(deal_id)
-        signed = _date(fields.get("signed_on"))
-        renewal = _date(fields.get("renewal_on"))
         try:
-            contract = Contract(
-                id=contract_id,
-                number=fields["number"],
-                type=ContractType(fields["type"]),
-                payment_form=PaymentForm(fields["payment_form"]),
-                terms=fields.get("terms") or "",
-                signed_on=signed,
-                renewal_on=renewal,
-            )
+            terms = contract_terms(contract_id, fields)
         except ValueError as exc:
             raise Invalid((f"contract: {exc}",)) from None
-        client = await self._store.clients.find_one({"_id": deal.get("client_id")}) or {}
+        time_zone = await self._zones.time_zone_of(deal.client_id) if deal.client_id else None
         now = self._clock.now()
         planned = plan_renewal_reminders(
-            contract,
-            time_zone=client.get("time_zone") or self._tz,
-            days_before=self._days,
-            not_before=now,
+            terms, time_zone=time_zone or self._tz, days_before=self._days, not_before=now
         )
-        reminders = {
-            f"d{r.days_before}": {
-                "id": f"{contract_id}:{r.renewal_on.isoformat()}:{r.days_before}",
-                "days_before": r.days_before,
-                "fire_at": r.fire_at,
-                "status": PENDING,
-            }
-            for r in planned
-        }
-        snapshot = {
-            "id": contract_id,
-            "number": contract.number,
-            "type": contract.type.value,
-            "payment_form": contract.payment_form.value,
-            "terms": contract.terms,
-            "signed_on": signed.isoformat() if signed else None,
-            "renewal_on": renewal.isoformat() if renewal else None,
-        }
-
-        async def keep_sent(doc: Doc) -> Mapping[str, Any] | None:
-            # Re-attaching with the same renewal date must not resend a reminder already sent.
-            kept = {
-                key: (
-                    doc["reminders"][key]
-                    if doc["reminders"].get(key, {}).get("id") == r["id"]
-                    else r
-                )
-                for key, r in reminders.items()
-            }
-            update: dict[str, Any] = {"$set": {**snapshot, "reminders": kept, "updated_at": now}}
-            due = next_due(kept)
-            if due is None:
-                update["$unset"] = {"next_reminder_at": ""}
-            else:
-                update["$set"]["next_reminder_at"] = due
-            return update
-
-        existing = await modify(self._store.contracts, {"_id": contract_id}, keep_sent)
-        if existing is None:
-            doc = {
-                "_id": contract_id,
-                **snapshot,
-                "deal_id": deal_id,
-                "client_id": deal.get("client_id"),
-                "manager_id": deal["manager_id"],
-                "reminders": reminders,
-                "created_at": now,
-                "updated_at": now,
-            }
-            due = next_due(reminders)
-            if due is not None:
-                doc["next_reminder_at"] = due
-            if not await self._store.insert(self._store.contracts, doc):
-                await modify(self._store.contracts, {"_id": contract_id}, keep_sent)
-
-        async def mirror(doc: Doc) -> Mapping[str, Any] | None:
-            return {
-                "$set": {
-                    "contract": snapshot,
-                    "payment_form": contract.payment_form.value,
-                    "updated_at": now,
-                }
-            }
-
-        await modify(self._store.deals, {"_id": deal_id}, mirror)
+        contract = await self._sign_or_revise(deal, terms, planned, now)
+        await self._on_deal.attach_contract(
+            deal_id, contract=dict(contract.summary()), payment_form=terms.payment_form.value
+        )
         return await self.get(contract_id)
 
-    async def get(self, contract_id: str) -> Doc:
-        """One contract."""
-        doc: Doc | None = await self._store.contracts.find_one({"_id": contract_id})
-        if doc is None:
+    async def _sign_or_revise(
+        self,
+        deal: DealTerms,
+        terms: Contract,
+        planned: tuple[RenewalReminder, ...],
+        now: datetime,
+    ) -> DealContract:
+        def revise(contract: DealContract) -> None:
+            contract.revise(terms, planned, now)
+
+        revised = await self._contracts.update(terms.id, revise)
+        if revised is None:
+            signed = DealContract.sign(terms, deal=deal, planned=planned, now=now)
+            if await self._contracts.add(signed):
+                return signed
+            # Signed by a concurrent request meanwhile: revise what it stored.
+            revised = await self._contracts.update(terms.id, revise)
+        if revised is None:
             raise NotFound("contract")
-        return doc
+        return revised[0]
 
-
-def _date(value: Any) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value))
+    async def get(self, contract_id: str) -> Record:
+        """One contract."""
+        record = await self._contracts.record(contract_id)
+        if record is None:
+            raise NotFound("contract")
+        return record

@@ -3,50 +3,40 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from deals.adapters.store import DealsStore, Doc
 from deals.domain.contracts import PaymentForm
-from deals.domain.discounts import (
-    ClientSegment,
-    ClientType,
-    DiscountContext,
-    DiscountKind,
-    DiscountRule,
-    LineItem,
-    PaymentFormDiscount,
-    Promotion,
-    SegmentDiscount,
-    VolumeTier,
-    best_discount,
-    needs_approval,
-    price_line,
+from deals.domain.deal import Deal, DealEdits, DealOpening
+from deals.domain.deal_lines import (
+    DealLine,
+    LineRequest,
+    PricingTerms,
+    lines_total,
+    price_request,
 )
-from deals.domain.money import Money, total
-from deals.domain.pipeline import StageKind, is_stuck
+from deals.domain.deal_pipeline import DEFAULT_PIPELINE_ID, DEFAULT_STUCK_STAGES
+from deals.domain.deal_search import DealFilter
+from deals.domain.money import Money
+from deals.service_layer.deal_ports import (
+    ClientProfiles,
+    DealPaperwork,
+    DealRepository,
+    DiscountSettings,
+)
 from deals.service_layer.errors import NotFound, Refused
-from deals.service_layer.events import deal_event
-from deals.service_layer.facts import gate_facts
-from deals.service_layer.money_docs import money_doc, money_of, wire
-from deals.service_layer.pipelines import DEFAULT_PIPELINE_ID, Pipelines, pipeline_of
-from shared.contracts.events.deal_stage_changed import DealStageChangedV1
-from shared.contracts.events.deal_stage_changed import StageKind as WireStageKind
+from deals.service_layer.pipelines import Pipelines
 from shared.contracts.events.lead_lifecycle import LeadConvertedV1
 from shared.platform.clock import Clock
 from shared.platform.logging import get_logger
-from shared.platform.outbox import outbox_fields, with_outbox
-from shared.platform.revisions import modify
 
 log = get_logger(__name__)
 
 DEAL_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:voronka:deals:deal")
-DISCOUNT_RULES_ID = "discount_rules"
-MANAGER_LIMITS_ID = "manager_discount_limits"
-SYSTEM = "system"
+R = TypeVar("R")
 
 
 def deal_id_for_lead(lead_id: str) -> str:
@@ -55,32 +45,59 @@ def deal_id_for_lead(lead_id: str) -> str:
 
 
 @dataclass(frozen=True)
-class LineRequest:
-    """A line as the manager enters it."""
+class OpenDeal:
+    """A deal opened by hand; lines, if any, are priced like `set_line_items` prices them."""
 
-    product: str
-    quantity: Decimal
-    unit_price: Money
-    requested_discount_percent: Decimal | None = None
+    title: str
+    manager_id: str
+    team: str | None = None
+    client_id: str | None = None
+    pipeline_id: str | None = None
+    currency: str | None = None
+    channel: str | None = None
+    expected_close_on: date | None = None
+    line_items: Sequence[LineRequest] = ()
+
+
+@dataclass(frozen=True)
+class FlaggedDeal:
+    """A deal and whether it has waited too long for the client's money."""
+
+    deal: Deal
+    stuck: bool
+
+
+@dataclass(frozen=True)
+class DealPage:
+    """One page of the deal list and how many deals match the filters."""
+
+    items: list[FlaggedDeal] = field(default_factory=list)
+    total: int = 0
 
 
 class DealBook:
-    """The write side of deals, plus the stuck flag every read shows."""
+    """The use cases of a deal, plus the stuck flag every read shows."""
 
     def __init__(
         self,
-        store: DealsStore,
+        deals: DealRepository,
         pipelines: Pipelines,
         *,
+        settings: DiscountSettings,
+        clients: ClientProfiles,
+        paperwork: DealPaperwork,
         clock: Clock,
         stuck_after_hours: int,
         default_max_discount: Decimal,
         wake: Callable[[], None] = lambda: None,
     ) -> None:
-        self._store = store
+        self._deals = deals
         self._pipelines = pipelines
+        self._settings = settings
+        self._clients = clients
+        self._paperwork = paperwork
         self._clock = clock
-        self._stuck_hours = stuck_after_hours
+        self._stuck_after = timedelta(hours=stuck_after_hours)
         self._default_max_discount = default_max_discount
         self._wake = wake
 
@@ -88,389 +105,184 @@ class DealBook:
         """Create the deal a converted lead asks for; a redelivery finds it already there."""
         deal_id = deal_id_for_lead(event.lead_id)
         now = self._clock.now()
+        # Lines from the lead carry no discount: schemes apply when the manager prices them.
+        terms = PricingTerms(on=now.date(), manager_limit=self._default_max_discount)
         lines = [
-            {
-                "product": p.product,
-                "quantity": str(p.quantity or Decimal(1)),
-                "unit_price": {
-                    "amount": str(p.unit_price.amount),
-                    "currency": p.unit_price.currency,
-                },
-            }
+            price_request(
+                LineRequest(
+                    product=p.product,
+                    quantity=p.quantity or Decimal(1),
+                    unit_price=Money.of(p.unit_price.amount, p.unit_price.currency),
+                ),
+                terms,
+            )
             for p in event.products
             if p.unit_price is not None
         ]
-        priced = [self._price(self._line_of(raw), None, {}, now.date(), ()) for raw in lines]
-        if event.amount_estimate is not None:
-            amount = Money.of(event.amount_estimate.amount, event.amount_estimate.currency)
-        elif priced:
-            amount = total(
-                (Money.of(Decimal(p["net"]["amount"]), p["net"]["currency"]) for p in priced),
-                priced[0]["net"]["currency"],
-            )
-        else:
-            amount = Money.zero("RUB")
         contact = event.contact
         title = contact.company or contact.name or event.lead_id
         if event.products:
             title = f"{title}: {event.products[0].product}"
-        fields = {
-            "title": title,
-            "manager_id": event.manager_id,
-            "team": event.team,
-            "client_id": None,
-            "lead_id": event.lead_id,
-            "channel": event.channel.value,
-            "source": event.source,
-            "prospect": contact.model_dump(exclude_none=True),
-            "request_text": event.request_text,
-            "line_items": priced,
-            "amount": money_doc(amount),
-            "expected_close_on": event.expected_close_on.isoformat()
-            if event.expected_close_on
-            else None,
-        }
-        await self._open(deal_id, fields, by=event.manager_id, causation_id=event_id)
+        opening = DealOpening(
+            title=title,
+            manager_id=event.manager_id,
+            amount=_estimate(event, lines),
+            team=event.team,
+            lead_id=event.lead_id,
+            channel=event.channel.value,
+            source=event.source,
+            prospect=contact.model_dump(exclude_none=True),
+            request_text=event.request_text,
+            expected_close_on=event.expected_close_on,
+            line_items=tuple(lines),
+        )
+        pipeline = await self._pipelines.get(DEFAULT_PIPELINE_ID)
+        deal = Deal.open(deal_id, opening, pipeline, by=event.manager_id, now=now)
+        await self._add(deal, causation_id=event_id)
         return deal_id
 
-    async def open(self, fields: dict[str, Any], *, by: str, deal_id: str | None = None) -> Doc:
-        """Create a deal by hand in the first stage of its pipeline."""
-        deal_id = deal_id or f"deal-{uuid.uuid4().hex[:20]}"
-        raw_lines = fields.pop("line_items", None) or []
-        fields.setdefault("amount", money_doc(Money.zero(fields.pop("currency", None) or "RUB")))
-        await self._open(deal_id, fields, by=by, causation_id=None)
-        if raw_lines:
-            return await self.set_line_items(deal_id, raw_lines, payment_form=None)
-        return await self.get(deal_id)
-
-    async def _open(
-        self, deal_id: str, fields: dict[str, Any], *, by: str, causation_id: str | None
-    ) -> None:
-        pipeline_doc = await self._pipelines.get(fields.get("pipeline_id") or DEFAULT_PIPELINE_ID)
-        pipeline = pipeline_of(pipeline_doc)
+    async def open(self, command: OpenDeal, *, deal_id: str | None = None) -> Deal:
+        """Create a deal by hand in the first stage of its pipeline, its lines priced."""
         now = self._clock.now()
-        first = pipeline.first
-        doc: Doc = {
-            "_id": deal_id,
-            **fields,
-            "pipeline_id": pipeline.id,
-            "stage": first.code,
-            "stage_kind": first.kind.value,
-            "stage_entered_at": now,
-            "approval": {"status": "not_needed"},
-            "shipments": {},
-            "claims": {},
-            "history": [{"at": now, "type": "created", "stage": first.code, "by": by}],
-            "created_at": now,
-            "updated_at": now,
-        }
-        event = self._stage_event(
-            doc, None, first.code, first.kind, first.probability, now, by, None
+        pipeline = await self._pipelines.get(command.pipeline_id or DEFAULT_PIPELINE_ID)
+        opening = DealOpening(
+            title=command.title,
+            manager_id=command.manager_id,
+            amount=Money.zero(command.currency or "RUB"),
+            team=command.team,
+            client_id=command.client_id,
+            channel=command.channel,
+            expected_close_on=command.expected_close_on,
         )
-        doc.update(
-            outbox_fields([deal_event(event, key=deal_id, at=now, causation_id=causation_id)])
-        )
-        if await self._store.insert(self._store.deals, doc):
-            log.info("deal opened", deal_id=deal_id, lead_id=fields.get("lead_id"))
+        deal_id = deal_id or f"deal-{uuid.uuid4().hex[:20]}"
+        deal = Deal.open(deal_id, opening, pipeline, by=command.manager_id, now=now)
+        if command.line_items:
+            terms = await self._terms(deal, payment_form=None)
+            deal.price(command.line_items, terms, now=now)
+        await self._add(deal, causation_id=None)
+        return deal
+
+    async def _add(self, deal: Deal, *, causation_id: str | None) -> None:
+        if await self._deals.add(deal, causation_id=causation_id):
+            log.info("deal opened", deal_id=deal.id, lead_id=deal.lead_id)
             self._wake()
 
-    def _stage_event(
-        self,
-        deal: Doc,
-        from_stage: str | None,
-        to_stage: str,
-        kind: StageKind,
-        probability: Decimal,
-        at: datetime,
-        by: str,
-        lost_reason: str | None,
-    ) -> DealStageChangedV1:
-        return DealStageChangedV1(
-            deal_id=deal["_id"],
-            pipeline_id=deal["pipeline_id"],
-            from_stage=from_stage,
-            to_stage=to_stage,
-            changed_at=at,
-            changed_by=by,
-            amount=wire(money_of(deal["amount"])),
-            client_id=deal.get("client_id"),
-            manager_id=deal["manager_id"],
-            lost_reason=lost_reason,
-            stage_probability=probability,
-            to_stage_kind=WireStageKind(kind.value),
-            lead_id=deal.get("lead_id"),
-            channel=deal.get("channel"),
-            team=deal.get("team"),
-        )
-
-    async def get(self, deal_id: str) -> Doc:
+    async def get(self, deal_id: str) -> Deal:
         """One deal."""
-        doc: Doc | None = await self._store.deals.find_one({"_id": deal_id})
-        if doc is None:
+        deal = await self._deals.get(deal_id)
+        if deal is None:
             raise NotFound("deal")
-        return doc
+        return deal
 
-    def is_stuck(self, deal: Doc, stuck_stages: list[str], now: datetime) -> bool:
-        """In an invoice or payment stage (configurable per pipeline) longer than allowed."""
-        return deal["stage"] in stuck_stages and is_stuck(
-            deal["stage_entered_at"], now, timedelta(hours=self._stuck_hours)
+    async def flagged(self, deal: Deal) -> FlaggedDeal:
+        """The deal with its stuck flag (per its pipeline's stuck stages)."""
+        pipeline = await self._pipelines.get(deal.pipeline_id)
+        stuck = pipeline.flags_as_stuck(
+            deal.stage, deal.stage_entered_at, self._clock.now(), self._stuck_after
         )
+        return FlaggedDeal(deal, stuck)
 
-    async def update(self, deal_id: str, fields: dict[str, Any]) -> Doc:
+    async def list(
+        self, search: DealFilter, *, only_stuck: bool, offset: int, limit: int
+    ) -> DealPage:
+        """A page of deals, newest activity first; `only_stuck` keeps the stuck ones of it.
+
+        The total counts every deal in a stuck stage, stuck or not yet: whether a deal is
+        stuck depends on the time, which the stored query cannot see.
+        """
+        if only_stuck:
+            stages = DEFAULT_STUCK_STAGES if search.stage is None else (search.stage,)
+            search = DealFilter(
+                manager_id=search.manager_id,
+                client_id=search.client_id,
+                pipeline_id=search.pipeline_id,
+                stages=stages,
+            )
+        deals, total = await self._deals.page(search, offset=offset, limit=limit)
+        items = [await self.flagged(deal) for deal in deals]
+        if only_stuck:
+            items = [item for item in items if item.stuck]
+        return DealPage(items, total)
+
+    async def update(self, deal_id: str, edits: DealEdits) -> Deal:
         """Change plain fields (title, client, close date, proposal sent, payment form)."""
+        (await self.get(deal_id)).require_open()
+        if (
+            isinstance(edits.client_id, str)
+            and edits.client_id
+            and not await self._clients.exists(edits.client_id)
+        ):
+            raise Refused("no client with this id", problems=("client_id",))
         now = self._clock.now()
-
-        async def decide(doc: Doc) -> Mapping[str, Any] | None:
-            self._require_open(doc)
-            if (
-                fields.get("client_id")
-                and await self._store.clients.find_one({"_id": fields["client_id"]}) is None
-            ):
-                raise Refused("no client with this id", problems=("client_id",))
-            return {"$set": {**fields, "updated_at": now}}
-
-        return await self._modify(deal_id, decide)
+        return await self._change(deal_id, lambda deal: deal.edit(edits, now=now))
 
     async def set_line_items(
-        self, deal_id: str, raw_lines: list[dict[str, Any]], *, payment_form: str | None
-    ) -> Doc:
+        self, deal_id: str, lines: Sequence[LineRequest], *, payment_form: PaymentForm | None
+    ) -> Deal:
         """Price lines with the best discount each; past the manager's limit, approval waits."""
+        deal = await self.get(deal_id)
+        deal.require_open()
+        terms = await self._terms(deal, payment_form=payment_form)
         now = self._clock.now()
-        rules = await self._rules()
+        return await self._change(deal_id, lambda d: d.price(lines, terms, now=now))
 
-        async def decide(doc: Doc) -> Mapping[str, Any] | None:
-            self._require_open(doc)
-            client = (
-                await self._store.clients.find_one({"_id": doc.get("client_id")})
-                if doc.get("client_id")
-                else None
-            )
-            form = payment_form or doc.get("payment_form")
-            limit = await self._limit(doc["manager_id"])
-            priced = [
-                self._price(
-                    self._line_of(raw),
-                    raw.get("requested_discount_percent"),
-                    client or {},
-                    now.date(),
-                    rules,
-                    form,
-                    limit,
-                )
-                for raw in raw_lines
-            ]
-            currencies = {p["net"]["currency"] for p in priced}
-            if len(currencies) > 1:
-                raise Refused(
-                    "all lines of a deal must be in one currency", problems=("line_items",)
-                )
-            currency = currencies.pop() if currencies else money_of(doc["amount"]).currency
-            amount = total((money_of(p["net"]) for p in priced), currency)
-            over = [p for p in priced if p.get("needs_approval")]
-            approval = (
-                {
-                    "status": "pending",
-                    "requested_at": now,
-                    "max_percent": str(max(Decimal(p["discount"]["percent"]) for p in over)),
-                    "manager_limit": str(limit),
-                }
-                if over
-                else {"status": "not_needed"}
-            )
-            update: dict[str, Any] = {
-                "line_items": priced,
-                "amount": money_doc(amount),
-                "approval": approval,
-                "updated_at": now,
-            }
-            if form:
-                update["payment_form"] = form
-            return {
-                "$set": update,
-                "$push": {"history": {"at": now, "type": "priced", "amount": money_doc(amount)}},
-            }
+    async def _terms(self, deal: Deal, *, payment_form: PaymentForm | None) -> PricingTerms:
+        segment, client_type = (
+            await self._clients.discount_profile(deal.client_id) if deal.client_id else (None, None)
+        )
+        limit = await self._settings.manager_limit(deal.manager_id)
+        return PricingTerms(
+            on=self._clock.now().date(),
+            manager_limit=self._default_max_discount if limit is None else limit,
+            rules=await self._settings.discount_rules(),
+            segment=segment,
+            client_type=client_type,
+            payment_form=payment_form or deal.payment_form,
+        )
 
-        return await self._modify(deal_id, decide)
-
-    async def decide_discount(self, deal_id: str, *, approved: bool, by: str) -> Doc:
+    async def decide_discount(self, deal_id: str, *, approved: bool, by: str) -> Deal:
         """The head of sales approves or rejects a discount above the manager's limit."""
         now = self._clock.now()
+        return await self._change(
+            deal_id, lambda deal: deal.decide_discount(approved=approved, by=by, now=now)
+        )
 
-        async def decide(doc: Doc) -> Mapping[str, Any] | None:
-            if doc["approval"]["status"] != "pending":
-                raise Refused("no discount awaits approval on this deal")
-            status = "approved" if approved else "rejected"
-            return {
-                "$set": {
-                    "approval.status": status,
-                    "approval.decided_by": by,
-                    "approval.decided_at": now,
-                    "updated_at": now,
-                },
-                "$push": {"history": {"at": now, "type": f"discount_{status}", "by": by}},
-            }
-
-        return await self._modify(deal_id, decide)
-
-    async def move(self, deal_id: str, *, to_stage: str, by: str, lost_reason: str | None) -> Doc:
+    async def move(self, deal_id: str, *, to_stage: str, by: str, lost_reason: str | None) -> Deal:
         """Move through the pipeline's gates; every move publishes `deal.stage_changed`."""
+        loaded = await self.get(deal_id)
+        pipeline = await self._pipelines.get(loaded.pipeline_id)
+        paperwork = await self._paperwork.of_deal(deal_id)
         now = self._clock.now()
-
-        async def decide(doc: Doc) -> Mapping[str, Any] | None:
-            if doc["stage"] == to_stage:
-                return None
-            pipeline_doc = await self._pipelines.get(doc["pipeline_id"])
-            pipeline = pipeline_of(pipeline_doc)
-            facts = await gate_facts(self._store, doc)
-            decision = pipeline.check_move(
-                facts,
-                doc["stage"],
-                to_stage,
-                lost_reason=lost_reason,
-                allowed_lost_reasons=pipeline_doc.get("lost_reasons") or (),
-            )
-            if not decision.allowed:
-                raise Refused(
-                    f"cannot move from {doc['stage']} to {to_stage}",
-                    problems=decision.problems,
-                    missing=decision.missing,
-                )
-            target = pipeline.stage(to_stage)
-            if (
-                doc["approval"]["status"] in ("pending", "rejected")
-                and target.kind is not StageKind.LOST
-            ):
-                raise Refused(
-                    "a discount above the manager's limit awaits the head of sales",
-                    problems=(f"approval: {doc['approval']['status']}",),
-                )
-            event = self._stage_event(
-                doc, doc["stage"], to_stage, target.kind, target.probability, now, by, lost_reason
-            )
-            update = {
-                "$set": {
-                    "stage": to_stage,
-                    "stage_kind": target.kind.value,
-                    "stage_entered_at": now,
-                    "updated_at": now,
-                    **({"lost_reason": lost_reason} if target.kind is StageKind.LOST else {}),
-                    **({"closed_at": now} if target.is_closed else {}),
-                },
-                "$push": {
-                    "history": {
-                        "at": now,
-                        "type": "stage_changed",
-                        "from": doc["stage"],
-                        "to": to_stage,
-                        "by": by,
-                    }
-                },
-            }
-            return with_outbox(update, [deal_event(event, key=doc["_id"], at=now)])
-
-        deal = await self._modify(deal_id, decide)
+        deal = await self._change(
+            deal_id,
+            lambda d: d.move_to(
+                to_stage, pipeline, paperwork, by=by, lost_reason=lost_reason, now=now
+            ),
+        )
         self._wake()
         return deal
 
-    async def _modify(self, deal_id: str, decide: Any) -> Doc:
-        doc = await modify(self._store.deals, {"_id": deal_id}, decide)
-        if doc is None:
+    async def attach_contract(
+        self, deal_id: str, *, contract: dict[str, Any], payment_form: str
+    ) -> None:
+        """Keep a copy of the deal's contract (what its gates check) and its payment form."""
+        form = PaymentForm(payment_form)
+        now = self._clock.now()
+        await self._change(
+            deal_id, lambda deal: deal.attach_contract(contract, payment_form=form, now=now)
+        )
+
+    async def _change(self, deal_id: str, change: Callable[[Deal], R]) -> Deal:
+        changed = await self._deals.update(deal_id, change)
+        if changed is None:
             raise NotFound("deal")
-        return doc
-
-    @staticmethod
-    def _require_open(doc: Doc) -> None:
-        if doc.get("stage_kind") in (StageKind.WON.value, StageKind.LOST.value):
-            raise Refused(f"the deal is closed ({doc['stage']})")
-
-    @staticmethod
-    def _line_of(raw: Mapping[str, Any]) -> LineItem:
-        price = raw["unit_price"]
-        return LineItem(
-            product=str(raw["product"]),
-            quantity=Decimal(str(raw["quantity"])),
-            unit_price=Money.of(Decimal(str(price["amount"])), str(price["currency"])),
-        )
-
-    def _price(
-        self,
-        line: LineItem,
-        requested: Any,
-        client: Mapping[str, Any],
-        on: date,
-        rules: tuple[DiscountRule, ...],
-        payment_form: str | None = None,
-        limit: Decimal | None = None,
-    ) -> dict[str, Any]:
-        segment = client.get("segment")
-        client_type = client.get("type")
-        context = DiscountContext(
-            on=on,
-            rules=rules,
-            segment=ClientSegment(segment) if segment in set(ClientSegment) else None,
-            client_type=ClientType(client_type) if client_type in set(ClientType) else None,
-            payment_form=_payment_form(payment_form),
-            requested_percent=Decimal(str(requested)) if requested is not None else None,
-        )
-        discount = best_discount(line, context)
-        priced = price_line(line, discount)
-        manual = discount is not None and discount.rule_kind is DiscountKind.MANUAL
-        return {
-            "product": line.product,
-            "quantity": str(line.quantity),
-            "unit_price": money_doc(line.unit_price),
-            "discount": (
-                {
-                    "rule_id": discount.rule_id,
-                    "kind": discount.rule_kind.value,
-                    "percent": str(discount.percent),
-                }
-                if discount
-                else None
-            ),
-            "gross": money_doc(priced.gross),
-            "discount_amount": money_doc(priced.discount_amount),
-            "net": money_doc(priced.net),
-            # Scheme discounts are the company's own offer; only a manual one is the manager's.
-            "needs_approval": manual
-            and needs_approval(
-                discount, limit if limit is not None else self._default_max_discount
-            ),
-        }
-
-    async def _rules(self) -> tuple[DiscountRule, ...]:
-        doc = await self._store.settings.find_one({"_id": DISCOUNT_RULES_ID})
-        return tuple(rule_of(r) for r in (doc or {}).get("rules", []))
-
-    async def _limit(self, manager_id: str) -> Decimal:
-        doc = await self._store.settings.find_one({"_id": MANAGER_LIMITS_ID})
-        limits = (doc or {}).get("limits", {})
-        return Decimal(limits[manager_id]) if manager_id in limits else self._default_max_discount
+        return changed[0]
 
 
-def _payment_form(value: str | None) -> PaymentForm | None:
-    return PaymentForm(value) if value in set(PaymentForm) else None
-
-
-def rule_of(raw: Mapping[str, Any]) -> DiscountRule:
-    """A stored discount rule as its domain class."""
-    kind = raw["kind"]
-    percent = Decimal(str(raw["percent"]))
-    if kind == "volume":
-        return VolumeTier(raw["id"], Decimal(str(raw["min_quantity"])), percent, raw.get("product"))
-    if kind == "segment":
-        return SegmentDiscount(
-            raw["id"],
-            percent,
-            ClientSegment(raw["segment"]) if raw.get("segment") else None,
-            ClientType(raw["client_type"]) if raw.get("client_type") else None,
-        )
-    if kind == "payment_form":
-        return PaymentFormDiscount(raw["id"], PaymentForm(raw["payment_form"]), percent)
-    return Promotion(
-        raw["id"],
-        percent,
-        date.fromisoformat(str(raw["valid_from"])),
-        date.fromisoformat(str(raw["valid_to"])),
-        raw.get("product"),
-    )
+def _estimate(event: LeadConvertedV1, lines: Sequence[DealLine]) -> Money:
+    """The lead's estimate, else what its priced lines add up to, else nothing (in roubles)."""
+    if event.amount_estimate is not None:
+        return Money.of(event.amount_estimate.amount, event.amount_estimate.currency)
+    if lines:
+        return lines_total(lines, lines[0].net.currency)
+    return Money.zero("RUB")

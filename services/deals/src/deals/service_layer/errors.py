@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
+from deals.domain.refusal import Refused
+
+__all__ = ["Invalid", "NotFound", "Refused"]
+
 
 class NotFound(Exception):
     """No such object."""
 
     def __init__(self, what: str) -> None:
         super().__init__(f"no {what} with this id")
-
-
-class Refused(Exception):
-    """A command the current state does not allow; `problems` name fields and reasons."""
-
-    def __init__(
-        self, message: str, *, problems: tuple[str, ...] = (), missing: tuple[str, ...] = ()
-    ) -> None:
-        super().__init__(message)
-        self.problems = problems
-        self.missing = missing
 
 
 class Invalid(Exception):

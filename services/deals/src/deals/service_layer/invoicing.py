@@ -1,86 +1,87 @@
-"""Invoices with installment plans, their reminder schedule, and payments that settle them."""
+"""Issue invoices with installment plans, record payments once, answer payment discipline."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
+from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol, TypeVar
 
-from deals.adapters.store import DealsStore, Doc
+from deals.domain.deal_terms import DealTerms
+from deals.domain.invoice import (
+    InvoiceFilter,
+    IssuedInvoice,
+    PlannedPart,
+    planned_installments,
+)
 from deals.domain.invoices import (
-    Installment,
     InvalidInvoice,
-    Invoice,
     Overpayment,
-    Payment,
     PaymentDiscipline,
+    PaymentOutcome,
     ReminderPolicy,
-    apply_payment,
-    even_installments,
-    installment_states,
     payment_discipline,
-    plan_reminders,
 )
 from deals.domain.money import CurrencyMismatch, Money
 from deals.service_layer.errors import Invalid, NotFound, Refused
-from deals.service_layer.events import deal_event
-from deals.service_layer.money_docs import money_doc, money_of, wire
-from shared.contracts.events.invoicing import InstallmentTerms, InvoiceIssuedV1, PaymentReceivedV1
+from deals.service_layer.records import Record
 from shared.platform.clock import Clock
 from shared.platform.logging import get_logger
-from shared.platform.outbox import OutboxMessage, outbox_fields, with_outbox
-from shared.platform.revisions import modify
 
 log = get_logger(__name__)
 
-PENDING = "pending"
+R = TypeVar("R")
 
 
-@dataclass(frozen=True)
-class PlannedPart:
-    """An installment as requested: a due date and, unless split evenly, an amount."""
+class DealReader(Protocol):
+    """Port: the deal an invoice or a contract belongs to."""
 
-    due_on: date
-    amount: Money | None
-
-
-def installment_id(invoice_id: str, number: int) -> str:
-    """Installments are addressed as `<invoice id>/<number>`."""
-    return f"{invoice_id}/{number}"
+    async def terms(self, deal_id: str) -> DealTerms | None:
+        """Who pays, who is responsible and how much, or None for an unknown deal."""
 
 
-def reminder_key(number: int, kind: str) -> str:
-    """Key of a reminder in the invoice's `reminders` map (no dots: they are field paths)."""
-    return f"{number}_{kind}"
+class ClientTimeZones(Protocol):
+    """Port: the zone a client's dates are read in."""
+
+    async def time_zone_of(self, client_id: str) -> str | None:
+        """The client's own zone; None when it has none (or there is no such client)."""
 
 
-def next_due(reminders: Mapping[str, Any]) -> datetime | None:
-    """The earliest pending reminder: what the timer waits for."""
-    pending = [r["fire_at"] for r in reminders.values() if r["status"] == PENDING]
-    return min(pending) if pending else None
+class InvoiceRepository(Protocol):
+    """Port: invoices by id and by client, the timer's query, and records to show."""
 
+    async def get(self, aggregate_id: str) -> IssuedInvoice | None:
+        """The invoice, or None."""
 
-def invoice_of(doc: Doc) -> Invoice:
-    """A stored invoice as the domain object (valid by construction)."""
-    return Invoice(
-        id=doc["_id"],
-        issued_at=doc["issued_at"],
-        total=money_of(doc["total"]),
-        installments=tuple(
-            Installment(
-                number=i["number"],
-                due_on=date.fromisoformat(i["due_on"]),
-                amount=money_of(i["amount"]),
-            )
-            for i in doc["installments"]
-        ),
-        client_time_zone=doc["client_time_zone"],
-        payments=tuple(
-            Payment(amount=money_of(p["amount"]), paid_at=p["paid_at"]) for p in doc["payments"]
-        ),
-    )
+    async def add(self, aggregate: IssuedInvoice, *, causation_id: str | None = None) -> bool:
+        """Store a new invoice with its events; False if the id is taken."""
+
+    async def save(self, aggregate: IssuedInvoice, *, causation_id: str | None = None) -> None:
+        """Store what changed since load; raises ConcurrentModification on a lost race."""
+
+    async def update(
+        self,
+        aggregate_id: str,
+        change: Callable[[IssuedInvoice], R],
+        *,
+        causation_id: str | None = None,
+        attempts: int = 5,
+    ) -> tuple[IssuedInvoice, R] | None:
+        """Load, change and save, again on a lost race; None if there is no such invoice."""
+
+    async def of_client(self, client_id: str) -> list[IssuedInvoice]:
+        """Every invoice of a client."""
+
+    async def due_reminders(self, now: datetime, *, limit: int) -> list[IssuedInvoice]:
+        """Invoices with a pending reminder due by `now`."""
+
+    async def record(self, invoice_id: str) -> Record | None:
+        """The stored invoice as shown, or None."""
+
+    async def page(
+        self, search: InvoiceFilter, *, offset: int, limit: int
+    ) -> tuple[list[Record], int]:
+        """Invoices matching the filter, newest first, and how many match."""
 
 
 class Invoicing:
@@ -88,14 +89,18 @@ class Invoicing:
 
     def __init__(
         self,
-        store: DealsStore,
+        invoices: InvoiceRepository,
         *,
+        deals: DealReader,
+        zones: ClientTimeZones,
         clock: Clock,
         policy: ReminderPolicy,
         default_time_zone: str,
         wake: Callable[[], None] = lambda: None,
     ) -> None:
-        self._store = store
+        self._invoices = invoices
+        self._deals = deals
+        self._zones = zones
         self._clock = clock
         self._policy = policy
         self._default_tz = default_time_zone
@@ -109,127 +114,57 @@ class Invoicing:
         number: str | None,
         total: Money | None,
         parts: list[PlannedPart],
-    ) -> Doc:
+    ) -> Record:
         """Issue an invoice on a deal; a repeated id returns the invoice already issued."""
-        deal = await self._store.deals.find_one({"_id": deal_id})
+        deal = await self._deals.terms(deal_id)
         if deal is None:
             raise NotFound("deal")
         if invoice_id is not None:
-            existing: Doc | None = await self._store.invoices.find_one({"_id": invoice_id})
+            existing = await self._invoices.get(invoice_id)
             if existing is not None:
-                if existing["deal_id"] != deal_id:
+                if existing.deal_id != deal_id:
                     raise Refused("this invoice id belongs to another deal")
-                return existing
-        if not deal.get("client_id"):
+                return await self.get(invoice_id)
+        if not deal.client_id:
             raise Refused("the deal has no client to invoice", missing=("client_id",))
-        client = await self._store.clients.find_one({"_id": deal["client_id"]}) or {}
+        amount = total or deal.amount
+        if amount is None:
+            raise Invalid(("total: required, the deal has no amount",))
         invoice_id = invoice_id or f"inv-{uuid.uuid4().hex[:16]}"
-        now = self._clock.now()
-        amount = total or money_of(deal["amount"])
-        invoice = self._plan(
-            invoice_id, now, amount, parts, client.get("time_zone") or self._default_tz
-        )
-        doc = self._document(invoice, deal, number or invoice_id.upper(), now)
-        event = InvoiceIssuedV1(
-            invoice_id=invoice_id,
-            number=doc["number"],
-            deal_id=deal_id,
-            client_id=deal["client_id"],
-            manager_id=deal["manager_id"],
-            issued_at=now,
-            total=wire(amount),
-            installments=tuple(
-                InstallmentTerms(
-                    installment_id=installment_id(invoice_id, i.number),
-                    number=i.number,
-                    due_date=i.due_on,
-                    amount=wire(i.amount),
-                )
-                for i in invoice.installments
-            ),
-            client_time_zone=invoice.client_time_zone,
-        )
-        doc.update(outbox_fields([deal_event(event, key=invoice_id, at=now)]))
-        if not await self._store.insert(self._store.invoices, doc):
-            return await self.get(invoice_id)
-        log.info("invoice issued", invoice_id=invoice_id, deal_id=deal_id)
-        self._wake()
-        return doc
-
-    def _plan(
-        self, invoice_id: str, now: datetime, amount: Money, parts: list[PlannedPart], tz: str
-    ) -> Invoice:
-        given = [p.amount for p in parts if p.amount is not None]
-        if given and len(given) != len(parts):
-            raise Invalid(("installments: give every amount, or none to split evenly",))
+        time_zone = await self._zones.time_zone_of(deal.client_id) or self._default_tz
         try:
-            if given:
-                installments = tuple(
-                    Installment(number=n, due_on=p.due_on, amount=p.amount)
-                    for n, p in enumerate(parts, start=1)
-                    if p.amount is not None
-                )
-            else:
-                installments = even_installments(amount, [p.due_on for p in parts])
-            return Invoice(
-                id=invoice_id,
-                issued_at=now,
+            invoice = IssuedInvoice.issue(
+                invoice_id,
+                number=number or invoice_id.upper(),
+                deal=deal,
+                client_id=deal.client_id,
                 total=amount,
-                installments=installments,
-                client_time_zone=tz,
+                installments=planned_installments(invoice_id, amount, parts),
+                client_time_zone=time_zone,
+                policy=self._policy,
+                now=self._clock.now(),
             )
         except InvalidInvoice as exc:
             raise Invalid(exc.problems) from None
         except (CurrencyMismatch, ValueError) as exc:
             raise Invalid((f"installments: {exc}",)) from None
+        if await self._invoices.add(invoice):
+            log.info("invoice issued", invoice_id=invoice_id, deal_id=deal_id)
+            self._wake()
+        return await self.get(invoice_id)
 
-    def _document(self, invoice: Invoice, deal: Doc, number: str, now: datetime) -> Doc:
-        reminders = {
-            reminder_key(r.installment_number, r.kind.value): {
-                "installment_id": installment_id(invoice.id, r.installment_number),
-                "number": r.installment_number,
-                "kind": r.kind.value,
-                "fire_at": r.fire_at,
-                "status": PENDING,
-            }
-            for r in plan_reminders(invoice, self._policy)
-        }
-        doc: Doc = {
-            "_id": invoice.id,
-            "number": number,
-            "deal_id": deal["_id"],
-            "client_id": deal["client_id"],
-            "manager_id": deal["manager_id"],
-            "issued_at": now,
-            "total": money_doc(invoice.total),
-            "client_time_zone": invoice.client_time_zone,
-            "installments": [
-                {
-                    "id": installment_id(invoice.id, i.number),
-                    "number": i.number,
-                    "due_on": i.due_on.isoformat(),
-                    "amount": money_doc(i.amount),
-                    "paid": money_doc(Money.zero(i.amount.currency)),
-                    "settled_at": None,
-                }
-                for i in invoice.installments
-            ],
-            "payments": [],
-            "payment_ids": [],
-            "status": "open",
-            "reminders": reminders,
-        }
-        due = next_due(reminders)
-        if due is not None:
-            doc["next_reminder_at"] = due
-        return doc
-
-    async def get(self, invoice_id: str) -> Doc:
+    async def get(self, invoice_id: str) -> Record:
         """One invoice."""
-        doc: Doc | None = await self._store.invoices.find_one({"_id": invoice_id})
-        if doc is None:
+        record = await self._invoices.record(invoice_id)
+        if record is None:
             raise NotFound("invoice")
-        return doc
+        return record
+
+    async def search(
+        self, search: InvoiceFilter, *, offset: int, limit: int
+    ) -> tuple[list[Record], int]:
+        """A page of invoices matching the filter, newest first, and how many match."""
+        return await self._invoices.page(search, offset=offset, limit=limit)
 
     async def record_payment(
         self,
@@ -241,121 +176,42 @@ class Invoicing:
         reference: str | None,
         publish: bool,
         causation_id: str | None = None,
-    ) -> tuple[Doc, bool]:
-        """Apply a payment once; what it settles cancels that installment's pending reminders.
+    ) -> tuple[Record, bool]:
+        """Apply a payment once; the reminders it makes moot are cancelled with it.
 
         Returns the invoice and whether the payment was new. `publish` is false for payments
         that came from `payment.received` (accounting already told everyone).
         """
-        created = False
         now = self._clock.now()
 
-        async def decide(doc: Doc) -> Mapping[str, Any] | None:
-            nonlocal created
-            if payment_id in doc.get("payment_ids", []):
-                return None
+        def pay(invoice: IssuedInvoice) -> PaymentOutcome | None:
             try:
-                outcome = apply_payment(
-                    invoice_of(doc), Payment(amount=amount, paid_at=paid_at), self._policy
+                return invoice.record_payment(
+                    payment_id,
+                    amount=amount,
+                    paid_at=paid_at,
+                    reference=reference,
+                    policy=self._policy,
+                    now=now,
+                    publish=publish,
                 )
             except Overpayment as exc:
                 raise Refused(str(exc), problems=("amount: more than is still due",)) from None
             except CurrencyMismatch:
                 raise Refused(
-                    f"the invoice is in {doc['total']['currency']}, not {amount.currency}",
+                    f"the invoice is in {invoice.total.currency}, not {amount.currency}",
                     problems=("amount.currency",),
                 ) from None
-            created = True
-            return self._payment_update(
-                doc,
-                outcome.invoice,
-                payment_id,
-                amount,
-                paid_at,
-                reference,
-                now,
-                publish,
-                causation_id,
-            )
 
-        doc = await modify(self._store.invoices, {"_id": invoice_id}, decide)
-        if doc is None:
+        paid = await self._invoices.update(invoice_id, pay, causation_id=causation_id)
+        if paid is None:
             raise NotFound("invoice")
+        created = paid[1] is not None
         if created:
             self._wake()
-        return doc, created
-
-    def _payment_update(
-        self,
-        doc: Doc,
-        paid: Invoice,
-        payment_id: str,
-        amount: Money,
-        paid_at: datetime,
-        reference: str | None,
-        now: datetime,
-        publish: bool,
-        causation_id: str | None,
-    ) -> dict[str, Any]:
-        states = {s.installment.number: s for s in installment_states(paid)}
-        installments = [
-            {
-                **i,
-                "paid": money_doc(states[i["number"]].paid),
-                "settled_at": states[i["number"]].settled_at,
-            }
-            for i in doc["installments"]
-        ]
-        settled = {n for n, s in states.items() if s.is_settled}
-        reminders = {
-            key: (
-                {**r, "status": "cancelled", "cancelled_at": now}
-                if r["status"] == PENDING and r["number"] in settled
-                else r
-            )
-            for key, r in doc["reminders"].items()
-        }
-        fields: dict[str, Any] = {
-            "installments": installments,
-            "reminders": reminders,
-            "status": "paid" if paid.outstanding.is_zero else "open",
-            "updated_at": now,
-        }
-        update: dict[str, Any] = {
-            "$set": fields,
-            "$push": {
-                "payments": {
-                    "id": payment_id,
-                    "amount": money_doc(amount),
-                    "paid_at": paid_at,
-                    "reference": reference,
-                    "recorded_at": now,
-                },
-                "payment_ids": payment_id,
-            },
-        }
-        due = next_due(reminders)
-        if due is None:
-            update["$unset"] = {"next_reminder_at": ""}
-        else:
-            fields["next_reminder_at"] = due
-        events: list[OutboxMessage] = []
-        if publish:
-            event = PaymentReceivedV1(
-                payment_id=payment_id,
-                invoice_id=doc["_id"],
-                amount=wire(amount),
-                paid_at=paid_at,
-                client_id=doc["client_id"],
-                deal_id=doc["deal_id"],
-                reference=reference,
-            )
-            events.append(deal_event(event, key=doc["_id"], at=now, causation_id=causation_id))
-        return with_outbox(update, events)
+        return await self.get(invoice_id), created
 
     async def discipline(self, client_id: str) -> PaymentDiscipline:
         """Share of installments paid on time and average days late, from the invoices."""
-        invoices = [
-            invoice_of(doc) async for doc in self._store.invoices.find({"client_id": client_id})
-        ]
-        return payment_discipline(invoices, as_of=self._clock.now())
+        invoices = await self._invoices.of_client(client_id)
+        return payment_discipline([i.terms for i in invoices], as_of=self._clock.now())

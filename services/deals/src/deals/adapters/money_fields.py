@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from deals.domain.money import Money
-from shared.contracts.events.money import Money as WireMoney
 
 
-def money_doc(money: Money) -> dict[str, str]:
+def money_field(money: Money) -> dict[str, str]:
     """Stored form; FerretDB has no Decimal128, and a string keeps every digit."""
     return {"amount": str(money.amount), "currency": money.currency}
 
 
-def money_of(doc: dict[str, Any]) -> Money:
+def money_from_field(stored: Mapping[str, Any]) -> Money:
     """Stored form back to domain money."""
-    return Money.of(Decimal(doc["amount"]), doc["currency"])
+    return Money.of(Decimal(stored["amount"]), stored["currency"])
 
 
-def wire(money: Money) -> WireMoney:
-    """Domain money as the contracts' money."""
-    return WireMoney(amount=money.amount, currency=money.currency)
+def is_money_field(value: object) -> bool:
+    """Whether a stored value has the shape of a money field."""
+    return isinstance(value, Mapping) and set(value) == {"amount", "currency"}

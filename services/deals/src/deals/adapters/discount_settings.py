@@ -1,0 +1,35 @@
+"""The discount schemes and managers' discount limits, stored as two settings documents."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from pymongo.asynchronous.collection import AsyncCollection
+
+DISCOUNT_RULES_ID = "discount_rules"
+MANAGER_LIMITS_ID = "manager_discount_limits"
+
+
+class MongoDiscountSettings:
+    """Writes and reads the settings the deal pricing applies."""
+
+    def __init__(self, settings: AsyncCollection[Any]) -> None:
+        self._settings = settings
+
+    async def replace_rules(self, rules: list[dict[str, Any]]) -> None:
+        """Replace every discount scheme at once."""
+        await self._settings.replace_one({"_id": DISCOUNT_RULES_ID}, {"rules": rules}, upsert=True)
+
+    async def rules(self) -> list[dict[str, Any]]:
+        """The discount schemes as stored."""
+        found = await self._settings.find_one({"_id": DISCOUNT_RULES_ID})
+        return list((found or {}).get("rules", []))
+
+    async def set_manager_limit(self, manager_id: str, max_percent: Decimal) -> None:
+        """The largest discount a manager grants without the head of sales."""
+        await self._settings.update_one(
+            {"_id": MANAGER_LIMITS_ID},
+            {"$set": {f"limits.{manager_id}": str(max_percent)}},
+            upsert=True,
+        )
