@@ -1,1 +1,1 @@
-"""Voronka's shared package: wire contracts, business-free platform plumbing, test harness."""
+"""Voronka's shared package: wire contracts, the pure kernel, business-free plumbing, test kit."""

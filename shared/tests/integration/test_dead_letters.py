@@ -1,22 +1,27 @@
-"""Bad input never stops the line: poison goes to `<topic>.dlq` once and the next message flows."""
+"""Bad input never stops the line: poison goes to `<topic>.dlq` once and the next message flows;
+an outage is never dead-lettered. Single messages and batches take the same path."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from faststream.kafka import KafkaBroker
+from prometheus_client import REGISTRY as METRICS
+from pymongo.errors import AutoReconnect
 
 from shared.contracts.codec import DecodedEvent, encode
+from shared.contracts.events.base import EventModel
 from shared.contracts.events.lead_received import LeadContact, LeadReceivedV1
+from shared.contracts.registry import EventRegistry
 from shared.contracts.topics import Topic, dead_letter_topic
 from shared.platform.clock import ManualClock
-from shared.platform.consumer import RetryPolicy, subscribe
+from shared.platform.consumer import BatchItem, RetryPolicy, subscribe, subscribe_batch, topic_group
 from shared.platform.settings import KafkaSettings
-from shared.testing.kafka import read_topic
+from shared.testing.kafka import committed, read_topic, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -39,11 +44,50 @@ async def no_sleep(_: float) -> None:
     return None
 
 
+def quick_delivery(kafka_settings: KafkaSettings, clock: ManualClock) -> dict[str, Any]:
+    """What every subscriber here shares: the test's topics and clock, retries without waits."""
+    return {
+        "clock": clock,
+        "topic_prefix": kafka_settings.topic_prefix,
+        "retry": RetryPolicy(attempts=3, backoff_seconds=0.0, outage_pause_seconds=0.0),
+        "sleep": no_sleep,
+    }
+
+
+@pytest.fixture
+def lead_consumer(
+    broker_factory: Callable[[], KafkaBroker], kafka_settings: KafkaSettings, clock: ManualClock
+) -> Callable[..., KafkaBroker]:
+    """A consumer (not started) with `handle` subscribed to `lead.received` with quick retries."""
+
+    def make(handle: Any, *, group_id: str, **options: Any) -> KafkaBroker:
+        consumer = broker_factory()
+        options.setdefault("event_type", LeadReceivedV1)
+        subscribe(
+            consumer,
+            Topic.LEAD_RECEIVED,
+            handle,
+            group_id=group_id,
+            **quick_delivery(kafka_settings, clock),
+            **options,
+        )
+        return consumer
+
+    return make
+
+
+async def publish_good(producer: KafkaBroker, topic: str, numbers: tuple[int, ...]) -> None:
+    """Publish the good `lead.received` events of these numbers, keyed `f<n>`, in order."""
+    for n in numbers:
+        payload, headers = good(n)
+        await producer.publish(payload, topic=topic, key=f"f{n}".encode(), headers=headers)
+
+
 async def test_poison_message_lands_in_dead_letter_topic_once_and_next_is_processed(
     kafka_topics: Any,
     kafka_settings: KafkaSettings,
     broker_factory: Callable[[], KafkaBroker],
-    clock: ManualClock,
+    lead_consumer: Callable[..., KafkaBroker],
 ) -> None:
     topic = await kafka_topics(Topic.LEAD_RECEIVED, partitions=1)
     processed: list[str | None] = []
@@ -58,18 +102,7 @@ async def test_poison_message_lands_in_dead_letter_topic_once_and_next_is_proces
         if decoded.event.external_id == "f3":
             done.set()
 
-    consumer = broker_factory()
-    subscribe(
-        consumer,
-        Topic.LEAD_RECEIVED,
-        handle,
-        event_type=LeadReceivedV1,
-        group_id="leads-intake",
-        clock=clock,
-        topic_prefix=kafka_settings.topic_prefix,
-        retry=RetryPolicy(attempts=3, backoff_seconds=0.0),
-        sleep=no_sleep,
-    )
+    consumer = lead_consumer(handle, group_id="leads-intake")
     producer = broker_factory()
     await producer.start()
     await producer.publish(
@@ -78,9 +111,7 @@ async def test_poison_message_lands_in_dead_letter_topic_once_and_next_is_proces
         key=b"bad-1",
     )
     await producer.publish(b"not json at all", topic=topic, key=b"bad-2")
-    for n in (1, 2, 3):
-        payload, headers = good(n)
-        await producer.publish(payload, topic=topic, key=f"f{n}".encode(), headers=headers)
+    await publish_good(producer, topic, (1, 2, 3))
     await consumer.start()
 
     await asyncio.wait_for(done.wait(), 30)
@@ -101,3 +132,143 @@ async def test_poison_message_lands_in_dead_letter_topic_once_and_next_is_proces
     assert by_key[b"f2"]["dlq_error_type"] == b"ValueError"
     assert by_key[b"f2"]["dlq_attempts"] == b"3"
     assert by_key[b"f2"]["ce_type"] == b"lead.received", "original headers are kept"
+
+
+class LeadReceivedV2(EventModel):
+    """A later version of `lead.received`, which the subscriber below has moved on to."""
+
+    event_type: ClassVar[str] = Topic.LEAD_RECEIVED.value
+    event_version: ClassVar[int] = 2
+
+    external_id: str
+
+
+async def test_an_event_of_another_type_than_the_handler_takes_is_dead_lettered(
+    kafka_topics: Any,
+    kafka_settings: KafkaSettings,
+    broker_factory: Callable[[], KafkaBroker],
+    lead_consumer: Callable[..., KafkaBroker],
+) -> None:
+    topic = await kafka_topics(Topic.LEAD_RECEIVED, partitions=1)
+    registry = EventRegistry([LeadReceivedV1, LeadReceivedV2])
+    handled: list[str] = []
+    done = asyncio.Event()
+
+    async def handle(decoded: DecodedEvent[LeadReceivedV2]) -> None:
+        handled.append(decoded.event.external_id)
+        done.set()
+
+    consumer = lead_consumer(
+        handle, group_id="v2-reader", event_type=LeadReceivedV2, registry=registry
+    )
+    producer = broker_factory()
+    await producer.start()
+    await publish_good(producer, topic, (1,))  # v1: valid on the topic, not what handle takes
+    v2_payload, v2_headers = encode(
+        LeadReceivedV2(external_id="v2-1"), source="/web", registry=registry
+    )
+    await producer.publish(
+        v2_payload, topic=topic, key=b"v2-1", headers={k: v.decode() for k, v in v2_headers}
+    )
+    await consumer.start()
+
+    await asyncio.wait_for(done.wait(), 30)
+    assert handled == ["v2-1"]
+    [dead] = await read_topic(kafka_settings.bootstrap_servers, dead_letter_topic(topic), count=1)
+    headers_of_dead = dict(dead.headers)
+    assert dead.key == b"f1"
+    assert headers_of_dead["dlq_error_type"] == b"TopicMismatchError"
+    assert b"expected LeadReceivedV2, got LeadReceivedV1" in headers_of_dead["dlq_error"]
+    assert headers_of_dead["ce_dataversion"] == b"1"
+
+
+def processing_count(topic: str) -> float:
+    """Observations of `voronka_event_processing_seconds` for one logical topic so far."""
+    value = METRICS.get_sample_value("voronka_event_processing_seconds_count", {"topic": topic})
+    return value or 0.0
+
+
+async def test_a_poison_message_in_a_batch_is_dead_lettered_alone_and_the_rest_applied(
+    kafka_topics: Any,
+    kafka_settings: KafkaSettings,
+    broker_factory: Callable[[], KafkaBroker],
+    clock: ManualClock,
+) -> None:
+    topic = await kafka_topics(Topic.LEAD_RECEIVED, partitions=1)
+    applied: set[str] = set()
+    sizes: list[int] = []
+    observed_before = processing_count(Topic.LEAD_RECEIVED)
+
+    async def apply_batch(items: list[BatchItem]) -> None:
+        sizes.append(len(items))
+        keys = [item.record.key.decode() for item in items]
+        if "f2" in keys:
+            raise ValueError("cannot process lead for +7 912 000-00-02")
+        applied.update(keys)  # idempotent per message, as a batch handler must be
+
+    consumer = broker_factory()
+    subscribe_batch(
+        consumer,
+        [Topic.LEAD_RECEIVED],
+        apply_batch,
+        group_id="reporting-facts",
+        **quick_delivery(kafka_settings, clock),
+    )
+    producer = broker_factory()
+    await producer.start()
+    await publish_good(producer, topic, (1, 2))
+    await producer.publish(b"not json at all", topic=topic, key=b"bad")
+    await publish_good(producer, topic, (3, 4))
+    await consumer.start()
+
+    async def rest_applied() -> bool:
+        return applied == {"f1", "f3", "f4"}
+
+    await wait_until(rest_applied)
+    assert max(sizes) > 1, "the poison message came in a batch with others"
+    dead = await read_topic(kafka_settings.bootstrap_servers, dead_letter_topic(topic), count=2)
+    by_key = {record.key: dict(record.headers) for record in dead}
+    assert set(by_key) == {b"f2", b"bad"}, "only the poison and the malformed message"
+    assert by_key[b"f2"]["dlq_error_type"] == b"ValueError"
+    assert by_key[b"f2"]["dlq_attempts"] == b"4"  # 3 as part of the batch, 1 alone
+    assert b"+7" not in by_key[b"f2"]["dlq_error"]
+    assert by_key[b"bad"]["dlq_error_type"] == b"MalformedPayloadError"
+    assert applied == {"f1", "f3", "f4"}
+    # Processing time is observed per event, the batch's time shared among its 5 records.
+    assert processing_count(Topic.LEAD_RECEIVED) - observed_before == 5
+
+
+async def test_an_outage_is_not_dead_lettered_and_the_same_offset_is_read_again(
+    kafka_topics: Any,
+    kafka_settings: KafkaSettings,
+    broker_factory: Callable[[], KafkaBroker],
+    lead_consumer: Callable[..., KafkaBroker],
+) -> None:
+    topic = await kafka_topics(Topic.LEAD_RECEIVED, partitions=1)
+    outages = 4  # more than the retry attempts: an outage is not an attempt of the message
+    calls: list[str | None] = []
+    processed: list[str | None] = []
+
+    async def handle(decoded: DecodedEvent[LeadReceivedV1]) -> None:
+        calls.append(decoded.event.external_id)
+        if decoded.event.external_id == "f1" and calls.count("f1") <= outages:
+            raise AutoReconnect("connection to the database was lost")
+        processed.append(decoded.event.external_id)
+
+    consumer = lead_consumer(
+        handle,
+        group_id=topic_group(kafka_settings.topic_prefix + "leads-intake", Topic.LEAD_RECEIVED),
+    )
+    producer = broker_factory()
+    await producer.start()
+    await publish_good(producer, topic, (1, 2))
+    await consumer.start()
+
+    async def both_committed() -> bool:
+        return await committed(kafka_settings, "leads-intake", Topic.LEAD_RECEIVED) == 2
+
+    await wait_until(both_committed)
+    assert processed == ["f1", "f2"], "the failed offset was read again, in order"
+    assert calls.count("f1") == outages + 1
+    dead = await read_topic(kafka_settings.bootstrap_servers, dead_letter_topic(topic), count=0)
+    assert dead == []

@@ -1,9 +1,11 @@
-"""Outbox relay and idempotent consumer: a relay killed between publish and clear loses nothing
-and the consumer still applies every event exactly once."""
+"""Outbox relay and idempotent consumers: a relay killed between publish and clear loses nothing,
+and a consumer still applies every event once (one document per event id, or a revision-checked
+aggregate write that finds the event already applied)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -11,13 +13,13 @@ from typing import Any
 import pytest
 from faststream.kafka import KafkaBroker
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from shared.contracts.codec import DecodedEvent
 from shared.contracts.events.lead_received import LeadContact, LeadReceivedV1
 from shared.contracts.topics import Topic
 from shared.platform.clock import ManualClock
 from shared.platform.consumer import subscribe
-from shared.platform.inbox import Inbox, apply_once
 from shared.platform.outbox import (
     KafkaOutboxPublisher,
     OutboxMessage,
@@ -27,8 +29,10 @@ from shared.platform.outbox import (
     outbox_message,
     with_outbox,
 )
+from shared.platform.repository import MongoRepository, message_on_own_topic
 from shared.platform.settings import KafkaSettings
 from shared.testing.kafka import read_topic, wait_until
+from shared.testing.sample_aggregate import SAMPLE_SOURCE, SampleAccount, SampleAccountMapper
 
 pytestmark = pytest.mark.integration
 
@@ -106,18 +110,20 @@ async def test_relay_killed_between_publish_and_clear_republishes_and_consumer_a
     records = await read_topic(kafka_settings.bootstrap_servers, topic, count=6)
     assert len(records) == 6  # 2 republished after the crash: at-least-once on the wire
 
-    counters = mongo_db.counters
+    applied = mongo_db.applied
     consumer = broker_factory()
+    deliveries: list[str] = []
 
-    async def count_once(decoded: DecodedEvent[LeadReceivedV1]) -> None:
-        await apply_once(
-            counters, decoded.envelope.subject, decoded.envelope.id, {"$inc": {"applied": 1}}
-        )
+    async def insert_effect(decoded: DecodedEvent[LeadReceivedV1]) -> None:
+        # One effect document per event id: a redelivered event hits the unique _id.
+        with contextlib.suppress(DuplicateKeyError):  # already applied
+            await applied.insert_one({"_id": decoded.envelope.id, "lead": decoded.envelope.subject})
+        deliveries.append(decoded.envelope.id)
 
     subscribe(
         consumer,
         Topic.LEAD_RECEIVED,
-        count_once,
+        insert_effect,
         event_type=LeadReceivedV1,
         group_id="counter",
         clock=clock,
@@ -125,44 +131,38 @@ async def test_relay_killed_between_publish_and_clear_republishes_and_consumer_a
     )
     await consumer.start()
 
-    async def all_applied() -> bool:
-        docs = {d["_id"]: d["applied"] for d in await counters.find({}).to_list(None)}
-        return docs == {"a": 2, "b": 2}
+    async def all_delivered() -> bool:
+        return len(deliveries) == 6
 
-    await wait_until(all_applied)
-    # Everything was consumed; the counters still hold once-per-event figures.
-    docs = {d["_id"]: d for d in await counters.find({}).to_list(None)}
-    assert {k: v["applied"] for k, v in docs.items()} == {"a": 2, "b": 2}
-    assert len(set(docs["a"]["_inbox"])) == 2
-
-
-async def test_apply_once_ignores_a_redelivered_event(mongo_db: AsyncDatabase[Any]) -> None:
-    col = mongo_db.projections
-    assert await apply_once(col, "x", "e1", {"$inc": {"n": 1}}) is True
-    assert await apply_once(col, "x", "e1", {"$inc": {"n": 1}}) is False
-    assert await apply_once(col, "x", "e2", {"$inc": {"n": 1}}) is True
-    doc = await col.find_one({"_id": "x"})
-    assert doc is not None and doc["n"] == 2
+    await wait_until(all_delivered)
+    # Six deliveries of four distinct events: each took effect once.
+    effects = await applied.find({}).to_list(None)
+    assert len(set(deliveries)) == 4
+    assert sorted(d["lead"] for d in effects) == ["a", "a", "b", "b"]
 
 
-async def test_apply_once_forgets_only_beyond_the_remembered_window(
-    mongo_db: AsyncDatabase[Any],
+async def test_an_event_applied_twice_through_the_repository_changes_the_aggregate_once(
+    mongo_db: AsyncDatabase[Any], clock: ManualClock
 ) -> None:
-    col = mongo_db.projections
-    for n in range(5):
-        await apply_once(col, "x", f"e{n}", {"$inc": {"n": 1}}, remembered=3)
-    doc = await col.find_one({"_id": "x"})
-    assert doc is not None and doc["_inbox"] == ["e2", "e3", "e4"]
+    repo = MongoRepository(
+        mongo_db.accounts,
+        SampleAccountMapper(),
+        clock=clock,
+        message_of=message_on_own_topic(SAMPLE_SOURCE),
+    )
+    await repo.add(SampleAccount("c1", "new"))
 
+    def apply_move(account: SampleAccount) -> bool:
+        return account.move_to("hot", clock.now())  # False when the account is already there
 
-async def test_inbox_records_each_event_once_per_consumer(mongo_db: AsyncDatabase[Any]) -> None:
-    inbox = Inbox(mongo_db.inbox, consumer="mailer")
-    other = Inbox(mongo_db.inbox, consumer="sms")
-    assert not await inbox.seen("e1")
-    assert await inbox.record("e1") is True
-    assert await inbox.record("e1") is False
-    assert await inbox.seen("e1")
-    assert not await other.seen("e1")
+    # The same event delivered twice at once (say, to two consumers around a rebalance): the
+    # loser of the race reloads, finds the move made and writes nothing.
+    outcomes = await asyncio.gather(repo.update("c1", apply_move), repo.update("c1", apply_move))
+
+    assert sorted(moved for _, moved in filter(None, outcomes)) == [False, True]
+    document = await mongo_db.accounts.find_one({"_id": "c1"})
+    assert document is not None
+    assert (document["segment"], document["rev"], len(document["_outbox"])) == ("hot", 1, 1)
 
 
 async def test_relays_of_two_replicas_publish_each_pending_event_once(

@@ -1,4 +1,4 @@
-"""Voronka's wire contracts: topics, the CloudEvents envelope, versioned events, codec, registry."""
+"""Wire contracts: topics, CloudEvents envelope, versioned events, codec, registry, schemas."""
 
 from shared.contracts.codec import DecodedEvent, bare_event_id, decode, encode
 from shared.contracts.envelope import Envelope, Headers

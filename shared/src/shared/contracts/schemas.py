@@ -1,4 +1,4 @@
-"""JSON Schema documents of every registered event version, and the CLI that commits them.
+"""JSON Schema documents of every registered event version, and the command that writes them.
 
 ``uv run python -m shared.contracts.schemas --write`` regenerates ``docs/schemas/events/``;
 ``--check`` exits 1 when the committed files differ from the models.

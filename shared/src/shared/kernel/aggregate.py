@@ -12,6 +12,9 @@ E = TypeVar("E")
 class Aggregate(Generic[E]):
     """Base of every aggregate root; a repository saves its state and its events together.
 
+    Subclasses are `@dataclass(eq=False)`: a repository remembers each loaded aggregate by
+    identity, and an `eq=True` dataclass is unhashable.
+
     `revision` is the stored revision the aggregate was loaded at (None until first stored);
     the repository writes only if nobody wrote since. Events recorded by a transition wait
     in `pending_events` until the repository puts them in the same write as the state.

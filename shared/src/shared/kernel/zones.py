@@ -1,4 +1,4 @@
-"""Time zones by IANA name, and local dates and times of aware instants."""
+"""Time zones by IANA name, the rule that instants are aware, and an instant's local date."""
 
 from __future__ import annotations
 

@@ -1,1 +1,1 @@
-"""Business-free plumbing every service stands on: logging, settings, Kafka, MongoDB, outbox."""
+"""Business-free plumbing every service stands on: Kafka consumers, repository, outbox, HTTP."""

@@ -1,12 +1,13 @@
 """Reliable subscribers: explicit ack policy, bounded retries, dead letters, log context.
 
-Every business subscriber is registered through `subscribe`, which fixes the delivery rules
-in one place:
+Every business subscriber is registered through `subscribe` (one typed event per handler) or
+`subscribe_batch`; both take one delivery path, which fixes the rules in one place (ADR 0016):
 - the offset is committed only after the handler returned (the effect is stored) or the
   message was dead-lettered — never before (FastStream's default ACK_FIRST may lose it);
 - a message that does not fit its contract is dead-lettered at once;
 - a handler error is retried a few times, then the message is dead-lettered and the
-  partition moves on (a poison message never blocks it);
+  partition moves on (a poison message never blocks it); an event of another type than the
+  handler takes fails the same way;
 - an infrastructure error (MongoDB or Kafka unreachable) is never dead-lettered: after a
   pause the same offset is read again, so no offset is committed for a failed write.
 """

@@ -4,8 +4,9 @@ Pending events live inside the aggregate document they describe (`_outbox`, an a
 append order, plus an indexed `_outbox_pending` flag), written by the same single-document
 update as the state change. A relay publishes them in order and removes each one only after
 Kafka acknowledged it, so a crash between publish and clear republishes (at-least-once);
-consumers deduplicate by event id. Every operator used here was checked against FerretDB v1
-(which silently ignores `$pull` with a sub-document condition, hence the conditional `$pop`).
+consumers are idempotent (ADR 0004: deterministic ids, or state checked by revision). Every
+operator used here was checked against FerretDB v1 (which silently ignores `$pull` with a
+sub-document condition, hence the conditional `$pop`).
 """
 
 from __future__ import annotations

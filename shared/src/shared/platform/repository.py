@@ -1,17 +1,18 @@
 """One repository for every aggregate: state, outbox and revision check in one document write.
 
 A service describes how its aggregate maps to a document (a `DocumentMapper`) and gets
-`get`, `add`, `save` and `update` for free. `save` compares the aggregate's document with
-the one it was loaded as and writes only the top-level fields that changed (`$set`/`$unset`),
-appends the recorded events to the document's outbox (`$push`) and matches the revision it
-read (`$inc`), so the state change and its events land together or not at all (ADR 0004:
-FerretDB v1 has no multi-document transactions; a single document is the unit of atomicity).
-The relay's own fields (`_outbox*`) are never part of the diff, so a save never undoes what
-the relay published meanwhile.
+`get`, `find`, `add`, `save` and `update` for free (ADR 0015). `save` compares the aggregate's
+document with the one it was loaded as and writes only the top-level fields that changed
+(`$set`/`$unset`), appends the recorded events to the document's outbox (`$push`) and
+matches the revision it read (`$inc`), so the state change and its events land together or
+not at all (ADR 0004: FerretDB v1 has no multi-document transactions; a single document is the
+unit of atomicity). The revision and the relay's fields (`rev`, `_outbox*`) are never part of
+the diff, so a save never undoes what the relay did meanwhile.
 """
 
 from __future__ import annotations
 
+import copy
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
@@ -24,7 +25,9 @@ from shared.contracts.events.base import EventModel
 from shared.kernel.aggregate import Aggregate
 from shared.platform.clock import Clock
 from shared.platform.outbox import (
+    LEASE_FIELD,
     OUTBOX_FIELD,
+    OWNER_FIELD,
     PENDING_FIELD,
     OutboxMessage,
     aggregate_event,
@@ -34,7 +37,7 @@ from shared.platform.outbox import (
 REVISION_FIELD = "rev"
 """The stored revision: 0 when inserted, +1 with every save."""
 
-_STORAGE_FIELDS = frozenset({REVISION_FIELD, OUTBOX_FIELD, PENDING_FIELD})
+_STORAGE_FIELDS = frozenset({REVISION_FIELD, OUTBOX_FIELD, PENDING_FIELD, LEASE_FIELD, OWNER_FIELD})
 
 A = TypeVar("A", bound=Aggregate[Any])
 R = TypeVar("R")
@@ -74,18 +77,24 @@ def message_on_own_topic(source: str) -> MessageOf[Any]:
 
 def changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> Document:
     """The MongoDB update that turns document `before` into `after`, top-level fields only."""
+    ignored = _STORAGE_FIELDS | {"_id"}
     set_fields = {
         name: value
         for name, value in after.items()
-        if name != "_id" and (name not in before or before[name] != value)
+        if name not in ignored and (name not in before or before[name] != value)
     }
-    unset_fields = {name: "" for name in before if name not in after and name != "_id"}
+    unset_fields = {name: "" for name in before if name not in after and name not in ignored}
     update: Document = {}
     if set_fields:
         update["$set"] = set_fields
     if unset_fields:
         update["$unset"] = unset_fields
     return update
+
+
+def _stored_revision(revision: int) -> Any:
+    """The filter on the stored revision; 0 also matches a document stored without one."""
+    return {"$in": [0, None]} if revision == 0 else revision
 
 
 class Repository(Protocol[A]):
@@ -193,7 +202,7 @@ class MongoRepository(Updating[A]):
             return False
         aggregate.collect_events()
         aggregate.revision = 0
-        self._loaded[aggregate] = document
+        self._remember(aggregate, document)
         return True
 
     async def save(self, aggregate: A, *, causation_id: str | None = None) -> None:
@@ -211,19 +220,23 @@ class MongoRepository(Updating[A]):
             update.setdefault("$set", {})[PENDING_FIELD] = True
         update["$inc"] = {REVISION_FIELD: 1}
         result = await self.collection.update_one(
-            {"_id": after["_id"], REVISION_FIELD: aggregate.revision}, update
+            {"_id": after["_id"], REVISION_FIELD: _stored_revision(aggregate.revision)}, update
         )
         if result.matched_count == 0:
             raise ConcurrentModification(str(after["_id"]))
         aggregate.collect_events()
         aggregate.revision += 1
-        self._loaded[aggregate] = after
+        self._remember(aggregate, after)
 
     def _load(self, document: Mapping[str, Any]) -> A:
         aggregate = self._mapper.from_document(document)
         aggregate.revision = int(document.get(REVISION_FIELD) or 0)
-        self._loaded[aggregate] = self._mapper.to_document(aggregate)
+        self._remember(aggregate, self._mapper.to_document(aggregate))
         return aggregate
+
+    def _remember(self, aggregate: A, document: Document) -> None:
+        # A copy: a mapper may hand out the aggregate's own lists, which later change in place.
+        self._loaded[aggregate] = copy.deepcopy(document)
 
     def _messages(self, aggregate: A, causation_id: str | None) -> list[OutboxMessage]:
         now = self._clock.now()

@@ -1,4 +1,7 @@
-"""Optimistic concurrency on one document: read, decide, write only if nobody wrote meanwhile."""
+"""Optimistic concurrency on one document: read, decide, write only if nobody wrote meanwhile.
+
+Superseded by `shared.platform.repository` (ADR 0015); deleted once no service imports it.
+"""
 
 from __future__ import annotations
 

@@ -1,1 +1,1 @@
-"""Voronka's pytest plugin and helpers for tests against the real Kafka and MongoDB."""
+"""Test kit: the pytest plugin, helpers for the real Kafka and MongoDB, in-memory fakes."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -16,6 +17,7 @@ from shared.platform.repository import (
     DocumentMapper,
     MessageOf,
     Updating,
+    changes,
 )
 
 A = TypeVar("A", bound=Aggregate[Any])
@@ -36,6 +38,7 @@ class InMemoryRepository(Updating[A]):
         self._message_of = message_of
         self.documents: dict[str, Document] = {}
         self.published: list[OutboxMessage] = []
+        self._loaded: weakref.WeakKeyDictionary[A, Document] = weakref.WeakKeyDictionary()
 
     async def get(self, aggregate_id: str) -> A | None:
         """The aggregate stored under this id, or None."""
@@ -54,21 +57,26 @@ class InMemoryRepository(Updating[A]):
         self._publish(aggregate, causation_id)
         self.documents[document["_id"]] = copy.deepcopy({**document, REVISION_FIELD: 0})
         aggregate.revision = 0
+        self._loaded[aggregate] = copy.deepcopy(document)
         return True
 
     async def save(self, aggregate: A, *, causation_id: str | None = None) -> None:
         """Replace the stored state if its revision is the one the aggregate was loaded at."""
+        before = self._loaded.get(aggregate)
         document = self._mapper.to_document(aggregate)
         stored = self.documents.get(document["_id"])
-        if stored is None or aggregate.revision is None:
+        if before is None or stored is None or aggregate.revision is None:
             raise ValueError("save() takes an aggregate loaded by this repository; add() a new one")
-        if stored[REVISION_FIELD] != aggregate.revision:
+        if not changes(before, document) and not aggregate.pending_events:
+            return  # nothing changed: no write, the revision stays (as in MongoDB)
+        if (stored.get(REVISION_FIELD) or 0) != aggregate.revision:
             raise ConcurrentModification(str(document["_id"]))
         self._publish(aggregate, causation_id)
         aggregate.revision += 1
         self.documents[document["_id"]] = copy.deepcopy(
             {**document, REVISION_FIELD: aggregate.revision}
         )
+        self._loaded[aggregate] = copy.deepcopy(document)
 
     def published_on(self, topic: str) -> list[OutboxMessage]:
         """The published messages on one topic, in order."""
@@ -77,7 +85,8 @@ class InMemoryRepository(Updating[A]):
     def _load(self, document: Mapping[str, Any]) -> A:
         stored = copy.deepcopy({k: v for k, v in document.items() if k != REVISION_FIELD})
         aggregate = self._mapper.from_document(stored)
-        aggregate.revision = int(document[REVISION_FIELD])
+        aggregate.revision = int(document.get(REVISION_FIELD) or 0)
+        self._loaded[aggregate] = copy.deepcopy(self._mapper.to_document(aggregate))
         return aggregate
 
     def _publish(self, aggregate: A, causation_id: str | None) -> None:
