@@ -180,6 +180,7 @@ async def test_an_event_of_another_type_than_the_handler_takes_is_dead_lettered(
     assert headers_of_dead["dlq_error_type"] == b"TopicMismatchError"
     assert b"expected LeadReceivedV2, got LeadReceivedV1" in headers_of_dead["dlq_error"]
     assert headers_of_dead["ce_dataversion"] == b"1"
+    assert headers_of_dead["dlq_attempts"] == b"1"  # never retried: it cannot succeed
 
 
 def processing_count(topic: str) -> float:

@@ -96,7 +96,9 @@ class _Delivery:
         registry: EventRegistry,
         retry: RetryPolicy,
         sleep: Sleep,
+        event_type: type[EventModel] = EventModel,
     ) -> None:
+        self._event_type = event_type
         self._dead_letters = DeadLetterPublisher(broker, consumer_group=group_id)
         self._clock = clock
         self._physical = physical
@@ -133,6 +135,10 @@ class _Delivery:
             decoded = decode(
                 record.value or b"", record.headers or (), topic=logical, registry=self._registry
             )
+            if not isinstance(decoded.event, self._event_type):
+                raise TopicMismatchError(
+                    f"expected {self._event_type.__name__}, got {type(decoded.event).__name__}"
+                )
         except ContractError as exc:
             with _record_context(record):
                 log.warning("message breaks its contract; dead-lettered", error=describe_error(exc))
@@ -210,17 +216,13 @@ def _item_context(items: list[BatchItem]) -> Any:
 
 
 def _typed(handler: Handler[E], event_type: type[E]) -> BatchHandler:
-    """Adapt a handler of one typed event to the batch path (always a batch of one here)."""
+    """Adapt a handler of one typed event to the batch path (a batch of one here)."""
 
     async def handle(items: list[BatchItem]) -> None:
         for item in items:
-            if not isinstance(item.decoded.event, event_type):
-                raise TopicMismatchError(
-                    f"expected {event_type.__name__}, got {type(item.decoded.event).__name__}"
-                )
-            await handler(
-                DecodedEvent(item.decoded.envelope, item.decoded.event, item.decoded.bare)
-            )
+            event = item.decoded.event
+            assert isinstance(event, event_type)  # checked on decoding (else DLQ)
+            await handler(DecodedEvent(item.decoded.envelope, event, item.decoded.bare))
 
     return handle
 
@@ -252,6 +254,7 @@ def subscribe(
         registry=registry,
         retry=retry,
         sleep=sleep,
+        event_type=event_type,
     )
     typed = _typed(handler, event_type)
 
