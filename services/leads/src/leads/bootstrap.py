@@ -8,16 +8,19 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from leads import __doc__ as service_doc
-from leads.adapters.lead_store import MongoLeadStore
+from leads.adapters.lead_repository import MongoLeadRepository
 from leads.adapters.request_log import MongoRequestLog
 from leads.adapters.roster_store import MongoRosterStore
+from leads.domain.roster import WorkingTime
 from leads.domain.sla import SlaPolicy
 from leads.entrypoints.http_leads import LeadsHttp, install_error_handlers, leads_router
 from leads.entrypoints.http_roster import RosterHttp, roster_router
 from leads.entrypoints.subscribers import register_subscribers
 from leads.service_layer.assigner import Assigner, AssignmentConfig
 from leads.service_layer.commands import LeadCommands
+from leads.service_layer.http_intake import HttpIntake
 from leads.service_layer.intake import LeadIntake
+from leads.service_layer.queries import LeadQueries
 from leads.service_layer.sla_watcher import SlaWatcher
 from leads.service_layer.telephony import ExternalActivities
 from leads.settings import LeadsSettings
@@ -36,7 +39,7 @@ class LeadsService:
     connections: Connections
     relay: OutboxRelay
     watcher: SlaWatcher
-    leads: MongoLeadStore
+    leads: MongoLeadRepository
 
 
 def sla_policy(settings: LeadsSettings) -> SlaPolicy:
@@ -54,7 +57,7 @@ def build(settings: LeadsSettings, *, clock: Clock | None = None) -> LeadsServic
     clock = clock or clock_from_env()
     connections = Connections(settings, service=SERVICE, database=settings.database)
     prefix = settings.kafka.topic_prefix
-    leads = MongoLeadStore(connections.db)
+    leads = MongoLeadRepository(connections.db, clock=clock)
     roster = MongoRosterStore(connections.db)
     requests = MongoRequestLog(connections.db)
     policy = sla_policy(settings)
@@ -64,18 +67,19 @@ def build(settings: LeadsSettings, *, clock: Clock | None = None) -> LeadsServic
         AssignmentConfig(
             strategy=settings.assignment_strategy,
             default_team=settings.default_team,
-            default_calendar={
-                "calendar": settings.calendar,
-                "time_zone": settings.time_zone,
-                "work_start": settings.work_start,
-                "work_end": settings.work_end,
-            },
+            default_calendar=WorkingTime(
+                calendar=settings.calendar,
+                time_zone=settings.time_zone,
+                work_start=settings.work_start,
+                work_end=settings.work_end,
+            ),
             sla=policy,
         ),
     )
+    publisher = KafkaOutboxPublisher(connections.broker, topic_prefix=prefix)
     relay = OutboxRelay(
         [leads.collection],
-        KafkaOutboxPublisher(connections.broker, topic_prefix=prefix),
+        publisher,
         clock=clock,
         poll_interval=settings.outbox_poll_seconds,
     )
@@ -124,22 +128,14 @@ def build(settings: LeadsSettings, *, clock: Clock | None = None) -> LeadsServic
         loops=[relay.run, watcher.run],
     )
     install_error_handlers(app)
-    app.include_router(
-        leads_router(
-            LeadsHttp(
-                broker=connections.broker,
-                topic_prefix=prefix,
-                leads=leads,
-                requests=requests,
-                commands=commands,
-                clock=clock,
-                publish_timeout=settings.publish_timeout_seconds,
-            )
-        )
+    queries = LeadQueries(leads, clock=clock)
+    intake_http = HttpIntake(
+        publisher, requests, clock=clock, publish_timeout=settings.publish_timeout_seconds
     )
     app.include_router(
-        roster_router(RosterHttp(roster=roster, leads=leads, clock=clock, settings=settings))
+        leads_router(LeadsHttp(intake=intake_http, queries=queries, commands=commands, clock=clock))
     )
+    app.include_router(roster_router(RosterHttp(roster=roster, queries=queries, settings=settings)))
     service.app = app
     return service
 

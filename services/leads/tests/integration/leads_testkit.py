@@ -21,6 +21,14 @@ ROSTER = [
 ]
 
 
+async def stored_lead(service: LeadsService, lead_id: str) -> dict[str, Any] | None:
+    """The raw stored document of a lead, by its id or a merged duplicate's id."""
+    document: dict[str, Any] | None = await service.leads.collection.find_one(
+        {"$or": [{"_id": lead_id}, {"aliases": lead_id}]}
+    )
+    return document
+
+
 async def put_roster(http: httpx.AsyncClient, roster: list[dict[str, Any]] = ROSTER) -> None:
     """Load the sample roster through the API."""
     for entry in roster:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaProducer
-from leads_testkit import ServiceFactory, put_roster
+from leads_testkit import ServiceFactory, put_roster, stored_lead
 from pydantic import SecretStr
 
 from leads.settings import LeadsSettings
@@ -95,7 +95,7 @@ async def test_same_person_by_another_channel_joins_the_open_lead(
         # The two requests sit on different partitions, so either may be read first: that
         # one is the lead, the other joins it and becomes its alias.
         async def merged() -> bool:
-            docs = [await service.leads.get(lead_id) for lead_id in ids]
+            docs = [await stored_lead(service, lead_id) for lead_id in ids]
             return all(docs) and len({doc["_id"] for doc in docs if doc}) == 1
 
         await wait_until(merged, timeout=30)
@@ -122,7 +122,7 @@ async def test_lead_with_unusable_contact_is_kept_and_flagged(
         lead_id = (await http.post("/v1/leads", json=body)).json()["lead_id"]
 
         async def stored() -> bool:
-            return await service.leads.get(lead_id) is not None
+            return await stored_lead(service, lead_id) is not None
 
         await wait_until(stored, timeout=30)
         lead = (await http.get(f"/v1/leads/{lead_id}")).json()

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
-from leads_testkit import ServiceFactory, put_roster
+from leads_testkit import ServiceFactory, put_roster, stored_lead
 
 from leads.bootstrap import LeadsService
 from leads.settings import LeadsSettings
@@ -34,7 +34,7 @@ async def stored(service: LeadsService, http: httpx.AsyncClient, body: dict[str,
     lead_id: str = (await http.post("/v1/leads", json=body)).json()["lead_id"]
 
     async def present() -> bool:
-        return await service.leads.get(lead_id) is not None
+        return await stored_lead(service, lead_id) is not None
 
     await wait_until(present, timeout=30)
     return lead_id
@@ -132,7 +132,7 @@ async def test_telephony_call_by_phone_number_makes_first_contact(
             await producer.stop()
 
         async def contacted() -> bool:
-            doc = await service.leads.get(lead_id)
+            doc = await stored_lead(service, lead_id)
             return doc is not None and doc["status"] == "contacted"
 
         await wait_until(contacted, timeout=30)
@@ -221,3 +221,57 @@ async def test_roster_and_activity_input_is_checked_before_it_can_hurt_intake(
         )
         assert naive.status_code == 422
         assert naive.json()["detail"][0]["loc"] == ["body", "occurred_at"]
+
+
+async def test_roster_entries_read_back_as_they_were_written(
+    leads_service: ServiceFactory,
+) -> None:
+    async with leads_service() as (_, http):
+        manager = {
+            "name": "Ира",
+            "team": "east",
+            "channels": ["phone"],
+            "time_zone": "Asia/Yekaterinburg",
+            "capacity": 3,
+            "working_hours": {"calendar": "ru_business", "work_start": "08:00:00"},
+        }
+        put = await http.put("/v1/managers/m-1", json=manager)
+        assert put.status_code == 200, put.text
+        got = (await http.get("/v1/managers/m-1")).json()
+        assert got == put.json()
+        assert got["working_hours"] == {
+            "calendar": "ru_business",
+            "time_zone": None,
+            "work_start": "08:00:00",
+            "work_end": None,
+        }
+        assert (await http.get("/v1/managers")).json() == [got]
+        assert (await http.get("/v1/managers/nobody")).status_code == 404
+
+        team = {"name": "Восток", "head_id": "m-1", "time_zone": "Asia/Yekaterinburg"}
+        put_team = await http.put("/v1/teams/east", json=team)
+        assert put_team.status_code == 200, put_team.text
+        assert (await http.get("/v1/teams")).json() == [put_team.json()]
+        assert put_team.json()["id"] == "east" and put_team.json()["work_start"] is None
+
+        rules = [{"name": "vip", "product": "Станок", "manager_ids": ["m-9", "m-1"]}]
+        put_rules = await http.put("/v1/assignment-rules", json=rules)
+        assert put_rules.status_code == 200, put_rules.text
+        stored = (await http.get("/v1/assignment-rules")).json()
+        assert stored == put_rules.json()
+        assert stored[0]["manager_ids"] == ["m-9", "m-1"] and stored[0]["team"] is None
+
+
+async def test_a_lead_stored_before_revisions_existed_still_takes_commands(
+    leads_service: ServiceFactory,
+) -> None:
+    async with leads_service() as (service, http):
+        await put_roster(http)
+        lead_id = await stored(service, http, lead_body("old-1"))
+        await service.leads.collection.update_one({"_id": lead_id}, {"$unset": {"rev": ""}})
+    async with leads_service() as (_, http):
+        logged = await http.post(
+            f"/v1/leads/{lead_id}/activities", json={"manager_id": "mgr-a", "kind": "call"}
+        )
+        assert logged.status_code == 201, logged.text
+        assert logged.json()["status"] == "contacted"

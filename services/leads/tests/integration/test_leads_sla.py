@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from leads_testkit import ServiceFactory, put_roster
+from leads_testkit import ServiceFactory, put_roster, stored_lead
 
 from leads.bootstrap import LeadsService
 from leads.settings import LeadsSettings
@@ -30,10 +30,10 @@ async def submit_and_wait(service: LeadsService, http: httpx.AsyncClient) -> dic
     lead_id = (await http.post("/v1/leads", json=LEAD)).json()["lead_id"]
 
     async def assigned() -> bool:
-        return await service.leads.get(lead_id) is not None
+        return await stored_lead(service, lead_id) is not None
 
     await wait_until(assigned, timeout=30)
-    doc = await service.leads.get(lead_id)
+    doc = await stored_lead(service, lead_id)
     assert doc is not None
     return doc
 
@@ -76,12 +76,12 @@ async def test_deadline_passes_and_two_replicas_reassign_the_lead_exactly_once(
 
         clock.advance(timedelta(minutes=59))
         await watchers_idle(clock, replicas=2)
-        still = await one.leads.get(lead["_id"])
+        still = await stored_lead(one, lead["_id"])
         assert still is not None and still["manager_id"] == first_owner
 
         clock.advance(timedelta(minutes=2))
         await watchers_idle(clock, replicas=2)
-        moved = await one.leads.get(lead["_id"])
+        moved = await stored_lead(one, lead["_id"])
         assert moved is not None
         assert moved["manager_id"] not in (None, first_owner)
         assert moved["sla_breaches"] == 1
@@ -108,7 +108,7 @@ async def test_restart_between_assignment_and_deadline_still_reassigns_once(
     clock.advance(timedelta(minutes=90))
     async with leads_service() as (after, _):
         await watchers_idle(clock, replicas=1)
-        moved = await after.leads.get(lead["_id"])
+        moved = await stored_lead(after, lead["_id"])
         assert moved is not None and moved["manager_id"] != lead["manager_id"]
         await outbox_drained(after)
         reassigned = await events(leads_settings, Topic.LEAD_REASSIGNED, 1)
@@ -135,7 +135,7 @@ async def test_contact_logged_before_the_deadline_prevents_reassignment(
         assert logged.json()["status"] == "contacted"
         clock.advance(timedelta(minutes=60))
         await watchers_idle(clock, replicas=1)
-        after = await service.leads.get(lead["_id"])
+        after = await stored_lead(service, lead["_id"])
         assert after is not None
         assert after["manager_id"] == lead["manager_id"]
         assert after["sla_breaches"] == 0 and "sla_due_at" not in after
@@ -157,7 +157,7 @@ async def test_second_breach_escalates_to_the_head_of_sales_and_stops_the_clock(
         await watchers_idle(clock, replicas=1)
         clock.advance(timedelta(minutes=61))
         await watchers_idle(clock, replicas=1)
-        after = await service.leads.get(lead["_id"])
+        after = await stored_lead(service, lead["_id"])
         assert after is not None
         assert after["manager_id"] == "head"
         assert after["escalated"] is True and after["sla_breaches"] == 2

@@ -143,7 +143,7 @@ def test_first_matching_rule_wins_and_unmatched_lead_goes_to_everyone() -> None:
     team = [manager("a", team="web"), manager("b", team="web"), manager("c", team="vip")]
     rules = RuleBased(
         rules=(
-            AssignmentRule("vip-pumps", product="pump", manager_ids=frozenset({"c"})),
+            AssignmentRule("vip-pumps", product="pump", manager_ids=("c",)),
             AssignmentRule("web", channel="web_form", team="web"),
         ),
         then=LeastLoaded(),
@@ -157,7 +157,7 @@ def test_first_matching_rule_wins_and_unmatched_lead_goes_to_everyone() -> None:
 def test_rule_whose_pool_is_unavailable_falls_back_to_all_eligible_managers() -> None:
     team = [manager("a"), manager("b", channels=frozenset({"marketplace"}), present=False)]
     rules = RuleBased(
-        rules=(AssignmentRule("mp", channel="marketplace", manager_ids=frozenset({"b"})),),
+        rules=(AssignmentRule("mp", channel="marketplace", manager_ids=("b",)),),
         then=RoundRobin(),
     )
     lead = LeadToAssign(lead_id="L-5", channel="marketplace")

@@ -15,15 +15,13 @@ class MongoRequestLog:
     def __init__(self, db: AsyncDatabase[Any]) -> None:
         self.collection = db["intake_requests"]
 
-    async def remember(
-        self, key: str, *, body_hash: str, lead_id: str, at: datetime
-    ) -> dict[str, Any] | None:
-        """Record the first use of a key; return the earlier record if the key was used before."""
+    async def remember(self, key: str, *, body_hash: str, lead_id: str, at: datetime) -> str | None:
+        """Record the first use of a key; if it was used before, return that use's body hash."""
         try:
             await self.collection.insert_one(
                 {"_id": key, "body_hash": body_hash, "lead_id": lead_id, "at": at}
             )
         except DuplicateKeyError:
-            earlier: dict[str, Any] | None = await self.collection.find_one({"_id": key})
-            return earlier
+            earlier = await self.collection.find_one({"_id": key})
+            return None if earlier is None else str(earlier["body_hash"])
         return None

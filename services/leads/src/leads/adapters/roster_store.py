@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict
+from datetime import time
 from typing import Any
 
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
+from leads.domain.assignment import AssignmentRule
+from leads.domain.roster import RosterManager, RosterTeam, WorkingTime
+
 RULES_ID = "assignment_rules"
 ROTATION_ID = "rotation"
+Document = dict[str, Any]
 
 
 class MongoRosterStore:
@@ -20,56 +26,144 @@ class MongoRosterStore:
         self.teams = db["teams"]
         self.config = db["lead_settings"]
 
-    async def put_manager(self, manager_id: str, fields: Mapping[str, Any]) -> None:
+    async def put_manager(self, manager: RosterManager) -> None:
         """Create or replace a manager."""
-        await self.managers.replace_one({"_id": manager_id}, dict(fields), upsert=True)
+        await self.managers.replace_one({"_id": manager.id}, manager_document(manager), upsert=True)
 
     async def set_presence(self, manager_id: str, present: bool) -> bool:
         """Mark a manager present or away; False for an unknown manager."""
         result = await self.managers.update_one({"_id": manager_id}, {"$set": {"present": present}})
         return result.matched_count == 1
 
-    async def get_manager(self, manager_id: str) -> dict[str, Any] | None:
+    async def get_manager(self, manager_id: str) -> RosterManager | None:
         """One manager."""
-        doc: dict[str, Any] | None = await self.managers.find_one({"_id": manager_id})
-        return doc
+        document = await self.managers.find_one({"_id": manager_id})
+        return None if document is None else roster_manager(document)
 
-    async def list_managers(self, *, active_only: bool = False) -> list[dict[str, Any]]:
+    async def list_managers(self, *, active_only: bool = False) -> list[RosterManager]:
         """Every manager, by id."""
         query = {"active": True} if active_only else {}
-        return [doc async for doc in self.managers.find(query).sort("_id", ASCENDING)]
+        cursor = self.managers.find(query).sort("_id", ASCENDING)
+        return [roster_manager(document) async for document in cursor]
 
-    async def put_team(self, team_id: str, fields: Mapping[str, Any]) -> None:
+    async def put_team(self, team: RosterTeam) -> None:
         """Create or replace a team."""
-        await self.teams.replace_one({"_id": team_id}, dict(fields), upsert=True)
+        stored = {name: _stored_time(value) for name, value in asdict(team).items()}
+        del stored["id"]
+        await self.teams.replace_one({"_id": team.id}, stored, upsert=True)
 
-    async def get_team(self, team_id: str) -> dict[str, Any] | None:
+    async def get_team(self, team_id: str) -> RosterTeam | None:
         """One team."""
-        doc: dict[str, Any] | None = await self.teams.find_one({"_id": team_id})
-        return doc
+        document = await self.teams.find_one({"_id": team_id})
+        return None if document is None else roster_team(document)
 
-    async def list_teams(self) -> list[dict[str, Any]]:
+    async def list_teams(self) -> list[RosterTeam]:
         """Every team, by id."""
-        return [doc async for doc in self.teams.find({}).sort("_id", ASCENDING)]
+        return [
+            roster_team(document) async for document in self.teams.find({}).sort("_id", ASCENDING)
+        ]
 
-    async def get_rules(self) -> list[dict[str, Any]]:
+    async def get_rules(self) -> list[AssignmentRule]:
         """Assignment rules in the order they apply."""
-        doc = await self.config.find_one({"_id": RULES_ID})
-        return list(doc["rules"]) if doc else []
+        document = await self.config.find_one({"_id": RULES_ID})
+        return [assignment_rule(rule) for rule in document["rules"]] if document else []
 
-    async def put_rules(self, rules: Sequence[Mapping[str, Any]]) -> None:
+    async def put_rules(self, rules: Sequence[AssignmentRule]) -> None:
         """Replace the assignment rules."""
-        await self.config.replace_one(
-            {"_id": RULES_ID}, {"rules": [dict(r) for r in rules]}, upsert=True
-        )
+        stored = [{**asdict(rule), "manager_ids": list(rule.manager_ids)} for rule in rules]
+        await self.config.replace_one({"_id": RULES_ID}, {"rules": stored}, upsert=True)
 
     async def last_assigned(self) -> str | None:
         """Round-robin pointer: the manager chosen last."""
-        doc = await self.config.find_one({"_id": ROTATION_ID})
-        return doc.get("last_manager_id") if doc else None
+        document = await self.config.find_one({"_id": ROTATION_ID})
+        return document.get("last_manager_id") if document else None
 
     async def set_last_assigned(self, manager_id: str) -> None:
         """Move the round-robin pointer (a lost update only skews the rotation by one)."""
         await self.config.update_one(
             {"_id": ROTATION_ID}, {"$set": {"last_manager_id": manager_id}}, upsert=True
         )
+
+
+def manager_document(manager: RosterManager) -> Document:
+    """A manager as stored: lists for the skills, times as ISO strings."""
+    hours = manager.working_hours
+    return {
+        "name": manager.name,
+        "team": manager.team,
+        "role": manager.role,
+        "channels": list(manager.channels),
+        "regions": list(manager.regions),
+        "products": list(manager.products),
+        "time_zone": manager.time_zone,
+        "capacity": manager.capacity,
+        "present": manager.present,
+        "active": manager.active,
+        "working_hours": (
+            {name: _stored_time(value) for name, value in asdict(hours).items()} if hours else None
+        ),
+    }
+
+
+def roster_manager(document: Mapping[str, Any]) -> RosterManager:
+    """The manager a stored document describes; absent settings take their defaults."""
+    hours = document.get("working_hours")
+    return RosterManager(
+        id=document["_id"],
+        name=document.get("name") or document["_id"],
+        team=document.get("team") or "",
+        role=document.get("role") or "manager",
+        channels=tuple(document.get("channels") or ()),
+        regions=tuple(document.get("regions") or ()),
+        products=tuple(document.get("products") or ()),
+        time_zone=document.get("time_zone") or "Europe/Moscow",
+        capacity=int(document.get("capacity", 10)),
+        present=bool(document.get("present", True)),
+        active=bool(document.get("active", True)),
+        working_hours=_working_time(hours) if hours else None,
+    )
+
+
+def roster_team(document: Mapping[str, Any]) -> RosterTeam:
+    """The team a stored document describes."""
+    working = _working_time(document)
+    return RosterTeam(
+        id=document["_id"],
+        name=document.get("name") or document["_id"],
+        head_id=document.get("head_id"),
+        calendar=working.calendar,
+        time_zone=working.time_zone,
+        work_start=working.work_start,
+        work_end=working.work_end,
+    )
+
+
+def assignment_rule(document: Mapping[str, Any]) -> AssignmentRule:
+    """A stored assignment rule."""
+    return AssignmentRule(
+        name=document["name"],
+        channel=document.get("channel"),
+        region=document.get("region"),
+        product=document.get("product"),
+        team=document.get("team"),
+        manager_ids=tuple(document.get("manager_ids") or ()),
+    )
+
+
+def _working_time(document: Mapping[str, Any]) -> WorkingTime:
+    return WorkingTime(
+        calendar=document.get("calendar"),
+        time_zone=document.get("time_zone"),
+        work_start=_time(document.get("work_start")),
+        work_end=_time(document.get("work_end")),
+    )
+
+
+def _stored_time(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, time) else value
+
+
+def _time(value: Any) -> time | None:
+    if value is None or isinstance(value, time):
+        return value
+    return time.fromisoformat(str(value))

@@ -7,9 +7,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from fractions import Fraction
 from typing import Protocol
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from leads.domain.calendar import BusinessCalendar
+from shared.kernel.zones import is_zone, require_aware
 
 CLIENT_MANAGER = "client_manager"
 NO_ELIGIBLE_MANAGER = "no_eligible_manager"
@@ -39,10 +39,8 @@ class Manager:
     def __post_init__(self) -> None:
         if self.capacity < 0 or self.open_leads < 0:
             raise ValueError(f"manager {self.id}: capacity and open_leads must not be negative")
-        try:
-            ZoneInfo(self.time_zone)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"manager {self.id}: unknown time zone {self.time_zone!r}") from exc
+        if not is_zone(self.time_zone):
+            raise ValueError(f"manager {self.id}: unknown time zone {self.time_zone!r}")
 
     @property
     def load(self) -> Fraction:
@@ -152,7 +150,7 @@ class AssignmentRule:
     region: str | None = None
     product: str | None = None
     team: str | None = None
-    manager_ids: frozenset[str] = frozenset()
+    manager_ids: tuple[str, ...] = ()
 
     def matches(self, lead: LeadToAssign) -> bool:
         """Whether every attribute the rule names equals the lead's."""
@@ -228,8 +226,7 @@ def assign(
     A known client's manager wins when eligible; otherwise `strategy` picks among the
     eligible managers; with nobody eligible the lead goes to the team queue.
     """
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise ValueError(f"at must be timezone-aware, got naive {at.isoformat()}")
+    require_aware(at, "at")
     current = state if state is not None else RotationState()
     eligible = [m for m in managers if is_eligible(m, lead, at)]
     if lead.client_manager_id is not None:

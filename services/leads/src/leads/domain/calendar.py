@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from types import MappingProxyType
 from typing import TypeAlias
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as holidays_lib
+
+from shared.kernel.zones import require_aware, zone
 
 Shift: TypeAlias = tuple[time, time]
 """One working interval in local wall-clock time; `end <= start` means it ends the next day."""
@@ -25,18 +26,6 @@ _MAX_CLOSED_DAYS = 800
 def weekly_hours(start: time, end: time, weekdays: Iterable[int] = range(5)) -> WeeklyHours:
     """Build the same working interval for each given weekday (default Monday–Friday)."""
     return MappingProxyType({day: ((start, end),) for day in weekdays})
-
-
-def _require_aware(value: datetime, name: str) -> None:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{name} must be timezone-aware, got naive {value.isoformat()}")
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {name!r}") from exc
 
 
 @dataclass(frozen=True)
@@ -61,7 +50,7 @@ class BusinessCalendar:
     always_open: bool = False
 
     def __post_init__(self) -> None:
-        _zone(self.time_zone)
+        zone(self.time_zone)
         normalized: dict[int, tuple[Shift, ...]] = {}
         for weekday, shifts in self.working_hours.items():
             if weekday not in range(7):
@@ -104,11 +93,11 @@ class BusinessCalendar:
 
     def is_open(self, at: datetime) -> bool:
         """Whether `at` falls inside a working shift."""
-        _require_aware(at, "at")
+        require_aware(at, "at")
         if self.always_open:
             return True
         at_utc = at.astimezone(UTC)
-        first = at.astimezone(_zone(self.time_zone)).date() - timedelta(days=1)
+        first = at.astimezone(zone(self.time_zone)).date() - timedelta(days=1)
         for _day, shifts in self._days_from(first, count=2):
             if any(opens <= at_utc < closes for opens, closes in shifts):
                 return True
@@ -120,7 +109,7 @@ class BusinessCalendar:
         Counting starts at the next opening if `start` is outside hours. A deadline that lands
         exactly on closing time stays there rather than moving to the next opening.
         """
-        _require_aware(start, "start")
+        require_aware(start, "start")
         if duration < timedelta(0):
             raise ValueError(f"duration must not be negative, got {duration}")
         start_utc = start.astimezone(UTC)
@@ -129,7 +118,7 @@ class BusinessCalendar:
         remaining = duration
         cursor = start_utc
         closed_days = 0
-        first = start.astimezone(_zone(self.time_zone)).date() - timedelta(days=1)
+        first = start.astimezone(zone(self.time_zone)).date() - timedelta(days=1)
         for _day, shifts in self._days_from(first):
             closed_days = 0 if shifts else closed_days + 1
             if closed_days > _MAX_CLOSED_DAYS:
@@ -147,20 +136,20 @@ class BusinessCalendar:
 
     def business_time_between(self, a: datetime, b: datetime) -> timedelta:
         """Business time elapsed from `a` to `b`; negative when `b` is before `a`."""
-        _require_aware(a, "a")
-        _require_aware(b, "b")
+        require_aware(a, "a")
+        require_aware(b, "b")
         a_utc, b_utc = a.astimezone(UTC), b.astimezone(UTC)
         if b_utc < a_utc:
             return -self.business_time_between(b_utc, a_utc)
         if self.always_open:
             return b_utc - a_utc
-        zone = _zone(self.time_zone)
+        local_zone = zone(self.time_zone)
         total = timedelta(0)
         cursor = a_utc
-        first = a_utc.astimezone(zone).date() - timedelta(days=1)
+        first = a_utc.astimezone(local_zone).date() - timedelta(days=1)
         for day, shifts in self._days_from(first):
             # Shifts of `day` start no earlier than its local midnight.
-            if datetime.combine(day, time(0), tzinfo=zone) >= b_utc:
+            if datetime.combine(day, time(0), tzinfo=local_zone) >= b_utc:
                 break
             for opens, closes in shifts:
                 lo, hi = max(cursor, opens), min(closes, b_utc)
@@ -173,7 +162,7 @@ class BusinessCalendar:
         self, first: date, count: int | None = None
     ) -> Iterator[tuple[date, list[tuple[datetime, datetime]]]]:
         """Yield each local day from `first` with its shifts as UTC intervals sorted by start."""
-        zone = _zone(self.time_zone)
+        local_zone = zone(self.time_zone)
         closed = self.holidays or frozenset()
         day = first
         produced = 0
@@ -182,8 +171,8 @@ class BusinessCalendar:
             if day not in closed:
                 for start, end in self.working_hours.get(day.weekday(), ()):
                     end_day = day if end > start else day + timedelta(days=1)
-                    opens = datetime.combine(day, start, tzinfo=zone).astimezone(UTC)
-                    closes = datetime.combine(end_day, end, tzinfo=zone).astimezone(UTC)
+                    opens = datetime.combine(day, start, tzinfo=local_zone).astimezone(UTC)
+                    closes = datetime.combine(end_day, end, tzinfo=local_zone).astimezone(UTC)
                     intervals.append((opens, closes))
             yield day, intervals
             day += timedelta(days=1)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import uuid
 
+SOURCE = "urn:voronka:leads"
+"""CloudEvents `source` of everything the leads service publishes."""
+
 LEAD_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:voronka:leads:lead")
 ACTIVITY_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:voronka:leads:activity")
 SEP = "\x1f"  # a separator no id contains

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -16,17 +15,10 @@ from shared.contracts.events.lead_lifecycle import (
 )
 from shared.contracts.events.money import Money
 from shared.contracts.values import EntityId, LongText, ShortText
+from shared.kernel.zones import zone
 
-
-def _known_zone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError("unknown IANA time zone") from None
-    return name
-
-
-TimeZone = Annotated[str, AfterValidator(_known_zone)]
+TimeZone = Annotated[str, AfterValidator(lambda name: zone(name).key)]
+"""An IANA zone name this machine knows, e.g. Europe/Moscow."""
 
 
 class Body(BaseModel):

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
-from faststream.kafka import KafkaBroker
 
-from leads.adapters.lead_store import LeadDoc, MongoLeadStore
-from leads.adapters.request_log import MongoRequestLog
 from leads.domain.dedupe import LeadStatus
-from leads.domain.ids import activity_id_for, lead_id_for, request_event_id
-from leads.domain.lifecycle import AWAITING_CONTACT, LifecycleError
+from leads.domain.ids import activity_id_for
+from leads.domain.lead import Lead
+from leads.domain.lead_records import Activity, Conversion
+from leads.domain.lifecycle import LifecycleError
 from leads.entrypoints.api_models import (
     Accepted,
     ActivityIn,
@@ -28,21 +26,14 @@ from leads.entrypoints.api_models import (
     QualifyIn,
     ReassignIn,
 )
-from leads.service_layer.commands import (
-    Activity,
-    ConcurrentChange,
-    Conversion,
-    LeadCommands,
-    LeadNotFound,
-)
-from leads.service_layer.events import SOURCE
-from shared.contracts.codec import encode
+from leads.service_layer.commands import LeadCommands, LeadNotFound
+from leads.service_layer.http_intake import HttpIntake, IdempotencyKeyReused
+from leads.service_layer.queries import LeadListQuery, LeadQueries
+from leads.service_layer.queries import LeadPage as LeadsRead
 from shared.contracts.events.lead_received import LeadChannel, LeadReceivedV1
-from shared.contracts.topics import Topic
 from shared.platform.clock import Clock
-from shared.platform.errors import InfrastructureUnavailable
+from shared.platform.repository import ConcurrentModification
 
-INTAKE_SOURCE = f"{SOURCE}:http"
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -57,25 +48,37 @@ IdempotencyKey = Annotated[
 class LeadsHttp:
     """What the routes need; built by the composition root."""
 
-    broker: KafkaBroker
-    topic_prefix: str
-    leads: MongoLeadStore
-    requests: MongoRequestLog
+    intake: HttpIntake
+    queries: LeadQueries
     commands: LeadCommands
     clock: Clock
-    publish_timeout: float
 
 
-def lead_out(doc: LeadDoc, now: Any, *, detail: bool = False) -> dict[str, Any]:
-    """Storage document to API shape: internal fields stay in."""
-    out = {key: value for key, value in doc.items() if not key.startswith("_")}
-    out["id"] = doc["_id"]
-    deadline = doc.get("sla_deadline")
-    out["sla_overdue"] = bool(
-        deadline is not None and LeadStatus(doc["status"]) in AWAITING_CONTACT and deadline < now
-    )
+def lead_out(lead: Lead, now: datetime, *, detail: bool = False) -> dict[str, Any]:
+    """A lead in API shape; `sla_overdue` is judged at `now`."""
     model = LeadDetailOut if detail else LeadOut
-    return model.model_validate(out).model_dump(mode="json")
+    shown = {name: getattr(lead, name) for name in model.model_fields if hasattr(lead, name)}
+    shown["sla_overdue"] = lead.is_sla_overdue(now)
+    if detail:
+        shown.update(
+            quantity=str(lead.quantity) if lead.quantity is not None else None,
+            budget=lead.budget.model_dump(mode="json") if lead.budget else None,
+            deadline=lead.deadline.isoformat() if lead.deadline else None,
+            utm=lead.utm.model_dump(exclude_none=True) if lead.utm else None,
+            activities=[activity.as_data() for activity in lead.activities],
+            history=[entry.as_data() for entry in lead.history],
+        )
+    return model.model_validate(shown, from_attributes=True).model_dump(mode="json")
+
+
+def page_out(page: LeadsRead) -> dict[str, Any]:
+    """A page of leads in API shape."""
+    return {
+        "items": [lead_out(lead, page.read_at) for lead in page.items],
+        "total": page.total,
+        "offset": page.offset,
+        "next_offset": page.next_offset,
+    }
 
 
 def _problem(status: int, error: str, detail: str) -> JSONResponse:
@@ -96,7 +99,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     app.add_exception_handler(LeadNotFound, not_found)
     app.add_exception_handler(LifecycleError, conflict)
-    app.add_exception_handler(ConcurrentChange, busy)
+    app.add_exception_handler(ConcurrentModification, busy)
 
 
 def leads_router(deps: LeadsHttp) -> APIRouter:
@@ -116,26 +119,14 @@ def leads_router(deps: LeadsHttp) -> APIRouter:
         """Validate and publish `lead.received`; the lead is stored by the same consumer as
         leads arriving by Kafka, so both doors dedupe alike.
         """
-        if idempotency_key:
-            event_id = request_event_id(lead.source, idempotency_key)
-        else:
-            event_id = str(uuid.uuid4())
-        lead_id = lead_id_for(lead.source, lead.external_id, event_id)
-        if idempotency_key:
-            body_hash = hashlib.sha256(lead.model_dump_json().encode()).hexdigest()
-            earlier = await deps.requests.remember(
-                f"{lead.source}\x1f{idempotency_key}",
-                body_hash=body_hash,
-                lead_id=lead_id,
-                at=deps.clock.now(),
+        try:
+            submitted = await deps.intake.submit(lead, idempotency_key=idempotency_key)
+        except IdempotencyKeyReused:
+            return _problem(
+                409, "idempotency_key_reused", "this key was used with a different body"
             )
-            if earlier is not None and earlier["body_hash"] != body_hash:
-                return _problem(
-                    409, "idempotency_key_reused", "this key was used with a different body"
-                )
-        await _publish(deps, lead, event_id=event_id, lead_id=lead_id)
-        response.headers["Location"] = f"/v1/leads/{lead_id}"
-        return Accepted(lead_id=lead_id, event_id=event_id)
+        response.headers["Location"] = f"/v1/leads/{submitted.lead_id}"
+        return Accepted(lead_id=submitted.lead_id, event_id=submitted.event_id)
 
     @router.get("", response_model=LeadPage, summary="List leads, warmest first")
     async def list_leads(
@@ -150,38 +141,20 @@ def leads_router(deps: LeadsHttp) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
         offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
     ) -> dict[str, Any]:
-        now = deps.clock.now()
-        query: dict[str, Any] = {}
-        if status:
-            query["status"] = {"$in": [s.value for s in status]}
-        if manager_id is not None:
-            query["manager_id"] = manager_id
-        if team is not None:
-            query["team"] = team
-        if channel is not None:
-            query["channel"] = channel.value
-        if min_priority is not None:
-            query["priority.score"] = {"$gte": min_priority}
-        if sla_overdue:
-            wanted = set(status or LeadStatus) & AWAITING_CONTACT
-            query["status"] = {"$in": sorted(s.value for s in wanted)}
-            query["sla_deadline"] = {"$lt": now}
-        docs, total = await deps.leads.search(query, offset=offset, limit=limit)
-        items = [lead_out(doc, now) for doc in docs]
-        following = offset + len(items)
-        return {
-            "items": items,
-            "total": total,
-            "offset": offset,
-            "next_offset": following if following < total else None,
-        }
+        query = LeadListQuery(
+            statuses=tuple(status or ()),
+            manager_id=manager_id,
+            team=team,
+            channel=channel.value if channel is not None else None,
+            min_priority=min_priority,
+            sla_overdue=bool(sla_overdue),
+        )
+        return page_out(await deps.queries.find(query, offset=offset, limit=limit))
 
     @router.get("/{lead_id}", response_model=LeadDetailOut, summary="One lead with its history")
     async def get_lead(lead_id: str) -> dict[str, Any]:
-        doc = await deps.leads.get(lead_id)
-        if doc is None:
-            raise LeadNotFound(lead_id)
-        return lead_out(doc, deps.clock.now(), detail=True)
+        lead = await deps.queries.lead(lead_id)
+        return lead_out(lead, deps.clock.now(), detail=True)
 
     @router.post(
         "/{lead_id}/activities",
@@ -203,7 +176,7 @@ def leads_router(deps: LeadsHttp) -> APIRouter:
         else:
             activity_id = f"act-{uuid.uuid4().hex[:20]}"
         occurred = body.occurred_at or now
-        doc, created = await deps.commands.log_activity(
+        lead, created = await deps.commands.log_activity(
             lead_id,
             Activity(
                 activity_id=activity_id,
@@ -218,12 +191,12 @@ def leads_router(deps: LeadsHttp) -> APIRouter:
         )
         if not created:
             response.status_code = 200
-        return lead_out(doc, now, detail=True)
+        return lead_out(lead, now, detail=True)
 
     @router.post("/{lead_id}/qualify", response_model=LeadDetailOut, summary="Qualify")
     async def qualify(lead_id: str, body: QualifyIn) -> dict[str, Any]:
-        doc = await deps.commands.qualify(lead_id, by=body.manager_id)
-        return lead_out(doc, deps.clock.now(), detail=True)
+        lead = await deps.commands.qualify(lead_id, by=body.manager_id)
+        return lead_out(lead, deps.clock.now(), detail=True)
 
     @router.post(
         "/{lead_id}/convert",
@@ -231,7 +204,7 @@ def leads_router(deps: LeadsHttp) -> APIRouter:
         summary="Convert into a deal (publishes lead.converted)",
     )
     async def convert(lead_id: str, body: ConvertIn) -> dict[str, Any]:
-        doc = await deps.commands.convert(
+        lead = await deps.commands.convert(
             lead_id,
             Conversion(
                 manager_id=body.manager_id,
@@ -240,42 +213,18 @@ def leads_router(deps: LeadsHttp) -> APIRouter:
                 expected_close_on=body.expected_close_on,
             ),
         )
-        return lead_out(doc, deps.clock.now(), detail=True)
+        return lead_out(lead, deps.clock.now(), detail=True)
 
     @router.post("/{lead_id}/disqualify", response_model=LeadDetailOut, summary="Disqualify")
     async def disqualify(lead_id: str, body: DisqualifyIn) -> dict[str, Any]:
-        doc = await deps.commands.disqualify(
+        lead = await deps.commands.disqualify(
             lead_id, reason=body.reason, note=body.note, by=body.manager_id
         )
-        return lead_out(doc, deps.clock.now(), detail=True)
+        return lead_out(lead, deps.clock.now(), detail=True)
 
     @router.post("/{lead_id}/assign", response_model=LeadDetailOut, summary="Move to a manager")
     async def reassign(lead_id: str, body: ReassignIn) -> dict[str, Any]:
-        doc = await deps.commands.reassign(lead_id, to_manager_id=body.manager_id, note=body.note)
-        return lead_out(doc, deps.clock.now(), detail=True)
+        lead = await deps.commands.reassign(lead_id, to_manager_id=body.manager_id, note=body.note)
+        return lead_out(lead, deps.clock.now(), detail=True)
 
     return router
-
-
-async def _publish(deps: LeadsHttp, lead: LeadReceivedV1, *, event_id: str, lead_id: str) -> None:
-    payload, headers = encode(
-        lead,
-        source=INTAKE_SOURCE,
-        subject=lead_id,
-        event_id=event_id,
-        correlation_id=lead_id,
-        time=deps.clock.now(),
-    )
-    try:
-        await asyncio.wait_for(
-            deps.broker.publish(
-                payload,
-                topic=deps.topic_prefix + Topic.LEAD_RECEIVED.value,
-                key=lead_id.encode(),
-                headers={name: value.decode() for name, value in headers},
-                correlation_id=lead_id,
-            ),
-            deps.publish_timeout,
-        )
-    except TimeoutError:
-        raise InfrastructureUnavailable("Kafka did not acknowledge the lead in time") from None

@@ -7,11 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
-from leads.adapters.lead_store import MongoLeadStore
-from leads.adapters.roster_store import MongoRosterStore
+from leads.domain.assignment import AssignmentRule
 from leads.domain.dedupe import LeadStatus
-from leads.domain.lifecycle import OPEN_STATUSES
+from leads.domain.roster import RosterManager, RosterTeam, WorkingTime
 from leads.entrypoints.api_models import (
     LeadPage,
     LeadSettingsOut,
@@ -22,18 +22,18 @@ from leads.entrypoints.api_models import (
     TeamIn,
     TeamOut,
 )
-from leads.entrypoints.http_leads import lead_out
+from leads.entrypoints.http_leads import page_out
+from leads.service_layer.ports import Roster
+from leads.service_layer.queries import LeadQueries
 from leads.settings import LeadsSettings
-from shared.platform.clock import Clock
 
 
 @dataclass
 class RosterHttp:
     """What the roster routes need."""
 
-    roster: MongoRosterStore
-    leads: MongoLeadStore
-    clock: Clock
+    roster: Roster
+    queries: LeadQueries
     settings: LeadsSettings
 
 
@@ -41,8 +41,27 @@ def _not_found(what: str) -> JSONResponse:
     return JSONResponse({"error": "not_found", "detail": f"no {what} with this id"}, 404)
 
 
-def _with_id(doc: dict[str, Any]) -> dict[str, Any]:
-    return {**{k: v for k, v in doc.items() if k != "_id"}, "id": doc["_id"]}
+def _shown(model: type[BaseModel], record: object) -> dict[str, Any]:
+    return model.model_validate(record, from_attributes=True).model_dump(mode="json")
+
+
+def roster_manager(manager_id: str, body: ManagerIn) -> RosterManager:
+    """The roster entry a request describes."""
+    hours = body.working_hours
+    return RosterManager(
+        id=manager_id,
+        name=body.name,
+        team=body.team,
+        role=body.role,
+        channels=tuple(body.channels),
+        regions=tuple(body.regions),
+        products=tuple(body.products),
+        time_zone=body.time_zone,
+        capacity=body.capacity,
+        present=body.present,
+        active=body.active,
+        working_hours=WorkingTime(**hours.model_dump()) if hours else None,
+    )
 
 
 def roster_router(deps: RosterHttp) -> APIRouter:
@@ -51,18 +70,18 @@ def roster_router(deps: RosterHttp) -> APIRouter:
 
     @router.put("/managers/{manager_id}", response_model=ManagerOut, summary="Add or update")
     async def put_manager(manager_id: str, body: ManagerIn) -> dict[str, Any]:
-        fields = body.model_dump(mode="json")
-        await deps.roster.put_manager(manager_id, fields)
-        return {**fields, "id": manager_id}
+        manager = roster_manager(manager_id, body)
+        await deps.roster.put_manager(manager)
+        return _shown(ManagerOut, manager)
 
     @router.get("/managers", response_model=list[ManagerOut], summary="The roster")
     async def list_managers() -> list[dict[str, Any]]:
-        return [_with_id(doc) for doc in await deps.roster.list_managers()]
+        return [_shown(ManagerOut, manager) for manager in await deps.roster.list_managers()]
 
     @router.get("/managers/{manager_id}", response_model=ManagerOut, summary="One manager")
     async def get_manager(manager_id: str) -> Any:
-        doc = await deps.roster.get_manager(manager_id)
-        return _with_id(doc) if doc else _not_found("manager")
+        manager = await deps.roster.get_manager(manager_id)
+        return _shown(ManagerOut, manager) if manager else _not_found("manager")
 
     @router.put("/managers/{manager_id}/presence", summary="Mark present or away")
     async def set_presence(manager_id: str, body: PresenceIn) -> Any:
@@ -80,38 +99,30 @@ def roster_router(deps: RosterHttp) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
         offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
     ) -> dict[str, Any]:
-        now = deps.clock.now()
-        open_statuses = sorted(s.value for s in OPEN_STATUSES)
-        query = {"manager_id": manager_id, "status": {"$in": open_statuses}}
-        docs, total = await deps.leads.search(query, offset=offset, limit=limit)
-        items = [lead_out(doc, now) for doc in docs]
-        following = offset + len(items)
-        return {
-            "items": items,
-            "total": total,
-            "offset": offset,
-            "next_offset": following if following < total else None,
-        }
+        return page_out(await deps.queries.queue(manager_id, offset=offset, limit=limit))
 
     @router.put("/teams/{team_id}", response_model=TeamOut, summary="Add or update a team")
     async def put_team(team_id: str, body: TeamIn) -> dict[str, Any]:
-        fields = body.model_dump(mode="json")
-        await deps.roster.put_team(team_id, fields)
-        return {**fields, "id": team_id}
+        team = RosterTeam(id=team_id, **body.model_dump())
+        await deps.roster.put_team(team)
+        return _shown(TeamOut, team)
 
     @router.get("/teams", response_model=list[TeamOut], summary="Teams")
     async def list_teams() -> list[dict[str, Any]]:
-        return [_with_id(doc) for doc in await deps.roster.list_teams()]
+        return [_shown(TeamOut, team) for team in await deps.roster.list_teams()]
 
     @router.put("/assignment-rules", response_model=list[RuleIn], summary="Replace the rules")
     async def put_rules(rules: list[RuleIn]) -> list[dict[str, Any]]:
-        fields = [rule.model_dump(mode="json") for rule in rules]
-        await deps.roster.put_rules(fields)
-        return fields
+        parsed = [
+            AssignmentRule(**{**rule.model_dump(), "manager_ids": tuple(rule.manager_ids)})
+            for rule in rules
+        ]
+        await deps.roster.put_rules(parsed)
+        return [_shown(RuleIn, rule) for rule in parsed]
 
     @router.get("/assignment-rules", response_model=list[RuleIn], summary="The rules, in order")
     async def get_rules() -> list[dict[str, Any]]:
-        return await deps.roster.get_rules()
+        return [_shown(RuleIn, rule) for rule in await deps.roster.get_rules()]
 
     @router.get("/lead-settings", response_model=LeadSettingsOut, summary="Lead configuration")
     async def lead_settings() -> dict[str, Any]:

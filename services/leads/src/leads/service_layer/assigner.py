@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from leads.adapters.lead_store import MongoLeadStore
-from leads.adapters.roster_store import MongoRosterStore
 from leads.domain.assignment import (
     AssignmentRule,
     AssignmentStrategy,
@@ -20,20 +17,11 @@ from leads.domain.assignment import (
     RuleBased,
     assign,
 )
+from leads.domain.lead_records import Owner
+from leads.domain.roster import RosterManager, WorkingTime
 from leads.domain.sla import SlaPolicy
 from leads.service_layer.calendars import calendar_of
-
-HEAD_OF_SALES = "head_of_sales"
-
-
-@dataclass(frozen=True)
-class Owner:
-    """Who works the lead now, why, and by when first contact is due."""
-
-    manager_id: str | None
-    team: str
-    reason: str
-    deadline: datetime | None
+from leads.service_layer.ports import OpenLeadCounts, Roster
 
 
 @dataclass(frozen=True)
@@ -42,16 +30,14 @@ class AssignmentConfig:
 
     strategy: str
     default_team: str
-    default_calendar: dict[str, Any]
+    default_calendar: WorkingTime
     sla: SlaPolicy
 
 
 class Assigner:
     """Reads the roster and current loads, then lets the domain decide."""
 
-    def __init__(
-        self, roster: MongoRosterStore, leads: MongoLeadStore, config: AssignmentConfig
-    ) -> None:
+    def __init__(self, roster: Roster, leads: OpenLeadCounts, config: AssignmentConfig) -> None:
         self._roster = roster
         self._leads = leads
         self._config = config
@@ -65,12 +51,12 @@ class Assigner:
         team_hint: str | None = None,
     ) -> Owner:
         """Pick the owner at `at` and compute the deadline in the owner's team calendar."""
-        docs = await self._roster.list_managers(active_only=True)
+        roster = await self._roster.list_managers(active_only=True)
         counts = await self._leads.open_counts()
         managers = [
-            self._manager(doc, counts.get(doc["_id"], 0), at.year)
-            for doc in docs
-            if doc.get("role") != HEAD_OF_SALES
+            self._manager(member, counts.get(member.id, 0), at.year)
+            for member in roster
+            if not member.is_head_of_sales
         ]
         rules = await self._roster.get_rules()
         state = RotationState(last_manager_id=await self._roster.last_assigned())
@@ -85,61 +71,51 @@ class Assigner:
 
     async def deadline(self, team: str, channel: str, priority: int, at: datetime) -> datetime:
         """First-contact deadline for a lead handed to `team` at `at`."""
+        stored = await self._roster.get_team(team)
         calendar = calendar_of(
-            await self._roster.get_team(team), default=self._config.default_calendar, year=at.year
+            stored.working_time if stored else None,
+            default=self._config.default_calendar,
+            year=at.year,
         )
         return self._config.sla.deadline(channel, priority, at, calendar)
 
-    async def roster_manager(self, manager_id: str) -> dict[str, Any] | None:
+    async def roster_manager(self, manager_id: str) -> RosterManager | None:
         """A manager of the roster, active or not."""
-        doc = await self._roster.get_manager(manager_id)
-        return doc if doc and doc.get("active", True) else None
+        member = await self._roster.get_manager(manager_id)
+        return member if member and member.active else None
 
     async def head_of_sales(self, team: str) -> str | None:
         """The head of sales the lead escalates to: the team's own head first, then any."""
-        team_doc = await self._roster.get_team(team)
-        if team_doc and team_doc.get("head_id"):
-            return str(team_doc["head_id"])
+        stored = await self._roster.get_team(team)
+        if stored and stored.head_id:
+            return stored.head_id
         heads = [
-            doc
-            for doc in await self._roster.list_managers(active_only=True)
-            if doc.get("role") == HEAD_OF_SALES
+            m for m in await self._roster.list_managers(active_only=True) if m.is_head_of_sales
         ]
-        own = [doc for doc in heads if doc.get("team") == team]
+        own = [head for head in heads if head.team == team]
         chosen = (own or heads)[:1]
-        return str(chosen[0]["_id"]) if chosen else None
+        return chosen[0].id if chosen else None
 
-    def _strategy(self, rules: Iterable[dict[str, Any]]) -> AssignmentStrategy:
+    def _strategy(self, rules: Sequence[AssignmentRule]) -> AssignmentStrategy:
         base: AssignmentStrategy = (
             LeastLoaded() if self._config.strategy == "least_loaded" else RoundRobin()
         )
-        parsed = tuple(
-            AssignmentRule(
-                name=r["name"],
-                channel=r.get("channel"),
-                region=r.get("region"),
-                product=r.get("product"),
-                team=r.get("team"),
-                manager_ids=frozenset(r.get("manager_ids") or ()),
-            )
-            for r in rules
-        )
-        return RuleBased(parsed, then=base) if parsed else base
+        return RuleBased(tuple(rules), then=base) if rules else base
 
-    def _manager(self, doc: dict[str, Any], open_leads: int, year: int) -> Manager:
-        hours = doc.get("working_hours")
+    def _manager(self, member: RosterManager, open_leads: int, year: int) -> Manager:
+        hours = member.working_hours
         calendar = (
             calendar_of(hours, default=self._config.default_calendar, year=year) if hours else None
         )
         return Manager(
-            id=doc["_id"],
-            team=doc.get("team") or self._config.default_team,
-            channels=frozenset(doc.get("channels") or ()),
-            regions=frozenset(doc.get("regions") or ()),
-            products=frozenset(doc.get("products") or ()),
-            time_zone=doc.get("time_zone") or "Europe/Moscow",
-            capacity=int(doc.get("capacity", 10)),
+            id=member.id,
+            team=member.team or self._config.default_team,
+            channels=frozenset(member.channels),
+            regions=frozenset(member.regions),
+            products=frozenset(member.products),
+            time_zone=member.time_zone or "Europe/Moscow",
+            capacity=member.capacity,
             open_leads=open_leads,
-            present=bool(doc.get("present", True)),
+            present=member.present,
             calendar=calendar,
         )

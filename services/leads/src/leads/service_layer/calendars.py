@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import time
 from functools import lru_cache
-from typing import Any
 
 from leads.domain.calendar import BusinessCalendar
+from leads.domain.roster import WorkingTime
 
 AROUND_THE_CLOCK = "around_the_clock"
 RU_BUSINESS = "ru_business"
@@ -20,18 +20,15 @@ def _calendar(kind: str, time_zone: str, start: time, end: time, year: int) -> B
 
 
 def calendar_of(
-    spec: dict[str, Any] | None, *, default: dict[str, Any], year: int
+    working_time: WorkingTime | None, *, default: WorkingTime, year: int
 ) -> BusinessCalendar:
     """The calendar a team (or a manager) works by; missing parts come from `default`."""
-    merged = {**default, **{k: v for k, v in (spec or {}).items() if v is not None}}
-    return _calendar(
-        str(merged["calendar"]),
-        str(merged["time_zone"]),
-        _as_time(merged["work_start"]),
-        _as_time(merged["work_end"]),
-        year,
-    )
-
-
-def _as_time(value: Any) -> time:
-    return value if isinstance(value, time) else time.fromisoformat(str(value))
+    merged = (working_time or WorkingTime()).over(default)
+    if (
+        merged.calendar is None
+        or merged.time_zone is None
+        or merged.work_start is None
+        or merged.work_end is None
+    ):
+        raise ValueError("the default working time must set every part")
+    return _calendar(merged.calendar, merged.time_zone, merged.work_start, merged.work_end, year)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from leads.adapters.lead_store import MongoLeadStore
 from leads.domain.contact import normalize_phone
+from leads.domain.ids import SOURCE
+from leads.domain.lead_records import Activity
 from leads.domain.lifecycle import LifecycleError
-from leads.service_layer.commands import Activity, LeadCommands
-from leads.service_layer.events import SOURCE
+from leads.service_layer.commands import LeadCommands
+from leads.service_layer.ports import LeadRepository
 from shared.contracts.codec import DecodedEvent
 from shared.contracts.events.lead_lifecycle import LeadActivityLoggedV1
 from shared.platform.logging import get_logger
@@ -17,7 +18,7 @@ log = get_logger(__name__)
 class ExternalActivities:
     """Finds the lead an external activity is about and logs it like one posted by HTTP."""
 
-    def __init__(self, leads: MongoLeadStore, commands: LeadCommands) -> None:
+    def __init__(self, leads: LeadRepository, commands: LeadCommands) -> None:
         self._leads = leads
         self._commands = commands
 
@@ -27,7 +28,7 @@ class ExternalActivities:
             return
         event = decoded.event
         lead_id = event.lead_id or await self._lead_by_phone(event.contact_phone)
-        if lead_id is None or await self._leads.get(lead_id) is None:
+        if lead_id is None or await self._leads.by_id_or_alias(lead_id) is None:
             # A call from a number with no open lead is not poison, just nothing to attach to.
             log.info("activity matches no lead; ignored", activity_id=event.activity_id)
             return
@@ -50,5 +51,5 @@ class ExternalActivities:
         if e164 is None:
             return None
         found = await self._leads.open_with_keys([f"phone:{e164}"])
-        latest = max(found, key=lambda doc: doc["last_inbound_at"], default=None)
-        return str(latest["_id"]) if latest else None
+        latest = max(found, key=lambda lead: lead.last_inbound_at, default=None)
+        return latest.id if latest else None

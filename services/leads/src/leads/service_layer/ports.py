@@ -1,0 +1,116 @@
+"""What the leads service layer needs from storage and the broker; adapters implement these."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Protocol, TypeVar
+
+from leads.domain.assignment import AssignmentRule
+from leads.domain.lead import Lead
+from leads.domain.lead_filter import LeadFilter
+from leads.domain.roster import RosterManager, RosterTeam
+from shared.platform.outbox import OutboxMessage
+
+R = TypeVar("R")
+
+
+class LeadRepository(Protocol):
+    """Lead aggregates: load, store, save with their events, and the queries of the service."""
+
+    async def get(self, aggregate_id: str) -> Lead | None:
+        """The lead stored under this id, or None."""
+
+    async def add(self, aggregate: Lead, *, causation_id: str | None = None) -> bool:
+        """Store a new lead with its recorded events; False if the id is taken."""
+
+    async def save(self, aggregate: Lead, *, causation_id: str | None = None) -> None:
+        """Write what changed since load, with the recorded events; raise on a lost race."""
+
+    async def update(
+        self,
+        aggregate_id: str,
+        change: Callable[[Lead], R],
+        *,
+        causation_id: str | None = None,
+        attempts: int = 5,
+    ) -> tuple[Lead, R] | None:
+        """Load, change and save, starting over on a lost race; None when there is no such lead."""
+
+    async def by_id_or_alias(self, lead_id: str) -> Lead | None:
+        """A lead by its id or by the id of a duplicate merged into it."""
+
+    async def open_with_keys(self, keys: Sequence[str]) -> list[Lead]:
+        """Open leads sharing any of the dedupe keys."""
+
+    async def converted_with_keys(self, keys: Sequence[str]) -> Lead | None:
+        """The latest converted lead with any of the dedupe keys."""
+
+    async def due(self, now: datetime, limit: int) -> list[Lead]:
+        """Uncontacted leads whose first-contact timer fired by `now`, earliest first."""
+
+    async def open_counts(self) -> dict[str, int]:
+        """Open leads per manager."""
+
+    async def search(
+        self, wanted: LeadFilter, *, offset: int, limit: int
+    ) -> tuple[list[Lead], int]:
+        """A page of the leads passing the filter, warmest first, and how many pass it."""
+
+
+class OpenLeadCounts(Protocol):
+    """The current load of every manager."""
+
+    async def open_counts(self) -> dict[str, int]:
+        """Open leads per manager."""
+
+
+class Roster(Protocol):
+    """Managers, teams, assignment rules and the round-robin pointer."""
+
+    async def put_manager(self, manager: RosterManager) -> None:
+        """Create or replace a manager."""
+
+    async def set_presence(self, manager_id: str, present: bool) -> bool:
+        """Mark a manager present or away; False for an unknown manager."""
+
+    async def get_manager(self, manager_id: str) -> RosterManager | None:
+        """One manager."""
+
+    async def list_managers(self, *, active_only: bool = False) -> list[RosterManager]:
+        """Every manager, by id."""
+
+    async def put_team(self, team: RosterTeam) -> None:
+        """Create or replace a team."""
+
+    async def get_team(self, team_id: str) -> RosterTeam | None:
+        """One team."""
+
+    async def list_teams(self) -> list[RosterTeam]:
+        """Every team, by id."""
+
+    async def get_rules(self) -> list[AssignmentRule]:
+        """Assignment rules in the order they apply."""
+
+    async def put_rules(self, rules: Sequence[AssignmentRule]) -> None:
+        """Replace the assignment rules."""
+
+    async def last_assigned(self) -> str | None:
+        """Round-robin pointer: the manager chosen last."""
+
+    async def set_last_assigned(self, manager_id: str) -> None:
+        """Move the round-robin pointer."""
+
+
+class RequestLog(Protocol):
+    """Idempotency keys of the HTTP intake."""
+
+    async def remember(self, key: str, *, body_hash: str, lead_id: str, at: datetime) -> str | None:
+        """Record the first use of a key; if it was used before, return that use's body hash."""
+
+
+class EventPublisher(Protocol):
+    """Publishes straight to Kafka; returns once the broker acknowledged every message."""
+
+    async def publish_batch(self, messages: Sequence[OutboxMessage]) -> None:
+        """Publish every message; raise if any was not acknowledged."""

@@ -1,0 +1,81 @@
+"""The read side of the lead API: one lead, filtered lists and a manager's work queue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from leads.domain.dedupe import LeadStatus
+from leads.domain.lead import Lead
+from leads.domain.lead_filter import LeadFilter
+from leads.domain.lifecycle import AWAITING_CONTACT, OPEN_STATUSES
+from leads.service_layer.commands import existing_lead
+from leads.service_layer.ports import LeadRepository
+from shared.platform.clock import Clock
+
+
+@dataclass(frozen=True)
+class LeadListQuery:
+    """Filters of the lead list; `sla_overdue` keeps uncontacted leads past their deadline."""
+
+    statuses: tuple[LeadStatus, ...] = ()
+    manager_id: str | None = None
+    team: str | None = None
+    channel: str | None = None
+    min_priority: int | None = None
+    sla_overdue: bool = False
+
+
+@dataclass(frozen=True)
+class LeadPage:
+    """One page of leads, warmest first, with the instant it was read at."""
+
+    items: list[Lead]
+    total: int
+    offset: int
+    read_at: datetime
+
+    @property
+    def next_offset(self) -> int | None:
+        """Offset of the next page, or None on the last one."""
+        following = self.offset + len(self.items)
+        return following if following < self.total else None
+
+
+class LeadQueries:
+    """Reads leads for the HTTP API."""
+
+    def __init__(self, leads: LeadRepository, *, clock: Clock) -> None:
+        self._leads = leads
+        self._clock = clock
+
+    async def lead(self, lead_id: str) -> Lead:
+        """The lead with this id, or the one a duplicate with this id was merged into."""
+        return await existing_lead(self._leads, lead_id)
+
+    async def find(self, query: LeadListQuery, *, offset: int, limit: int) -> LeadPage:
+        """A page of leads passing the filters, warmest first."""
+        now = self._clock.now()
+        statuses = frozenset(query.statuses) if query.statuses else None
+        if query.sla_overdue:
+            statuses = (statuses or frozenset(LeadStatus)) & AWAITING_CONTACT
+        wanted = LeadFilter(
+            statuses=statuses,
+            manager_id=query.manager_id,
+            team=query.team,
+            channel=query.channel,
+            min_priority=query.min_priority,
+            deadline_before=now if query.sla_overdue else None,
+        )
+        return await self._page(wanted, offset=offset, limit=limit, now=now)
+
+    async def queue(self, manager_id: str, *, offset: int, limit: int) -> LeadPage:
+        """The manager's open leads, warmest first."""
+        wanted = LeadFilter(statuses=OPEN_STATUSES, manager_id=manager_id)
+        return await self._page(wanted, offset=offset, limit=limit, now=self._clock.now())
+
+    async def _page(
+        self, wanted: LeadFilter, *, offset: int, limit: int, now: datetime
+    ) -> LeadPage:
+        items, total = await self._leads.search(wanted, offset=offset, limit=limit)
+        return LeadPage(items=items, total=total, offset=offset, read_at=now)

@@ -1,0 +1,244 @@
+"""In-memory adapters of the leads service layer: the lead repository's queries and the roster."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from leads.adapters.lead_mapper import LeadMapper
+from leads.domain.assignment import AssignmentRule
+from leads.domain.dedupe import LeadStatus
+from leads.domain.ids import SOURCE
+from leads.domain.lead import Lead
+from leads.domain.lead_filter import LeadFilter
+from leads.domain.lifecycle import OPEN_STATUSES
+from leads.domain.roster import RosterManager, RosterTeam, WorkingTime
+from leads.domain.sla import SlaPolicy
+from leads.service_layer.assigner import Assigner, AssignmentConfig
+from leads.service_layer.commands import LeadCommands
+from leads.service_layer.http_intake import HttpIntake
+from leads.service_layer.intake import LeadIntake
+from leads.service_layer.queries import LeadQueries
+from leads.service_layer.sla_watcher import SlaWatcher
+from leads.service_layer.telephony import ExternalActivities
+from shared.contracts.codec import DecodedEvent
+from shared.contracts.envelope import Envelope
+from shared.contracts.events.lead_received import LeadReceivedV1
+from shared.platform.clock import Clock, ManualClock
+from shared.platform.repository import message_on_own_topic
+from shared.testing.fakes import FakePublisher, InMemoryRepository
+
+
+class InMemoryLeadRepository(InMemoryRepository[Lead]):
+    """`LeadRepository` over documents in a dict; the queries run in Python."""
+
+    def __init__(self, *, clock: Clock) -> None:
+        super().__init__(LeadMapper(), clock=clock, message_of=message_on_own_topic(SOURCE))
+
+    async def by_id_or_alias(self, lead_id: str) -> Lead | None:
+        return next((x for x in self.all() if lead_id == x.id or lead_id in x.aliases), None)
+
+    async def open_with_keys(self, keys: Sequence[str]) -> list[Lead]:
+        return [
+            lead
+            for lead in self.all()
+            if lead.status in OPEN_STATUSES and set(keys) & set(lead.dedupe_keys)
+        ]
+
+    async def converted_with_keys(self, keys: Sequence[str]) -> Lead | None:
+        converted = [
+            lead
+            for lead in self.all()
+            if lead.status is LeadStatus.CONVERTED and set(keys) & set(lead.dedupe_keys)
+        ]
+        return max(converted, key=lambda lead: lead.converted_at or lead.created_at, default=None)
+
+    async def due(self, now: datetime, limit: int) -> list[Lead]:
+        due = [lead for lead in self.all() if lead.is_sla_due(now)]
+        return sorted(due, key=lambda lead: lead.sla_due_at or now)[:limit]
+
+    async def open_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for lead in self.all():
+            if lead.status in OPEN_STATUSES and lead.manager_id:
+                counts[lead.manager_id] = counts.get(lead.manager_id, 0) + 1
+        return counts
+
+    async def search(
+        self, wanted: LeadFilter, *, offset: int, limit: int
+    ) -> tuple[list[Lead], int]:
+        found = sorted(
+            (lead for lead in self.all() if wanted.matches(lead)),
+            key=lambda lead: (-lead.priority.score, lead.received_at, lead.id),
+        )
+        return found[offset : offset + limit], len(found)
+
+    def stored(self, lead_id: str) -> Lead:
+        """The stored lead (fails the test when there is none)."""
+        lead = next((x for x in self.all() if x.id == lead_id), None)
+        assert lead is not None, f"no lead {lead_id}"
+        return lead
+
+
+class InMemoryRoster:
+    """`Roster` in dicts."""
+
+    def __init__(self, managers: Sequence[Mapping[str, Any]] = ()) -> None:
+        self.managers = {m["id"]: RosterManager(**m) for m in managers}
+        self.teams: dict[str, RosterTeam] = {}
+        self.rules: list[AssignmentRule] = []
+        self.rotation: str | None = None
+
+    async def put_manager(self, manager: RosterManager) -> None:
+        self.managers[manager.id] = manager
+
+    async def set_presence(self, manager_id: str, present: bool) -> bool:
+        if manager_id not in self.managers:
+            return False
+        self.managers[manager_id] = replace(self.managers[manager_id], present=present)
+        return True
+
+    async def get_manager(self, manager_id: str) -> RosterManager | None:
+        return self.managers.get(manager_id)
+
+    async def list_managers(self, *, active_only: bool = False) -> list[RosterManager]:
+        return [m for _, m in sorted(self.managers.items()) if m.active or not active_only]
+
+    async def put_team(self, team: RosterTeam) -> None:
+        self.teams[team.id] = team
+
+    async def get_team(self, team_id: str) -> RosterTeam | None:
+        return self.teams.get(team_id)
+
+    async def list_teams(self) -> list[RosterTeam]:
+        return [team for _, team in sorted(self.teams.items())]
+
+    async def get_rules(self) -> list[AssignmentRule]:
+        return list(self.rules)
+
+    async def put_rules(self, rules: Sequence[AssignmentRule]) -> None:
+        self.rules = list(rules)
+
+    async def last_assigned(self) -> str | None:
+        return self.rotation
+
+    async def set_last_assigned(self, manager_id: str) -> None:
+        self.rotation = manager_id
+
+
+class InMemoryRequestLog:
+    """`RequestLog` in a dict."""
+
+    def __init__(self) -> None:
+        self.hashes: dict[str, str] = {}
+
+    async def remember(self, key: str, *, body_hash: str, lead_id: str, at: datetime) -> str | None:
+        earlier = self.hashes.get(key)
+        if earlier is None:
+            self.hashes[key] = body_hash
+        return earlier
+
+
+def around_the_clock_assigner(
+    roster: InMemoryRoster, leads: InMemoryLeadRepository, policy: SlaPolicy
+) -> Assigner:
+    """Round robin over the roster, on a 24/7 calendar, so deadlines are plain minutes."""
+    return Assigner(
+        roster,
+        leads,
+        AssignmentConfig(
+            strategy="round_robin",
+            default_team="sales",
+            default_calendar=WorkingTime("around_the_clock", "Europe/Moscow", time(9), time(18)),
+            sla=policy,
+        ),
+    )
+
+
+ROSTER = (
+    {"id": "mgr-a", "name": "Анна", "team": "sales"},
+    {"id": "mgr-b", "name": "Борис", "team": "sales"},
+    {"id": "mgr-c", "name": "Вера", "team": "sales"},
+    {"id": "head", "name": "Глава продаж", "team": "sales", "role": "head_of_sales"},
+)
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+"""A Monday morning; the 24/7 calendar makes every deadline START + 60 minutes."""
+DISQUALIFY_REASONS = frozenset({"no_budget", "spam"})
+
+
+@dataclass
+class LeadsWorld:
+    """The leads service layer over in-memory adapters and a manual clock."""
+
+    clock: ManualClock
+    leads: InMemoryLeadRepository
+    roster: InMemoryRoster
+    intake: LeadIntake
+    commands: LeadCommands
+    watcher: SlaWatcher
+    telephony: ExternalActivities
+    queries: LeadQueries
+    http: HttpIntake
+    publisher: FakePublisher
+    requests: InMemoryRequestLog
+
+    def published(self, topic: str) -> list[dict[str, Any]]:
+        """Payloads of the events the leads published on `topic`, in order."""
+        return [json.loads(m.value) for m in self.leads.published_on(topic)]
+
+    async def receive(
+        self, body: Mapping[str, Any], *, event_id: str | None = None
+    ) -> tuple[str, DecodedEvent[LeadReceivedV1]]:
+        """Deliver `lead.received` with this body; return the lead id it ended in, and the event."""
+        decoded = received(
+            body, event_id=event_id or f"evt-{body.get('external_id')}", at=self.clock.now()
+        )
+        lead_id = await self.intake.receive(
+            decoded.event, event_id=decoded.envelope.id, sent_at=decoded.envelope.time
+        )
+        return lead_id, decoded
+
+
+def received(
+    body: Mapping[str, Any], *, event_id: str, at: datetime, source: str = "urn:test:channel"
+) -> DecodedEvent[LeadReceivedV1]:
+    """A decoded `lead.received` as the consumer hands it over."""
+    return DecodedEvent(
+        envelope=Envelope(
+            id=event_id, source=source, type="lead.received", time=at, correlationid=event_id
+        ),
+        event=LeadReceivedV1.model_validate(body),
+    )
+
+
+def leads_world(
+    managers: Sequence[Mapping[str, Any]] = ROSTER,
+    *,
+    max_breaches: int = 2,
+    repository: type[InMemoryLeadRepository] = InMemoryLeadRepository,
+) -> LeadsWorld:
+    """Everything wired as bootstrap does, with fakes instead of MongoDB and Kafka."""
+    clock = ManualClock(START)
+    leads = repository(clock=clock)
+    roster = InMemoryRoster(managers)
+    policy = SlaPolicy(default_minutes=60, max_breaches=max_breaches)
+    assigner = around_the_clock_assigner(roster, leads, policy)
+    commands = LeadCommands(leads, assigner, clock=clock, disqualify_reasons=DISQUALIFY_REASONS)
+    publisher = FakePublisher()
+    requests = InMemoryRequestLog()
+    return LeadsWorld(
+        clock=clock,
+        leads=leads,
+        roster=roster,
+        intake=LeadIntake(leads, assigner, clock=clock, dedupe_window=timedelta(hours=72)),
+        commands=commands,
+        watcher=SlaWatcher(leads, assigner, policy, clock=clock, poll_seconds=1),
+        telephony=ExternalActivities(leads, commands),
+        queries=LeadQueries(leads, clock=clock),
+        http=HttpIntake(publisher, requests, clock=clock, publish_timeout=0.05),
+        publisher=publisher,
+        requests=requests,
+    )

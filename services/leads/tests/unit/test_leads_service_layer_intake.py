@@ -1,0 +1,126 @@
+"""Intake use cases over in-memory adapters: new lead, redelivery, duplicates, returning clients."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from leads_fakes import START, leads_world
+
+from leads.domain.dedupe import LeadStatus
+from leads.domain.lead_records import Activity, Conversion
+from shared.contracts.events.lead_lifecycle import ActivityDirection, ActivityKind
+from shared.contracts.topics import Topic
+
+pytestmark = pytest.mark.unit
+
+WEB_LEAD: dict[str, Any] = {
+    "source": "website",
+    "external_id": "form-1",
+    "channel": "web_form",
+    "contact": {"name": " Иван  Петров ", "phone": "8 (912) 345-67-89"},
+    "request_text": "Нужны станки",
+    "product": "Станок ЧПУ X200",
+    "quantity": "20",
+    "budget": {"amount": "3000000", "currency": "RUB"},
+}
+CALL = {
+    "source": "telephony",
+    "external_id": "call-77",
+    "channel": "phone",
+    "contact": {"phone": "+7 912 345 67 89", "email": "Ivan@Example.RU"},
+    "request_text": "Перезвоните",
+}
+
+
+def call(manager: str, activity_id: str = "act-1") -> Activity:
+    return Activity(
+        activity_id=activity_id,
+        manager_id=manager,
+        kind=ActivityKind.CALL,
+        direction=ActivityDirection.OUTBOUND,
+        occurred_at=START,
+        outcome="answered",
+    )
+
+
+async def test_new_lead_is_cleaned_scored_assigned_and_announced_caused_by_its_event() -> None:
+    world = leads_world()
+    lead_id, decoded = await world.receive(WEB_LEAD)
+
+    lead = world.leads.stored(lead_id)
+    assert lead.contact.name == "Иван Петров" and lead.contact.phone == "+79123456789"
+    assert lead.dedupe_keys == ["phone:+79123456789"]
+    # web_form 10 + product 20 + quantity 10 + budget 10
+    assert lead.priority.score == 50
+    assert (lead.status, lead.manager_id, lead.team) == (LeadStatus.ASSIGNED, "mgr-a", "sales")
+    assert lead.sla_deadline == lead.sla_due_at == START + timedelta(minutes=60)
+    [message] = world.leads.published
+    assert (message.topic, message.key) == (Topic.LEAD_ASSIGNED.value, lead_id)
+    assert message.headers["ce_causationid"] == decoded.envelope.id
+    assert message.headers["ce_correlationid"] == lead_id
+    assigned = world.published(Topic.LEAD_ASSIGNED)[0]
+    assert assigned["manager_id"] == "mgr-a" and assigned["priority"] == 50
+    assert assigned["sla_deadline"] == "2026-03-02T10:00:00Z"
+    assert assigned["returning_client"] is False
+
+
+async def test_redelivered_event_stores_and_announces_nothing_more() -> None:
+    world = leads_world()
+    lead_id, decoded = await world.receive(WEB_LEAD)
+    await world.intake(decoded)
+    assert len(world.leads.documents) == 1
+    assert len(world.leads.published) == 1
+    assert world.leads.stored(lead_id).revision == 0
+
+
+async def test_same_person_by_another_channel_joins_the_open_lead_and_fills_the_email() -> None:
+    world = leads_world()
+    first, _ = await world.receive(WEB_LEAD)
+    world.clock.advance(timedelta(minutes=5))
+    joined, decoded = await world.receive(CALL)
+
+    assert joined == first and len(world.leads.documents) == 1
+    lead = world.leads.stored(first)
+    assert len(lead.aliases) == 1
+    assert lead.channels == ["web_form", "phone"]
+    assert lead.contact.email == "ivan@example.ru"
+    assert lead.dedupe_keys == ["phone:+79123456789", "email:ivan@example.ru"]
+    [repeat] = lead.activities
+    assert (repeat.kind, repeat.outcome, repeat.channel) == ("call", "repeat_request", "phone")
+    assert repeat.counts_as_contact is False
+    assert lead.last_inbound_at == START + timedelta(minutes=5)
+    assert [entry.type for entry in lead.history] == ["assigned", "duplicate_merged"]
+    # A merge announces nothing: the lead's owner and timer are unchanged.
+    assert len(world.leads.published) == 1
+    assert lead.manager_id == "mgr-a" and lead.sla_due_at == START + timedelta(minutes=60)
+
+    await world.intake(decoded)  # the merged request redelivered: found by its alias
+    assert len(world.leads.stored(first).activities) == 1
+
+
+async def test_request_after_the_dedupe_window_is_a_new_lead() -> None:
+    world = leads_world()
+    first, _ = await world.receive(WEB_LEAD)
+    world.clock.advance(timedelta(hours=73))
+    second, _ = await world.receive(CALL)
+    assert second != first and len(world.leads.documents) == 2
+
+
+async def test_closed_lead_takes_no_duplicate_and_a_returning_client_gets_their_manager() -> None:
+    world = leads_world()
+    first, _ = await world.receive(WEB_LEAD)
+    await world.commands.log_activity(first, call("mgr-a"))
+    await world.commands.convert(first, Conversion(manager_id=None))
+
+    second, _ = await world.receive(CALL)
+
+    assert second != first
+    lead = world.leads.stored(second)
+    # Round robin would pick mgr-b after mgr-a; the client's manager wins instead.
+    assert (lead.manager_id, lead.assignment_reason) == ("mgr-a", "client_manager")
+    assert lead.returning_client is True and lead.client_lead_id == first
+    # phone 20 + returning client 15
+    assert lead.priority.score == 35
+    assert world.published(Topic.LEAD_ASSIGNED)[-1]["returning_client"] is True
