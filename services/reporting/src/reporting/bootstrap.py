@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 
 from reporting import __doc__ as service_doc
-from reporting.adapters.records import FactLog
+from reporting.adapters.client_segments import COLLECTION, ClientSegmentRepository
+from reporting.adapters.records import MongoFactLog
 from reporting.adapters.replay import replay
-from reporting.domain.facts import DealStageChanged, Fact, StageKind
 from reporting.domain.segments import SegmentThresholds
 from reporting.entrypoints.dashboard import DashboardHttp, dashboard_router
 from reporting.entrypoints.http_admin import admin_router
@@ -17,7 +17,7 @@ from reporting.entrypoints.http_reports import ReportsHttp, reports_router
 from reporting.entrypoints.subscribers import register_subscribers
 from reporting.service_layer.ingest import Ingestor
 from reporting.service_layer.queries import Reports
-from reporting.service_layer.rebuild import rebuild
+from reporting.service_layer.rebuild import Projections
 from reporting.service_layer.segment_watcher import SegmentWatcher
 from reporting.service_layer.translate import TOPICS
 from reporting.settings import ReportingSettings
@@ -33,25 +33,15 @@ class ReportingService:
     """The wired service: its HTTP app and the loops it runs while the app lives."""
 
     app: FastAPI
-    store: FactLog
+    store: MongoFactLog
     ingestor: Ingestor
     reports: Reports
     segments: SegmentWatcher
-    rebuild: RebuildCommand
+    projections: Projections
 
-
-@dataclass
-class RebuildCommand:
-    """Replays the topics of these settings into a new version."""
-
-    settings: ReportingSettings
-    store: FactLog
-    ingestor: Ingestor
-
-    async def __call__(self) -> int:
-        """Run the rebuild; returns the version now active."""
-        topics = [topic.value for topic in TOPICS]
-        return await rebuild(self.store, self.ingestor, lambda: replay(self.settings.kafka, topics))
+    async def rebuild(self) -> int:
+        """Replay every topic into a new version; returns the version now active."""
+        return await self.projections.rebuild()
 
 
 def thresholds_of(settings: ReportingSettings) -> SegmentThresholds:
@@ -66,27 +56,23 @@ def build(settings: ReportingSettings, *, clock: Clock | None = None) -> Reporti
     clock = clock or clock_from_env()
     connections = Connections(settings, service=SERVICE, database=settings.database)
     prefix = settings.kafka.topic_prefix
-    store = FactLog(connections.db)
+    store = MongoFactLog(connections.db)
+    clients = ClientSegmentRepository(connections.db[COLLECTION], clock=clock)
     reports = Reports(store, time_zone=settings.time_zone, thresholds=thresholds_of(settings))
     relay = OutboxRelay(
-        [store.segments],
+        [clients.collection],
         KafkaOutboxPublisher(connections.broker, topic_prefix=prefix),
         clock=clock,
         poll_interval=settings.outbox_poll_seconds,
     )
     watcher = SegmentWatcher(
-        store,
+        clients,
         reports,
         clock=clock,
         interval=settings.segment_check_seconds,
         on_published=relay.wake,
     )
-
-    def after_batch(facts: list[Fact]) -> None:
-        if any(isinstance(f, DealStageChanged) and f.to_stage_kind is StageKind.WON for f in facts):
-            watcher.wake()
-
-    ingestor = Ingestor(store, on_batch=after_batch)
+    ingestor = Ingestor(store, on_batch=watcher.notice)
     register_subscribers(
         connections.broker,
         ingestor=ingestor,
@@ -96,14 +82,15 @@ def build(settings: ReportingSettings, *, clock: Clock | None = None) -> Reporti
         max_records=settings.batch_max_records,
         batch_timeout_ms=settings.batch_timeout_ms,
     )
-    command = RebuildCommand(settings, store, ingestor)
+    topics = [topic.value for topic in TOPICS]
+    projections = Projections(store, ingestor, lambda: replay(settings.kafka, topics))
     service = ReportingService(
         app=FastAPI(),
         store=store,
         ingestor=ingestor,
         reports=reports,
         segments=watcher,
-        rebuild=command,
+        projections=projections,
     )
 
     async def prepare() -> None:
@@ -118,7 +105,7 @@ def build(settings: ReportingSettings, *, clock: Clock | None = None) -> Reporti
     )
     app.include_router(reports_router(ReportsHttp(reports, clock, settings.currency)))
     app.include_router(dashboard_router(DashboardHttp(reports, clock, settings.currency)))
-    app.include_router(admin_router(store, command))
+    app.include_router(admin_router(projections))
     service.app = app
     return service
 

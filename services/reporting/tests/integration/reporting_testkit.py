@@ -5,20 +5,19 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import date
 from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
+from reporting_events import at, rub, stage_change
 
 from reporting.bootstrap import ReportingService
 from shared.contracts import (
     ActivityKind,
     ClaimStatus,
     ClaimStatusChangedV1,
-    DealStageChangedV1,
     EventModel,
     InstallmentTerms,
     InvoiceIssuedV1,
@@ -30,7 +29,6 @@ from shared.contracts import (
     LeadDisqualifiedV1,
     LeadQualifiedV1,
     LeadSlaBreachedV1,
-    Money,
     PaymentReceivedV1,
     StageKind,
     encode,
@@ -41,14 +39,6 @@ from shared.testing.kafka import wait_until
 
 Running = tuple[ReportingService, httpx.AsyncClient]
 ServiceFactory = Callable[..., AbstractAsyncContextManager[Running]]
-
-
-def at(day: int, hour: int = 9, month: int = 3) -> datetime:
-    return datetime(2026, month, day, hour, 0, tzinfo=UTC)
-
-
-def rub(amount: str) -> Money:
-    return Money(amount=Decimal(amount), currency="RUB")
 
 
 def _lead(lead_id: str, channel: LeadChannel, manager: str, day: int) -> LeadAssignedV1:
@@ -76,39 +66,6 @@ def _contact(lead_id: str, manager: str, day: int) -> LeadContactedV1:
         received_at=at(day),
         response_seconds=1800,
         within_sla=True,
-    )
-
-
-def _stage(
-    deal: str,
-    to: str,
-    kind: StageKind,
-    day: int,
-    amount: str,
-    *,
-    lead: str | None,
-    manager: str,
-    previous: str | None,
-    probability: str,
-    lost_reason: str | None = None,
-    channel: str | None = None,
-) -> DealStageChangedV1:
-    return DealStageChangedV1(
-        deal_id=deal,
-        pipeline_id="default",
-        from_stage=previous,
-        to_stage=to,
-        changed_at=at(day),
-        changed_by=manager,
-        amount=rub(amount),
-        client_id=f"client-{deal}",
-        manager_id=manager,
-        lost_reason=lost_reason,
-        stage_probability=Decimal(probability),
-        to_stage_kind=kind,
-        lead_id=lead,
-        channel=channel,
-        team="sales",
     )
 
 
@@ -175,7 +132,7 @@ def scripted_month() -> list[EventModel]:
                 ("a4", "L2", "m2", ActivityKind.EMAIL, 3),
             )
         ],
-        _stage(
+        stage_change(
             "D1",
             "new",
             StageKind.OPEN,
@@ -186,7 +143,7 @@ def scripted_month() -> list[EventModel]:
             previous=None,
             probability="0.05",
         ),
-        _stage(
+        stage_change(
             "D1",
             "won",
             StageKind.WON,
@@ -197,7 +154,7 @@ def scripted_month() -> list[EventModel]:
             previous="new",
             probability="1",
         ),
-        _stage(
+        stage_change(
             "D2",
             "new",
             StageKind.OPEN,
@@ -208,7 +165,7 @@ def scripted_month() -> list[EventModel]:
             previous=None,
             probability="0.05",
         ),
-        _stage(
+        stage_change(
             "D2",
             "lost",
             StageKind.LOST,
@@ -220,7 +177,7 @@ def scripted_month() -> list[EventModel]:
             probability="0",
             lost_reason="price",
         ),
-        _stage(
+        stage_change(
             "D3",
             "proposal",
             StageKind.OPEN,

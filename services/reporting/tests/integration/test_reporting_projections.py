@@ -9,17 +9,17 @@ from typing import Any
 
 import pytest
 from pymongo.errors import AutoReconnect
+from reporting_events import empty_invoice
 from reporting_testkit import (
     ServiceFactory,
     all_consumed,
     publish_all,
     report,
-    rub,
     scripted_month,
 )
 
 from reporting.settings import ReportingSettings
-from shared.contracts import InvoiceIssuedV1, Topic
+from shared.contracts import Topic
 from shared.platform.clock import ManualClock
 from shared.testing.kafka import read_topic
 
@@ -114,11 +114,11 @@ async def test_a_crash_mid_batch_and_a_restart_end_with_the_same_figures(
         real_append = store.append
         crashed: list[int] = []
 
-        async def crash_once_halfway(version: int, docs: Any) -> int:
-            if crashed or len(docs) < 2:
-                return await real_append(version, docs)
-            await real_append(version, docs[: len(docs) // 2])
-            crashed.append(len(docs))
+        async def crash_once_halfway(version: int, events: Any) -> int:
+            if crashed or len(events) < 2:
+                return await real_append(version, events)
+            await real_append(version, events[: len(events) // 2])
+            crashed.append(len(events))
             raise AutoReconnect("connection lost mid-batch")  # half the batch is stored
 
         store.append = crash_once_halfway  # type: ignore[method-assign]
@@ -143,29 +143,19 @@ async def test_a_rebuild_equals_the_live_projections_and_switches_atomically(
         sent = await publish_all(reporting_settings.kafka, scripted_month())
         await all_consumed(reporting_settings.kafka, reporting_settings.consumer_group, sent)
         live = await figures(http)
-        live_facts = sorted(doc["_id"] for doc in await service.store.load(1))
+        live_facts = sorted(event.key for event in await service.store.load(1))
         version = await service.rebuild()
         assert version == 2
         assert (await http.get("/v1/projections")).json()["active"] == 2
         assert await figures(http) == live
-        assert sorted(doc["_id"] for doc in await service.store.load(2)) == live_facts
+        assert sorted(event.key for event in await service.store.load(2)) == live_facts
         assert await service.store.load(1) == []
 
 
 async def test_a_poison_event_is_dead_lettered_and_the_rest_of_its_batch_counts(
     reporting_service: ServiceFactory, reporting_settings: ReportingSettings
 ) -> None:
-    # The contract allows an invoice without installments; the projections cannot fold one.
-    empty = InvoiceIssuedV1(
-        invoice_id="I-empty",
-        number="СЧ-0",
-        deal_id="D1",
-        client_id="client-D1",
-        manager_id="m1",
-        issued_at=datetime(2026, 3, 9, tzinfo=UTC),
-        total=rub("10.00"),
-        installments=(),
-    )
+    empty = empty_invoice()
     async with reporting_service() as (_, http):
         events = [*scripted_month()[:-3], empty, *scripted_month()[-3:]]
         sent = await publish_all(reporting_settings.kafka, events)

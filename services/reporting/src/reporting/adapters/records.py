@@ -15,25 +15,26 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
+from reporting.domain.fact_log import LoggedEvent, ProjectionVersions
+
 META_ID = "versions"
 CHUNK = 500
 DUPLICATE_KEY = 11000
 
 
-class FactLog:
+class MongoFactLog:
     """Versioned fact collections (`v<N>_facts`) and the pointer to the active version."""
 
     def __init__(self, db: AsyncDatabase[Any]) -> None:
         self._db = db
         self.meta: AsyncCollection[Any] = db["reporting_meta"]
-        self.segments: AsyncCollection[Any] = db["client_segments"]
 
     def facts(self, version: int) -> AsyncCollection[Any]:
         """The collection holding one projection version's facts."""
         return self._db[f"v{version}_facts"]
 
-    async def versions(self) -> dict[str, Any]:
-        """`{"active": N, "building": [M, ...]}`, creating version 1 on first use."""
+    async def versions(self) -> ProjectionVersions:
+        """The active and building versions, creating version 1 on first use."""
         doc: dict[str, Any] | None = await self.meta.find_one_and_update(
             {"_id": META_ID},
             {"$setOnInsert": {"active": 1, "building": []}},
@@ -41,45 +42,36 @@ class FactLog:
             return_document=ReturnDocument.AFTER,
         )
         assert doc is not None
-        return doc
-
-    async def active(self) -> int:
-        """The version reports read."""
-        return int((await self.versions())["active"])
-
-    async def written_versions(self) -> list[int]:
-        """Versions live ingestion writes to: the active one and any being rebuilt."""
-        doc = await self.versions()
-        return [int(doc["active"]), *(int(v) for v in doc.get("building", []))]
+        return ProjectionVersions(
+            active=int(doc["active"]), building=tuple(int(v) for v in doc.get("building", []))
+        )
 
     async def start_building(self) -> int:
         """Reserve a new version number; live ingestion writes to it from now on."""
-        doc = await self.versions()
-        taken = [int(doc["active"]), *(int(v) for v in doc.get("building", []))]
-        version = max(taken) + 1
+        version = (await self.versions()).next_version()
         await self.meta.update_one({"_id": META_ID}, {"$push": {"building": version}})
         return version
 
     async def activate(self, version: int) -> int:
         """Switch reads to `version` in one document write; returns the version it replaced."""
-        doc = await self.versions()
-        building = [v for v in doc.get("building", []) if v != version]
+        current = await self.versions()
+        building = [v for v in current.building if v != version]
         await self.meta.update_one(
             {"_id": META_ID}, {"$set": {"active": version, "building": building}}
         )
-        return int(doc["active"])
+        return current.active
 
     async def drop_version(self, version: int) -> None:
         """Remove the facts of a version nobody reads any more."""
         await self.facts(version).drop()
         await self.meta.delete_one({"_id": _appended_id(version)})
 
-    async def append(self, version: int, docs: Sequence[dict[str, Any]]) -> int:
+    async def append(self, version: int, events: Sequence[LoggedEvent]) -> int:
         """Insert facts, skipping those already stored; return how many were new."""
         inserted = 0
         collection = self.facts(version)
-        for start in range(0, len(docs), CHUNK):
-            chunk = list(docs[start : start + CHUNK])
+        for start in range(0, len(events), CHUNK):
+            chunk = [_document_of(event) for event in events[start : start + CHUNK]]
             try:
                 result = await collection.insert_many(chunk, ordered=False)
                 inserted += len(result.inserted_ids)
@@ -104,10 +96,25 @@ class FactLog:
         doc = await self.meta.find_one({"_id": _appended_id(version)})
         return int(doc["facts"]) if doc else 0
 
-    async def load(self, version: int) -> list[dict[str, Any]]:
+    async def load(self, version: int) -> list[LoggedEvent]:
         """Every fact of a version, in insertion order."""
-        return [doc async for doc in self.facts(version).find({})]
+        return [_event_of(doc) async for doc in self.facts(version).find({})]
 
 
 def _appended_id(version: int) -> str:
     return f"appended:v{version}"
+
+
+def _document_of(event: LoggedEvent) -> dict[str, Any]:
+    return {
+        "_id": event.key,
+        "type": event.type,
+        "version": event.version,
+        "payload": event.payload,
+    }
+
+
+def _event_of(doc: dict[str, Any]) -> LoggedEvent:
+    return LoggedEvent(
+        key=doc["_id"], type=doc["type"], version=int(doc.get("version", 1)), payload=doc["payload"]
+    )

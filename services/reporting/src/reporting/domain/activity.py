@@ -19,7 +19,6 @@ from reporting.domain.facts import (
     Period,
     earliest,
     from_text,
-    local_date,
     median,
     not_after,
     ratio,
@@ -28,6 +27,7 @@ from reporting.domain.facts import (
 )
 from reporting.domain.funnel import LEAD_FACTS, LeadRecord, lead_views, record_lead_fact
 from reporting.domain.sales import DealRecord, closed_within, deal_views, record_stage_change
+from shared.kernel.zones import local_date
 
 
 class ActivityEntry(TypedDict):

@@ -14,12 +14,12 @@ from reporting.domain.facts import (
     Period,
     earliest,
     from_text,
-    local_date,
     not_after,
     ranked,
     to_text,
     within,
 )
+from shared.kernel.zones import local_date
 
 
 class ClaimEntry(TypedDict):

@@ -10,25 +10,12 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import NamedTuple, TypeAlias, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from shared.kernel.zones import local_date, require_aware, zone
 
 DEFAULT_TIME_ZONE = "Europe/Moscow"
 RATIO_QUANTUM = Decimal("0.0001")
 MONEY_QUANTUM = Decimal("0.01")
-
-
-def zone(name: str) -> ZoneInfo:
-    """The IANA zone of that name; ValueError for an unknown one."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {name!r}") from exc
-
-
-def require_aware(value: datetime, name: str) -> None:
-    """Refuse a naive datetime: reports never guess a zone."""
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{name} must be timezone-aware, got naive {value.isoformat()}")
 
 
 def _require_amount(value: Decimal, name: str) -> None:
@@ -297,12 +284,6 @@ def within(at: datetime, period: Period | None) -> bool:
 def not_after(at: datetime, as_of: datetime | None) -> bool:
     """Whether a fact of that time was already true at `as_of` (inclusive; None: all facts)."""
     return as_of is None or at <= as_of
-
-
-def local_date(at: datetime, time_zone: str) -> date:
-    """The calendar day of an instant in the zone."""
-    require_aware(at, "at")
-    return at.astimezone(zone(time_zone)).date()
 
 
 def to_text(at: datetime) -> str:

@@ -20,13 +20,12 @@ from reporting.domain.facts import (
     amount_text,
     earliest,
     from_text,
-    local_date,
     not_after,
     ratio,
-    require_aware,
     to_text,
     within,
 )
+from shared.kernel.zones import local_date, require_aware
 
 _DAYS_QUANTUM = Decimal("0.01")
 

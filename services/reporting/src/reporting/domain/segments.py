@@ -17,10 +17,8 @@ from reporting.domain.facts import (
     DealStageChanged,
     Fact,
     Period,
-    local_date,
     ranked,
     ratio,
-    require_aware,
     within,
 )
 from reporting.domain.sales import (
@@ -30,6 +28,7 @@ from reporting.domain.sales import (
     lost_reason_label,
     record_stage_change,
 )
+from shared.kernel.zones import local_date, require_aware
 
 
 class Segment(StrEnum):

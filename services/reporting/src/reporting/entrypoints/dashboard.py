@@ -15,8 +15,8 @@ from fastapi.responses import HTMLResponse, Response
 from plotly.offline import get_plotlyjs
 
 from reporting.domain import sales
-from reporting.domain.facts import local_date
 from reporting.service_layer.queries import Filters, Reports
+from shared.kernel.zones import local_date
 from shared.platform.clock import Clock
 
 LABELS: dict[str, dict[str, Any]] = {

@@ -3,29 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from reporting.adapters.records import FactLog
+from reporting.service_layer.rebuild import Projections
 
 
-def admin_router(
-    store: FactLog, start_rebuild: Callable[[], Coroutine[Any, Any, int]]
-) -> APIRouter:
+def admin_router(projections: Projections) -> APIRouter:
     """Routes under /v1/projections."""
     router = APIRouter(prefix="/v1/projections", tags=["operations"])
     running: dict[str, asyncio.Task[int]] = {}
 
     @router.get("", summary="Active and building projection versions")
     async def versions() -> dict[str, Any]:
-        doc = await store.versions()
+        versions = await projections.versions()
         task = running.get("rebuild")
         return {
-            "active": doc["active"],
-            "building": doc.get("building", []),
+            "active": versions.active,
+            "building": list(versions.building),
             "rebuild_running": task is not None and not task.done(),
         }
 
@@ -34,7 +31,7 @@ def admin_router(
         task = running.get("rebuild")
         if task is not None and not task.done():
             return JSONResponse({"error": "conflict", "detail": "a rebuild is running"}, 409)
-        running["rebuild"] = asyncio.create_task(start_rebuild(), name="reporting-rebuild")
+        running["rebuild"] = asyncio.create_task(projections.rebuild(), name="reporting-rebuild")
         return {"status": "started"}
 
     return router

@@ -1,36 +1,19 @@
-"""Storing batches of events as facts: one bulk insert per batch, duplicates skipped."""
+"""Storing batches of events as facts: one bulk append per batch, duplicates skipped."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
 
-from reporting.adapters.records import FactLog
+from reporting.domain.fact_log import LoggedEvent
 from reporting.domain.facts import Fact
+from reporting.service_layer.ports import Delivered, FactLog
 from reporting.service_layer.translate import fact_of
-from shared.platform.consumer import BatchItem
-from shared.platform.logging import get_logger
-
-log = get_logger(__name__)
 
 
-def fact_document(item: BatchItem) -> dict[str, Any]:
-    """The stored form of an event: its type and payload as sent, keyed by a hash of both.
-
-    A redelivered, replayed or republished event carries the same bytes (an outbox resends
-    what it stored), so it hashes to the same key and is stored once. The payload stays the
-    JSON text it arrived as: parsing it again happens only when a report is folded.
-    """
-    event_type = item.decoded.envelope.type
-    payload: bytes = item.record.value or b""
-    key = hashlib.sha256(event_type.encode() + b"\x00" + payload).hexdigest()
-    return {
-        "_id": key,
-        "type": event_type,
-        "version": item.decoded.envelope.dataversion,
-        "payload": payload.decode("utf-8"),
-    }
+def logged_event_of(item: Delivered) -> LoggedEvent:
+    """A delivered message as the log keeps it: its type, version and payload bytes as sent."""
+    envelope = item.decoded.envelope
+    return LoggedEvent.of(envelope.type, envelope.dataversion, item.record.value or b"")
 
 
 class Ingestor:
@@ -42,12 +25,12 @@ class Ingestor:
         self._log = log_store
         self._on_batch = on_batch
 
-    async def __call__(self, items: list[BatchItem]) -> None:
+    async def __call__(self, items: Sequence[Delivered]) -> None:
         """Subscriber body; raising makes the batch be read again (appends are idempotent)."""
         await self.ingest(items)
 
     async def ingest(
-        self, items: Iterable[BatchItem], versions: Sequence[int] | None = None
+        self, items: Iterable[Delivered], versions: Sequence[int] | None = None
     ) -> int:
         """Append the events the reports use to every version being written; return how many.
 
@@ -55,16 +38,16 @@ class Ingestor:
         consumer, where it is dead-lettered, rather than in every report afterwards.
         """
         facts: list[Fact] = []
-        docs: list[dict[str, Any]] = []
+        events: list[LoggedEvent] = []
         for item in items:
             fact = fact_of(item.decoded.event)
             if fact is not None:
                 facts.append(fact)
-                docs.append(fact_document(item))
-        if not docs:
+                events.append(logged_event_of(item))
+        if not events:
             return 0
-        for version in versions if versions is not None else await self._log.written_versions():
-            await self._log.append(version, docs)
+        for version in versions if versions is not None else (await self._log.versions()).written:
+            await self._log.append(version, events)
         if self._on_batch is not None:
             self._on_batch(facts)
-        return len(docs)
+        return len(events)

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from reporting.adapters.records import FactLog
 from reporting.domain import activity as act
 from reporting.domain import channels as chan
 from reporting.domain import claims as clm
@@ -17,6 +16,7 @@ from reporting.domain import segments as seg
 from reporting.domain.facts import Period
 from reporting.domain.segments import SegmentThresholds
 from reporting.service_layer.folding import fold_all
+from reporting.service_layer.ports import FactLog
 from reporting.service_layer.translate import fact_of
 from shared.contracts.registry import REGISTRY
 
@@ -50,13 +50,13 @@ class Reports:
         Folds are commutative, so folding the whole log in any order gives the same records
         as the consumer would have built incrementally.
         """
-        version = await self._log.active()
+        version = (await self._log.versions()).active
         count = await self._log.appended(version)
         if self._folded_from != (version, count):
             facts = []
-            for doc in await self._log.load(version):
-                model = REGISTRY.resolve(doc["type"], int(doc.get("version", 1)))
-                fact = fact_of(model.model_validate_json(doc["payload"]))
+            for logged in await self._log.load(version):
+                model = REGISTRY.resolve(logged.type, logged.version)
+                fact = fact_of(model.model_validate_json(logged.payload))
                 if fact is not None:
                     facts.append(fact)
             self._folded = fold_all(facts)

@@ -1,30 +1,26 @@
 """Publishes `client.segment_changed` when time or a purchase moves a client between segments.
 
-The last published segment of each client is a document holding its own outbox; a change is
-written only if the stored segment is still the one the watcher compared against, so with
-several replicas each transition is published once.
+Each client's last published segment is an aggregate saved with its own outbox, at the
+revision it was loaded at; a lost race reloads it and moves it again only if it is not
+already in the new segment, so with several replicas each transition is published once.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
 
-from pymongo.errors import DuplicateKeyError
-
-from reporting.adapters.records import FactLog
 from reporting.domain import segments
+from reporting.domain.client_segment import ClientSegmentState
+from reporting.domain.facts import DealStageChanged, Fact, StageKind
+from reporting.service_layer.ports import ClientSegments
 from reporting.service_layer.queries import Filters, Reports
-from shared.contracts.events.client_segment_changed import ClientSegmentChangedV1
 from shared.platform.clock import Clock
 from shared.platform.logging import get_logger
 from shared.platform.loops import run_every
-from shared.platform.outbox import aggregate_event, outbox_fields, with_outbox
 
 log = get_logger(__name__)
-
-SOURCE = "urn:voronka:reporting"
 
 
 class SegmentWatcher:
@@ -32,14 +28,14 @@ class SegmentWatcher:
 
     def __init__(
         self,
-        store: FactLog,
+        clients: ClientSegments,
         reports: Reports,
         *,
         clock: Clock,
         interval: float,
         on_published: Callable[[], None] = lambda: None,
     ) -> None:
-        self._store = store
+        self._clients = clients
         self._reports = reports
         self._clock = clock
         self._interval = interval
@@ -47,8 +43,13 @@ class SegmentWatcher:
         self._wakeup = asyncio.Event()
 
     def wake(self) -> None:
-        """Check soon (a batch brought won deals)."""
+        """Check soon."""
         self._wakeup.set()
+
+    def notice(self, facts: Sequence[Fact]) -> None:
+        """Check soon if a batch brought won deals: a purchase can move its client."""
+        if any(isinstance(f, DealStageChanged) and f.to_stage_kind is StageKind.WON for f in facts):
+            self.wake()
 
     async def run(self) -> None:
         """Check forever; an outage only delays the next check."""
@@ -64,51 +65,46 @@ class SegmentWatcher:
         """Publish every segment change since the last check; return how many."""
         now = self._clock.now()
         current = await self._reports.segments(Filters(), now)
-        stored = {doc["_id"]: doc async for doc in self._store.segments.find({}, {"segment": 1})}
+        stored = {client.client_id: client for client in await self._clients.all_clients()}
         before = {
-            client: segments.Segment(doc["segment"])
-            for client, doc in stored.items()
-            if doc.get("segment")
+            client_id: client.segment
+            for client_id, client in stored.items()
+            if client.segment is not None
         }
         last = await self._last_purchases(now)
         published = 0
-        for client, old, new in segments.transitions(before, current):
+        for client_id, _, new in segments.transitions(before, current):
             if new is None:
                 continue
-            event = ClientSegmentChangedV1(
-                client_id=client,
-                from_segment=old.value if old else None,
-                to_segment=new.value,
-                last_purchase_on=last.get(client),
-                changed_at=now,
-            )
-            message = aggregate_event(event, source=SOURCE, key=client, at=now)
-            if await self._record(client, old, new, message, now, exists=client in stored):
+            if await self._move(
+                client_id, new, last.get(client_id), now, known=client_id in stored
+            ):
                 published += 1
         if published:
             log.info("client segments changed", count=published)
             self._on_published()
         return published
 
-    async def _record(
-        self, client: str, old: Any, new: Any, message: Any, now: Any, *, exists: bool
+    async def _move(
+        self,
+        client_id: str,
+        segment: segments.Segment,
+        last_purchase_on: date | None,
+        now: datetime,
+        *,
+        known: bool,
     ) -> bool:
-        fields = {"segment": new.value, "changed_at": now}
-        if not exists:
-            try:
-                await self._store.segments.insert_one(
-                    {"_id": client, **fields, **outbox_fields([message])}
-                )
-            except DuplicateKeyError:
-                return False
-            return True
-        result = await self._store.segments.update_one(
-            {"_id": client, "segment": old.value if old else None},
-            with_outbox({"$set": fields}, [message]),
-        )
-        return result.modified_count == 1
+        def move(client: ClientSegmentState) -> bool:
+            return client.move_to(segment, last_purchase_on=last_purchase_on, now=now)
 
-    async def _last_purchases(self, now: Any) -> dict[str, Any]:
+        if not known:
+            client = ClientSegmentState(client_id=client_id)
+            move(client)
+            return await self._clients.add(client)
+        moved = await self._clients.update(client_id, move)
+        return moved is not None and moved[1]
+
+    async def _last_purchases(self, now: datetime) -> dict[str, date]:
         state = await self._reports.segments_state()
         bought = segments.purchases(state, as_of=now, time_zone=self._reports.time_zone)
         return {client: days[-1] for client, days in bought.items() if days}

@@ -1,0 +1,103 @@
+"""What the reporting use cases need from storage and Kafka, implemented in `adapters`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Protocol, TypeVar
+
+from reporting.domain.client_segment import ClientSegmentState
+from reporting.domain.fact_log import LoggedEvent, ProjectionVersions
+from shared.contracts.codec import DecodedEvent
+from shared.contracts.events.base import EventModel
+
+R = TypeVar("R")
+
+
+class FactLog(Protocol):
+    """The append-only, versioned log of facts the reports are folded from."""
+
+    async def versions(self) -> ProjectionVersions:
+        """The active and building versions (version 1 exists from the first call)."""
+        ...
+
+    async def start_building(self) -> int:
+        """Reserve a new version number; live ingestion writes to it from now on."""
+        ...
+
+    async def activate(self, version: int) -> int:
+        """Switch reads to `version` in one write; returns the version it replaced."""
+        ...
+
+    async def drop_version(self, version: int) -> None:
+        """Remove the facts of a version nobody reads any more."""
+        ...
+
+    async def append(self, version: int, events: Sequence[LoggedEvent]) -> int:
+        """Store events not stored yet (same key: stored once); return how many were new."""
+        ...
+
+    async def appended(self, version: int) -> int:
+        """How many events were appended to a version so far."""
+        ...
+
+    async def load(self, version: int) -> list[LoggedEvent]:
+        """Every event of a version, in the order appended."""
+        ...
+
+
+class ClientSegments(Protocol):
+    """Each client's last published segment; a save publishes its recorded change with it."""
+
+    async def get(self, aggregate_id: str) -> ClientSegmentState | None:
+        """The client's stored segment, or None."""
+        ...
+
+    async def add(self, aggregate: ClientSegmentState, *, causation_id: str | None = None) -> bool:
+        """Store a client seen for the first time; False if another writer stored it first."""
+        ...
+
+    async def save(self, aggregate: ClientSegmentState, *, causation_id: str | None = None) -> None:
+        """Write the change of a loaded client; raise if someone wrote it meanwhile."""
+        ...
+
+    async def update(
+        self,
+        aggregate_id: str,
+        change: Callable[[ClientSegmentState], R],
+        *,
+        causation_id: str | None = None,
+        attempts: int = 5,
+    ) -> tuple[ClientSegmentState, R] | None:
+        """Load, change and save a client, again on a lost race; None if it is not stored."""
+        ...
+
+    async def all_clients(self) -> list[ClientSegmentState]:
+        """Every stored client."""
+        ...
+
+
+class KafkaRecord(Protocol):
+    """The part of a consumed Kafka record the fact log keeps: its value, as sent."""
+
+    @property
+    def value(self) -> bytes | None:
+        """The message's bytes."""
+        ...
+
+
+class Delivered(Protocol):
+    """One consumed message: the event decoded from it, and the record it came in."""
+
+    @property
+    def record(self) -> KafkaRecord:
+        """The Kafka record."""
+        ...
+
+    @property
+    def decoded(self) -> DecodedEvent[EventModel]:
+        """Its envelope and typed event."""
+        ...
+
+
+Replay = Callable[[], AsyncIterator[Sequence[Delivered]]]
+"""Every message of the reporting topics from offset 0 up to their end when it started."""

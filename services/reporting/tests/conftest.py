@@ -1,0 +1,1 @@
+"""Reporting tests; this folder is on `sys.path`, so both suites import `reporting_events`."""

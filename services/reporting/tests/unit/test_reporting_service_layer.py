@@ -1,0 +1,117 @@
+"""Reporting use cases over in-memory ports: ingesting batches, a report, a rebuild."""
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from reporting_events import empty_invoice, stage_change
+from reporting_fakes import InMemoryFactLog, delivered
+
+from reporting.domain.segments import SegmentThresholds
+from reporting.service_layer.ingest import Ingestor
+from reporting.service_layer.queries import Filters, Reports
+from reporting.service_layer.rebuild import Projections
+from shared.contracts import (
+    ClientSegmentChangedV1,
+    StageKind,
+)
+from shared.platform.consumer import BatchItem
+
+pytestmark = pytest.mark.unit
+
+RUB = "RUB"
+
+
+def march() -> list[BatchItem]:
+    """D1 and D2 won (150 000 after 10 days, 50 000 after 3), D3 open at 100 000 × 0.5."""
+    return delivered(
+        stage_change("D1", to="qualification", kind=StageKind.OPEN, day=2, amount="150000.00"),
+        stage_change("D2", to="qualification", kind=StageKind.OPEN, day=5, amount="50000.00"),
+        stage_change("D3", to="proposal", kind=StageKind.OPEN, day=6, amount="100000.00"),
+        stage_change("D2", to="won", kind=StageKind.WON, day=8, amount="50000.00", probability="1"),
+        stage_change(
+            "D1", to="won", kind=StageKind.WON, day=12, amount="150000.00", probability="1"
+        ),
+    )
+
+
+def reports_over(log: InMemoryFactLog) -> Reports:
+    return Reports(log, time_zone="Europe/Moscow", thresholds=SegmentThresholds())
+
+
+async def test_a_batch_is_appended_once_and_its_redelivery_appends_nothing() -> None:
+    log = InMemoryFactLog()
+    ingestor = Ingestor(log)
+    assert await ingestor.ingest(march()) == 5
+    # Delivered again with new envelopes (new ids, times): the payload bytes are the same.
+    await ingestor(march())
+    stored = await log.load(1)
+    assert len(stored) == 5 and await log.appended(1) == 5
+    assert {event.type for event in stored} == {"deal.stage_changed"}
+
+
+async def test_events_no_report_uses_are_not_appended() -> None:
+    log = InMemoryFactLog()
+    segment_changed = ClientSegmentChangedV1(
+        client_id="client-D1", to_segment="hot", changed_at=datetime(2026, 3, 1, tzinfo=UTC)
+    )
+    assert await Ingestor(log).ingest(delivered(segment_changed)) == 0
+    assert await log.load(1) == []
+
+
+async def test_a_batch_with_an_event_no_fold_can_take_appends_nothing() -> None:
+    log = InMemoryFactLog()
+    with pytest.raises(ValueError, match="installment"):
+        await Ingestor(log).ingest([*march(), *delivered(empty_invoice())])
+    assert await log.load(1) == []
+
+
+async def test_live_batches_go_to_the_active_version_and_to_one_being_built() -> None:
+    log = InMemoryFactLog()
+    assert await log.start_building() == 2
+    await Ingestor(log).ingest(march())
+    assert await log.appended(1) == 5 and await log.appended(2) == 5
+
+
+async def test_sales_figures_over_the_ingested_facts() -> None:
+    log = InMemoryFactLog()
+    ingestor = Ingestor(log)
+    await ingestor.ingest(march())
+    reports = reports_over(log)
+    sales = await reports.sales(Filters())
+    assert sales.won_count == 2
+    assert sales.won_sum == {RUB: Decimal("200000.00")}
+    assert sales.average_deal == {RUB: Decimal("100000.00")}
+    # Time to close: 10 and 3 days; the median of two is their mean, p90 the larger one.
+    assert sales.time_to_close_median == timedelta(days=6, hours=12)
+    assert sales.time_to_close_p90 == timedelta(days=10)
+    assert (sales.open_count, sales.open_sum) == (1, {RUB: Decimal("100000.00")})
+    assert sales.weighted_pipeline == {RUB: Decimal("50000.00")}
+    # More facts arrived: the next report sees them (D3 lost).
+    lost = stage_change("D3", to="lost", kind=StageKind.LOST, day=20, amount="100000.00")
+    await ingestor.ingest(delivered(lost))
+    after = await reports.sales(Filters())
+    assert (after.lost_count, after.open_count, after.won_count) == (1, 0, 2)
+
+
+async def test_a_rebuild_replays_into_a_new_version_with_live_batches_and_switches() -> None:
+    log = InMemoryFactLog()
+    ingestor = Ingestor(log)
+    await ingestor.ingest(march()[:3])  # the live log missed the last two (say, lost)
+    late = delivered(stage_change("D4", to="lead", kind=StageKind.OPEN, day=25, amount="1.00"))
+
+    async def replay() -> AsyncIterator[list[BatchItem]]:
+        batch = march()
+        yield batch[:2]
+        await ingestor(late)  # live ingestion goes on during the replay
+        yield batch[2:]
+
+    projections = Projections(log, ingestor, replay)
+    assert await projections.rebuild() == 2
+    versions = await projections.versions()
+    assert (versions.active, versions.building) == (2, ())
+    assert await log.load(1) == []
+    assert await log.appended(2) == 6
+    sales = await reports_over(log).sales(Filters())
+    assert (sales.won_count, sales.open_count) == (2, 2)
