@@ -74,8 +74,8 @@ class NotificationsSettings(ServiceSettings):
     # --- rules --------------------------------------------------------------------------
     notify_client_when_overdue: bool = Field(
         default=False,
-        description="Also remind the client when a payment is overdue (the documents allow "
-        "three reminders per installment and not more).",
+        description="Also remind the client when a payment is overdue (by default a client "
+        "gets three reminders per installment and not more).",
     )
     copy_manager_on_reminders: bool = Field(
         default=True, description="The manager gets a copy of each client payment reminder."

@@ -1,1 +1,1 @@
-"""Deals adapters: MongoDB repositories, publishers, external clients."""
+"""Deals adapters, the only code that knows documents: mappers, repositories, read models."""

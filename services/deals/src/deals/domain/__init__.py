@@ -1,1 +1,1 @@
-"""Pure deals model and rules: standard library only, no I/O, no framework."""
+"""Pure deals model: aggregates and business rules; no I/O, no framework."""

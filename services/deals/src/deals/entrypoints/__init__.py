@@ -1,1 +1,1 @@
-"""Deals entry points: Kafka subscribers, HTTP routers, command-line tools."""
+"""Deals entry points: HTTP routes and Kafka subscribers that call the service layer."""

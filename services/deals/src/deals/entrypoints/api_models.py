@@ -55,7 +55,7 @@ class PersonIn(Body):
     role: ShortText | None = Field(default=None, description="Position.")
     phone: ShortText | None = Field(default=None, description="Phone.")
     email: ShortText | None = Field(default=None, description="E-mail.")
-    birthday: date | None = Field(default=None, description="Birthday (the documents advise it).")
+    birthday: date | None = Field(default=None, description="Birthday, for greetings.")
     notes: LongText | None = Field(default=None, description="Preferences, notes.")
 
 

@@ -1,1 +1,1 @@
-"""Leads adapters: MongoDB repositories, publishers, external clients."""
+"""Leads adapters, the only code that knows documents: the lead repository, roster, request log."""

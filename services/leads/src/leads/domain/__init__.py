@@ -1,1 +1,1 @@
-"""Pure leads model and rules: standard library only, no I/O, no framework."""
+"""Pure leads model: aggregates and business rules; no I/O, no framework."""

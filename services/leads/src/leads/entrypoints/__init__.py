@@ -1,1 +1,1 @@
-"""Leads entry points: Kafka subscribers, HTTP routers, command-line tools."""
+"""Leads entry points: HTTP routes and Kafka subscribers that call the service layer."""

@@ -1,1 +1,1 @@
-"""Notifications adapters: MongoDB repositories, publishers, external clients."""
+"""Notifications adapters: delivery, recipient and webhook stores, and the channels (SMTP, HTTP)."""

@@ -1,1 +1,1 @@
-"""Pure notifications model, aggregates and rules: no I/O, no framework."""
+"""Pure notifications model: aggregates and business rules; no I/O, no framework."""

@@ -57,7 +57,7 @@ class PressurePolicy:
       Russian zones without DST and DST zones both get 09:00 local. `quiet_start == quiet_end`
       means no quiet hours. They apply to `quiet_kinds` (people, not integrators' webhooks).
     - Caps apply to `capped_kinds`, by default clients only: managers and heads of sales get
-      work notifications, which the documents do not ration. The daily cap counts messages
+      work notifications, which are not rationed. The daily cap counts messages
       sent on the same local calendar day as the send instant; the weekly cap counts a rolling
       7 days ending at it (a calendar week would let two weeks' worth go out around a Monday).
       `None` disables a cap; 0 forbids every non-urgent message.

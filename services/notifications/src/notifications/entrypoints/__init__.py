@@ -1,1 +1,1 @@
-"""Notifications entry points: Kafka subscribers, HTTP routers, command-line tools."""
+"""Notifications entry points: HTTP routes and Kafka subscribers that call the service layer."""

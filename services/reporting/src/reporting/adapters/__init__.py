@@ -1,1 +1,1 @@
-"""Reporting adapters: MongoDB repositories, publishers, external clients."""
+"""Reporting adapters, the only code that knows documents: fact log, versions, segments, replay."""

@@ -1,1 +1,1 @@
-"""Pure reporting model and rules: standard library only, no I/O, no framework."""
+"""Pure reporting model: aggregates and business rules; no I/O, no framework."""

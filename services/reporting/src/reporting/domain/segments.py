@@ -46,7 +46,7 @@ class SegmentThresholds:
 
     hot: at most `hot_days` (a month); warm: `warm_from_days`..`warm_to_days` inclusive
     (3–4 months); sleeping: more than `sleeping_days` (6 months). The gaps between them
-    (31–89 and 121–180 days by default) are "cooling": the documents give no rule there,
+    (31–89 and 121–180 days by default) are "cooling": no cadence is defined for them,
     and calling such a client hot or warm would trigger the wrong contact cadence.
     """
 

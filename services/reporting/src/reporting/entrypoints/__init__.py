@@ -1,1 +1,1 @@
-"""Reporting entry points: Kafka subscribers, HTTP routers, command-line tools."""
+"""Reporting entry points: HTTP routes and Kafka subscribers that call the service layer."""
