@@ -122,7 +122,7 @@ ferretdb_up() {
   mkdir -p "$cache/ferretdb/data"
   say "starting FerretDB on 127.0.0.1:$mongo_port (log: $log)"
   setsid nohup "$cache/ferretdb/voronka-ferretdb" --listen-addr="127.0.0.1:$mongo_port" \
-    --sqlite-url="file:$cache/ferretdb/data/?_pragma=synchronous(off)" >>"$log" 2>&1 </dev/null &
+    --sqlite-url="file:$cache/ferretdb/data/?_pragma=synchronous(normal)" >>"$log" 2>&1 </dev/null &
   echo $! >"$pidfile"
 }
 
