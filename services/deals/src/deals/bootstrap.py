@@ -14,6 +14,7 @@ from deals.adapters.deal_inputs import MongoClientProfiles, MongoDealPaperwork
 from deals.adapters.deal_reader import MongoDealReader
 from deals.adapters.deal_repository import DealMapper, MongoDealRepository
 from deals.adapters.discount_settings import MongoDiscountSettings
+from deals.adapters.indexes import INDEXES
 from deals.adapters.invoice_repository import MongoInvoiceRepository
 from deals.adapters.pipeline_store import MongoPipelineStore, PipelineMapper
 from deals.adapters.settings_store import MongoDealSettings
@@ -35,6 +36,7 @@ from deals.service_layer.pipelines import Pipelines
 from deals.service_layer.reminders import ReminderWatcher
 from deals.settings import DealsSettings
 from shared.platform.clock import Clock, clock_from_env
+from shared.platform.indexes import ensure_indexes
 from shared.platform.outbox import KafkaOutboxPublisher, OutboxRelay
 from shared.platform.repository import message_on_own_topic
 from shared.platform.runtime import Connections, create_service_app
@@ -119,7 +121,7 @@ def build(settings: DealsSettings, *, clock: Clock | None = None) -> DealsServic
     service = DealsService(app=FastAPI(), store=store, relay=relay, reminders=reminders)
 
     async def prepare() -> None:
-        await store.ensure_indexes()
+        await ensure_indexes(connections.db, INDEXES)
         await pipelines.ensure_default()
 
     app = create_service_app(

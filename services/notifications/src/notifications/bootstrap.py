@@ -18,6 +18,7 @@ from notifications.adapters.http_channels import (
     SignedWebhookSender,
     TelegramBotSender,
 )
+from notifications.adapters.indexes import INDEXES
 from notifications.adapters.recipient_store import MongoRecipientDirectory
 from notifications.adapters.template_store import MongoTemplateStore
 from notifications.adapters.webhook_store import MongoWebhookStore
@@ -41,6 +42,7 @@ from notifications.service_layer.triggers import Triggers
 from notifications.service_layer.webhooks import Webhooks
 from notifications.settings import NotificationsSettings
 from shared.platform.clock import Clock, clock_from_env
+from shared.platform.indexes import ensure_indexes
 from shared.platform.outbox import KafkaOutboxPublisher, OutboxRelay
 from shared.platform.runtime import Connections, create_service_app
 
@@ -195,8 +197,7 @@ def build(settings: NotificationsSettings, *, clock: Clock | None = None) -> Not
     )
 
     async def prepare() -> None:
-        await deliveries.ensure_indexes()
-        await directory.ensure_indexes()
+        await ensure_indexes(connections.db, INDEXES)
 
     app = create_service_app(
         connections,

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from reporting import __doc__ as service_doc
 from reporting.adapters.client_segments import COLLECTION, ClientSegmentRepository
+from reporting.adapters.indexes import INDEXES
 from reporting.adapters.records import MongoFactLog
 from reporting.adapters.replay import replay
 from reporting.domain.segments import SegmentThresholds
@@ -22,6 +23,7 @@ from reporting.service_layer.segment_watcher import SegmentWatcher
 from reporting.service_layer.translate import TOPICS
 from reporting.settings import ReportingSettings
 from shared.platform.clock import Clock, clock_from_env
+from shared.platform.indexes import ensure_indexes
 from shared.platform.outbox import KafkaOutboxPublisher, OutboxRelay
 from shared.platform.runtime import Connections, create_service_app
 
@@ -94,6 +96,7 @@ def build(settings: ReportingSettings, *, clock: Clock | None = None) -> Reporti
     )
 
     async def prepare() -> None:
+        await ensure_indexes(connections.db, INDEXES)
         await store.versions()
 
     app = create_service_app(

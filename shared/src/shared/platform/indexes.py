@@ -46,8 +46,10 @@ IndexPlan = Mapping[str, Sequence[Index]]
 async def ensure_indexes(db: AsyncDatabase[Any], plan: IndexPlan) -> None:
     """Create every declared index; creating an existing one again is a no-op."""
     for collection, indexes in plan.items():
-        if indexes:
-            await db[collection].create_indexes([i.model() for i in indexes])
+        for declared in indexes:
+            # One index per command: FerretDB v1 drops the connection when a createIndexes
+            # naming several indexes finds them all present (every restart).
+            await db[collection].create_indexes([declared.model()])
 
 
 def merge(*plans: IndexPlan) -> dict[str, list[Index]]:

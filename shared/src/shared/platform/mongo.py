@@ -3,13 +3,31 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import PyMongoError
+from pymongo.monitoring import CommandListener
 
 from shared.platform.errors import InfrastructureUnavailable
 from shared.platform.settings import MongoSettings
+
+ListenerFactory = Callable[[str], CommandListener]
+"""Makes a command listener for a client built for the named application."""
+
+_listener_factories: list[ListenerFactory] = []
+
+
+def watch_commands(factory: ListenerFactory) -> Callable[[], None]:
+    """Attach a listener made by `factory` to every client built from now on; returns undo.
+
+    The test suite records the query shapes the services issue this way
+    (`shared.testing.query_shapes`); production code registers nothing.
+    """
+    _listener_factories.append(factory)
+    return lambda: _listener_factories.remove(factory)
 
 
 def create_mongo_client(settings: MongoSettings, *, app_name: str) -> AsyncMongoClient[Any]:
@@ -23,6 +41,9 @@ def create_mongo_client(settings: MongoSettings, *, app_name: str) -> AsyncMongo
         # Only ever forced on: PyMongo refuses `tls=None`, and `tls=False` would override a URL
         # that asks for TLS itself.
         options["tls"] = True
+    listeners = [make(app_name) for make in _listener_factories]
+    if listeners:
+        options["event_listeners"] = listeners
     return AsyncMongoClient(
         settings.url.get_secret_value(),
         tz_aware=True,
@@ -43,3 +64,10 @@ async def ping_mongo(client: AsyncMongoClient[Any], *, timeout: float = 5.0) -> 
             f"MongoDB at {hosts or 'the configured address'} does not answer (MONGODB_URL): "
             f"{type(exc).__name__}"
         ) from None
+
+
+async def count_matching(collection: AsyncCollection[Any], query: dict[str, Any]) -> int:
+    """How many documents match; without a filter, from the collection's metadata, not a scan."""
+    if not query:
+        return await collection.estimated_document_count()
+    return await collection.count_documents(query)

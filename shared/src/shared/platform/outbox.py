@@ -26,6 +26,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from shared.contracts.codec import encode
 from shared.contracts.events.base import EventModel
 from shared.platform.clock import Clock
+from shared.platform.indexes import IndexPlan, index
 from shared.platform.logging import get_logger
 from shared.platform.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED
 
@@ -166,6 +167,11 @@ class KafkaOutboxPublisher:
             for m in messages
         ]
         await asyncio.gather(*futures)
+
+
+def outbox_indexes(*collections: str) -> IndexPlan:
+    """The pending-flag index per collection; it serves the relay's claim and backlog count."""
+    return {collection: [index(PENDING_FIELD)] for collection in collections}
 
 
 async def ensure_outbox_indexes(collection: AsyncCollection[Any]) -> None:

@@ -1,9 +1,13 @@
-"""pytest plugin: real Kafka and MongoDB endpoints once per session, isolated names per test."""
+"""pytest plugin: real Kafka and MongoDB once per session, isolated names per test.
+
+Every query a service's client issues during a test is checked against the service's declared
+indexes (the `index_plans` ini option; `shared.testing.query_shapes` holds the rule).
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,14 +20,52 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.contracts.topics import TOPIC_SPECS, TopicSpec, dead_letter_topic
 from shared.platform.clock import ManualClock
+from shared.platform.indexes import Index
+from shared.platform.mongo import watch_commands
 from shared.platform.settings import KafkaSettings, MongoSettings
 from shared.platform.topics import delete_prefixed_topics, ensure_topics
+from shared.testing.index_plans import LoadedPlans, load_plans
 from shared.testing.infrastructure import Endpoints, repo_root, resolve_endpoints
+from shared.testing.query_recorder import QueryLog
+from shared.testing.query_shapes import unserved
 
 TopicFactory = Callable[..., Awaitable[str]]
 
 
 TEST_KINDS = ("unit", "integration", "e2e")
+
+QUERY_LOG = QueryLog()
+"""Query shapes sent by clients built with `create_mongo_client` (the services'), per test."""
+
+_PLANS = pytest.StashKey[LoadedPlans]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """The `index_plans` ini option: `app = package.module` per service."""
+    parser.addini(
+        "index_plans",
+        type="linelist",
+        default=[],
+        help="services' declared index plans (`app = package.module` holding INDEXES), "
+        "against which every query shape a test issues is checked",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Load the declared plans and record every service client's queries from now on."""
+    config.stash[_PLANS] = load_plans(config.getini("index_plans"))
+    config.add_cleanup(watch_commands(QUERY_LOG.listener))
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say which services' queries are checked against declared indexes, and which are not."""
+    loaded = config.stash[_PLANS]
+    line = f"query shapes checked for: {', '.join(sorted(loaded.plans)) or 'none'}"
+    if loaded.missing:
+        line += "; no index plan yet (unchecked): " + ", ".join(
+            f"{app} ({module})" for app, module in sorted(loaded.missing.items())
+        )
+    return line
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -35,6 +77,28 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         raise pytest.UsageError(
             f"tests without a unit/integration/e2e marker: {', '.join(unmarked[:10])}"
         )
+
+
+@pytest.fixture(autouse=True)
+def query_shapes_served(pytestconfig: pytest.Config) -> Iterator[None]:
+    """Fail a test whose code issued a query that neither `_id` nor a declared index serves."""
+    QUERY_LOG.take()
+    yield
+    shapes, errors = QUERY_LOG.take()
+    plans = pytestconfig.stash[_PLANS].plans
+    problems = errors + [
+        f"{shape.describe()}; declared: {_declared(plans[shape.app].candidates(shape.collection))}"
+        for shape in unserved(shapes, plans)
+    ]
+    if problems:
+        pytest.fail(
+            "queries no declared index serves (shapes, no values):\n  " + "\n  ".join(problems),
+            pytrace=False,
+        )
+
+
+def _declared(indexes: Sequence[Index]) -> str:
+    return ", ".join("(" + ", ".join(f"{n} {d}" for n, d in i.keys) + ")" for i in indexes)
 
 
 @pytest.fixture(scope="session")

@@ -28,6 +28,7 @@ from deals.domain.deal_search import DealFilter
 from deals.domain.pipeline import StageKind
 from deals.domain.source import SOURCE
 from shared.platform.clock import Clock
+from shared.platform.mongo import count_matching
 from shared.platform.repository import Document, MongoRepository, message_on_own_topic
 
 LIST_ORDER = [("updated_at", -1), ("_id", 1)]
@@ -136,6 +137,6 @@ class MongoDealRepository(MongoRepository[Deal]):
     async def page(self, search: DealFilter, *, offset: int, limit: int) -> tuple[list[Deal], int]:
         """One page of the deals matching, newest activity first, and how many match in all."""
         query = deal_query(search)
-        total = await self.collection.count_documents(query)
+        total = await count_matching(self.collection, query)
         cursor = self.collection.find(query, HIDDEN).sort(LIST_ORDER).skip(offset).limit(limit)
         return [self._load(document) async for document in cursor], total

@@ -14,7 +14,6 @@ from notifications.adapters.delivery_messages import delivery_messages
 from notifications.domain.delivery import Delivery, DeliveryQuery
 from notifications.domain.model import DeliveryStatus
 from shared.platform.clock import Clock
-from shared.platform.outbox import ensure_outbox_indexes
 from shared.platform.repository import REVISION_FIELD, MongoRepository
 
 PENDING = [DeliveryStatus.QUEUED.value, DeliveryStatus.DEFERRED.value]
@@ -33,18 +32,6 @@ class MongoDeliveryRepository(MongoRepository[Delivery]):
             clock=clock,
             message_of=delivery_messages(consumer_group=consumer_group, topic_prefix=topic_prefix),
         )
-
-    async def ensure_indexes(self) -> None:
-        """Indexes for the dispatcher's claim, caps, cancellation and the log's filters."""
-        await ensure_outbox_indexes(self.collection)
-        await self.collection.create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)])
-        await self.collection.create_index(
-            [("recipient_id", ASCENDING), ("status", ASCENDING), ("sent_at", ASCENDING)]
-        )
-        await self.collection.create_index("cancel_keys")
-        await self.collection.create_index("source_event_id")
-        await self.collection.create_index("source_id")
-        await self.collection.create_index([("created_at", DESCENDING)])
 
     async def claim_due(self, now: datetime, *, owner: str, until: datetime) -> Delivery | None:
         """Lease the earliest due pending delivery whose lease is free or expired."""

@@ -60,10 +60,6 @@ class MongoRecipientDirectory:
     def __init__(self, db: AsyncDatabase[Any]) -> None:
         self.collection: AsyncCollection[Any] = db["recipients"]
 
-    async def ensure_indexes(self) -> None:
-        """The head-of-sales lookup filters by kind."""
-        await self.collection.create_index("kind")
-
     async def get(self, recipient_id: str) -> RecipientProfile | None:
         """One recipient, or None when unknown."""
         settings = await self.settings(recipient_id)

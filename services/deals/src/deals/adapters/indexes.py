@@ -1,0 +1,25 @@
+"""Every index the deals service's collections need, created at start-up."""
+
+from __future__ import annotations
+
+from pymongo import DESCENDING
+
+from shared.platform.indexes import IndexPlan, index, merge
+from shared.platform.outbox import outbox_indexes
+
+INDEXES: IndexPlan = merge(
+    outbox_indexes("deals", "invoices", "contracts"),
+    {
+        "clients": [index("inn_key", unique=True), index("name")],
+        "deals": [
+            index("manager_id", "stage"),
+            index("client_id", "stage_kind"),  # a client's deals, and its won ones
+            index(("updated_at", DESCENDING), "_id"),  # the deal list, latest activity first
+        ],
+        "invoices": [index("deal_id", "issued_at"), index("client_id"), index("next_reminder_at")],
+        "contracts": [index("next_reminder_at"), index("client_id")],
+    },
+)
+
+SMALL_COLLECTIONS = frozenset({"pipelines", "deal_settings"})
+"""A few configuration documents each, read whole."""
