@@ -8,7 +8,10 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from leads import __doc__ as service_doc
+from leads.adapters.contact_key_store import MongoContactKeys
+from leads.adapters.indexes import INDEXES
 from leads.adapters.lead_repository import MongoLeadRepository
+from leads.adapters.load_counter import MongoLoadCounter
 from leads.adapters.request_log import MongoRequestLog
 from leads.adapters.roster_store import MongoRosterStore
 from leads.domain.roster import WorkingTime
@@ -18,13 +21,17 @@ from leads.entrypoints.http_roster import RosterHttp, roster_router
 from leads.entrypoints.subscribers import register_subscribers
 from leads.service_layer.assigner import Assigner, AssignmentConfig
 from leads.service_layer.commands import LeadCommands
+from leads.service_layer.contact_book import ContactBook
 from leads.service_layer.http_intake import HttpIntake
 from leads.service_layer.intake import LeadIntake
+from leads.service_layer.loads import LoadKeeper
 from leads.service_layer.queries import LeadQueries
 from leads.service_layer.sla_watcher import SlaWatcher
 from leads.service_layer.telephony import ExternalActivities
 from leads.settings import LeadsSettings
-from shared.platform.clock import Clock, clock_from_env
+from shared.platform.clock import Clock, SystemClock, clock_from_env
+from shared.platform.indexes import ensure_indexes
+from shared.platform.loops import run_every
 from shared.platform.outbox import KafkaOutboxPublisher, OutboxRelay
 from shared.platform.runtime import Connections, create_service_app
 
@@ -40,6 +47,7 @@ class LeadsService:
     relay: OutboxRelay
     watcher: SlaWatcher
     leads: MongoLeadRepository
+    loads: LoadKeeper
 
 
 def sla_policy(settings: LeadsSettings) -> SlaPolicy:
@@ -60,10 +68,17 @@ def build(settings: LeadsSettings, *, clock: Clock | None = None) -> LeadsServic
     leads = MongoLeadRepository(connections.db, clock=clock)
     roster = MongoRosterStore(connections.db)
     requests = MongoRequestLog(connections.db)
+    loads = LoadKeeper(leads, MongoLoadCounter(connections.db))
+    book = ContactBook(
+        leads,
+        MongoContactKeys(connections.db),
+        clock=clock,
+        window=timedelta(hours=settings.dedupe_window_hours),
+    )
     policy = sla_policy(settings)
     assigner = Assigner(
         roster,
-        leads,
+        loads,
         AssignmentConfig(
             strategy=settings.assignment_strategy,
             default_team=settings.default_team,
@@ -83,16 +98,12 @@ def build(settings: LeadsSettings, *, clock: Clock | None = None) -> LeadsServic
         clock=clock,
         poll_interval=settings.outbox_poll_seconds,
     )
-    intake = LeadIntake(
-        leads,
-        assigner,
-        clock=clock,
-        dedupe_window=timedelta(hours=settings.dedupe_window_hours),
-        on_stored=relay.wake,
-    )
+    intake = LeadIntake(leads, assigner, book=book, loads=loads, clock=clock, on_stored=relay.wake)
     commands = LeadCommands(
         leads,
         assigner,
+        book=book,
+        loads=loads,
         clock=clock,
         disqualify_reasons=frozenset(settings.disqualify_reasons),
         wake=relay.wake,
@@ -101,6 +112,7 @@ def build(settings: LeadsSettings, *, clock: Clock | None = None) -> LeadsServic
         leads,
         assigner,
         policy,
+        loads=loads,
         clock=clock,
         poll_seconds=settings.sla_poll_seconds,
         on_fired=relay.wake,
@@ -108,24 +120,39 @@ def build(settings: LeadsSettings, *, clock: Clock | None = None) -> LeadsServic
     register_subscribers(
         connections.broker,
         intake=intake,
-        activities=ExternalActivities(leads, commands),
+        activities=ExternalActivities(leads, commands, book),
         group_id=prefix + settings.consumer_group,
         topic_prefix=prefix,
         clock=clock,
     )
     service = LeadsService(
-        app=FastAPI(), connections=connections, relay=relay, watcher=watcher, leads=leads
+        app=FastAPI(),
+        connections=connections,
+        relay=relay,
+        watcher=watcher,
+        leads=leads,
+        loads=loads,
     )
 
     async def prepare() -> None:
-        await leads.ensure_indexes()
+        await ensure_indexes(connections.db, INDEXES)
+
+    async def reconcile_loads() -> None:
+        # The first pass, at start-up, repairs a crash between a lead's save and its load
+        # change. Housekeeping on wall-clock time: tests' manual clocks drive business timers.
+        await run_every(
+            loads.reconcile,
+            clock=SystemClock(),
+            seconds=settings.load_reconcile_seconds,
+            what="load reconciliation",
+        )
 
     app = create_service_app(
         connections,
         service=SERVICE,
         description=service_doc or "",
         on_start=[prepare],
-        loops=[relay.run, watcher.run],
+        loops=[relay.run, watcher.run, reconcile_loads],
     )
     install_error_handlers(app)
     queries = LeadQueries(leads, clock=clock)

@@ -83,3 +83,8 @@ class LeadsSettings(ServiceSettings):
     outbox_poll_seconds: float = Field(
         default=0.5, gt=0, description="How often the outbox relay looks for unpublished events."
     )
+    load_reconcile_seconds: float = Field(
+        default=600,
+        gt=0,
+        description="How often manager loads are checked against the open leads (and at start).",
+    )

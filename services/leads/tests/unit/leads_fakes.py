@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -10,17 +11,18 @@ from typing import Any
 
 from leads.adapters.lead_mapper import LeadMapper
 from leads.domain.assignment import AssignmentRule
-from leads.domain.dedupe import LeadStatus
+from leads.domain.contact_keys import ClientRef, ContactKey
 from leads.domain.ids import SOURCE
 from leads.domain.lead import Lead
 from leads.domain.lead_filter import LeadFilter
-from leads.domain.lifecycle import OPEN_STATUSES
 from leads.domain.roster import RosterManager, RosterTeam, WorkingTime
 from leads.domain.sla import SlaPolicy
 from leads.service_layer.assigner import Assigner, AssignmentConfig
 from leads.service_layer.commands import LeadCommands
+from leads.service_layer.contact_book import ContactBook
 from leads.service_layer.http_intake import HttpIntake
 from leads.service_layer.intake import LeadIntake
+from leads.service_layer.loads import LoadKeeper
 from leads.service_layer.queries import LeadQueries
 from leads.service_layer.sla_watcher import SlaWatcher
 from leads.service_layer.telephony import ExternalActivities
@@ -41,31 +43,19 @@ class InMemoryLeadRepository(InMemoryRepository[Lead]):
     async def by_id_or_alias(self, lead_id: str) -> Lead | None:
         return next((x for x in self.all() if lead_id == x.id or lead_id in x.aliases), None)
 
-    async def open_with_keys(self, keys: Sequence[str]) -> list[Lead]:
-        return [
-            lead
-            for lead in self.all()
-            if lead.status in OPEN_STATUSES and set(keys) & set(lead.dedupe_keys)
-        ]
-
-    async def converted_with_keys(self, keys: Sequence[str]) -> Lead | None:
-        converted = [
-            lead
-            for lead in self.all()
-            if lead.status is LeadStatus.CONVERTED and set(keys) & set(lead.dedupe_keys)
-        ]
-        return max(converted, key=lambda lead: lead.converted_at or lead.created_at, default=None)
-
     async def due(self, now: datetime, limit: int) -> list[Lead]:
         due = [lead for lead in self.all() if lead.is_sla_due(now)]
         return sorted(due, key=lambda lead: lead.sla_due_at or now)[:limit]
 
-    async def open_counts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for lead in self.all():
-            if lead.status in OPEN_STATUSES and lead.manager_id:
-                counts[lead.manager_id] = counts.get(lead.manager_id, 0) + 1
-        return counts
+    async def counted_for(self, lead_id: str) -> str | None:
+        lead = await self.get(lead_id)
+        return lead.counted_for if lead else None
+
+    async def open_ids_of(self, manager_id: str) -> set[str]:
+        return {lead.id for lead in self.all() if lead.counted_for == manager_id}
+
+    async def managers_with_open_leads(self) -> set[str]:
+        return {lead.counted_for for lead in self.all() if lead.counted_for}
 
     async def search(
         self, wanted: LeadFilter, *, offset: int, limit: int
@@ -74,6 +64,8 @@ class InMemoryLeadRepository(InMemoryRepository[Lead]):
             (lead for lead in self.all() if wanted.matches(lead)),
             key=lambda lead: (-lead.priority.score, lead.received_at, lead.id),
         )
+        if wanted.deadline_before is not None:
+            found.sort(key=lambda lead: (lead.sla_deadline or wanted.deadline_before, lead.id))
         return found[offset : offset + limit], len(found)
 
     def stored(self, lead_id: str) -> Lead:
@@ -81,6 +73,75 @@ class InMemoryLeadRepository(InMemoryRepository[Lead]):
         lead = next((x for x in self.all() if x.id == lead_id), None)
         assert lead is not None, f"no lead {lead_id}"
         return lead
+
+
+class Crash(Exception):
+    """The process stopped between two writes (raised by a fake told to fail)."""
+
+
+class InMemoryLoadCounter:
+    """`LoadCounter` as sets in a dict; `crash_next` makes the next change fail before it lands."""
+
+    def __init__(self) -> None:
+        self.sets: dict[str, set[str]] = {}
+        self.crash_next = False
+
+    async def count(self, manager_id: str, lead_id: str) -> None:
+        self._crash()
+        self.sets.setdefault(manager_id, set()).add(lead_id)
+
+    async def uncount(self, manager_id: str, lead_id: str) -> None:
+        self._crash()
+        self.sets.get(manager_id, set()).discard(lead_id)
+
+    async def loads(self, manager_ids: Sequence[str]) -> dict[str, int]:
+        return {m: len(self.sets[m]) for m in manager_ids if m in self.sets}
+
+    async def counted(self, manager_id: str) -> set[str]:
+        return set(self.sets.get(manager_id, set()))
+
+    async def managers(self) -> list[str]:
+        return sorted(self.sets)
+
+    def by_manager(self) -> dict[str, int]:
+        """Every non-zero load (for assertions)."""
+        return {m: len(ids) for m, ids in sorted(self.sets.items()) if ids}
+
+    def _crash(self) -> None:
+        if self.crash_next:
+            self.crash_next = False
+            raise Crash
+
+
+class InMemoryContactKeys:
+    """`ContactKeys` in a dict; every call yields, so requests handled at once interleave."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, ContactKey] = {}
+
+    async def read(self, keys: Sequence[str]) -> list[ContactKey]:
+        await asyncio.sleep(0)
+        return [self.keys[key] for key in keys if key in self.keys]
+
+    async def claim(self, key: str, lead_id: str, *, expected: str | None, at: datetime) -> bool:
+        await asyncio.sleep(0)
+        stored = self.keys.get(key, ContactKey(key))
+        if stored.owner != expected:
+            return False
+        self.keys[key] = replace(stored, owner=lead_id, claimed_at=at)
+        return True
+
+    async def release(self, key: str, lead_id: str) -> None:
+        await asyncio.sleep(0)
+        stored = self.keys.get(key)
+        if stored is not None and stored.owner == lead_id:
+            self.keys[key] = replace(stored, owner=None, claimed_at=None)
+
+    async def record_client(self, key: str, client: ClientRef) -> None:
+        await asyncio.sleep(0)
+        stored = self.keys.get(key, ContactKey(key))
+        if stored.client is None or stored.client.converted_at <= client.converted_at:
+            self.keys[key] = replace(stored, client=client)
 
 
 class InMemoryRoster:
@@ -143,12 +204,12 @@ class InMemoryRequestLog:
 
 
 def around_the_clock_assigner(
-    roster: InMemoryRoster, leads: InMemoryLeadRepository, policy: SlaPolicy
+    roster: InMemoryRoster, loads: LoadKeeper, policy: SlaPolicy
 ) -> Assigner:
     """Round robin over the roster, on a 24/7 calendar, so deadlines are plain minutes."""
     return Assigner(
         roster,
-        leads,
+        loads,
         AssignmentConfig(
             strategy="round_robin",
             default_team="sales",
@@ -175,6 +236,9 @@ class LeadsWorld:
 
     clock: ManualClock
     leads: InMemoryLeadRepository
+    counter: InMemoryLoadCounter
+    contact_keys: InMemoryContactKeys
+    loads: LoadKeeper
     roster: InMemoryRoster
     intake: LeadIntake
     commands: LeadCommands
@@ -223,20 +287,34 @@ def leads_world(
     """Everything wired as bootstrap does, with fakes instead of MongoDB and Kafka."""
     clock = ManualClock(START)
     leads = repository(clock=clock)
+    counter = InMemoryLoadCounter()
+    contact_keys = InMemoryContactKeys()
+    loads = LoadKeeper(leads, counter)
+    book = ContactBook(leads, contact_keys, clock=clock, window=timedelta(hours=72))
     roster = InMemoryRoster(managers)
     policy = SlaPolicy(default_minutes=60, max_breaches=max_breaches)
-    assigner = around_the_clock_assigner(roster, leads, policy)
-    commands = LeadCommands(leads, assigner, clock=clock, disqualify_reasons=DISQUALIFY_REASONS)
+    assigner = around_the_clock_assigner(roster, loads, policy)
+    commands = LeadCommands(
+        leads,
+        assigner,
+        book=book,
+        loads=loads,
+        clock=clock,
+        disqualify_reasons=DISQUALIFY_REASONS,
+    )
     publisher = FakePublisher()
     requests = InMemoryRequestLog()
     return LeadsWorld(
         clock=clock,
         leads=leads,
+        counter=counter,
+        contact_keys=contact_keys,
+        loads=loads,
         roster=roster,
-        intake=LeadIntake(leads, assigner, clock=clock, dedupe_window=timedelta(hours=72)),
+        intake=LeadIntake(leads, assigner, book=book, loads=loads, clock=clock),
         commands=commands,
-        watcher=SlaWatcher(leads, assigner, policy, clock=clock, poll_seconds=1),
-        telephony=ExternalActivities(leads, commands),
+        watcher=SlaWatcher(leads, assigner, policy, loads=loads, clock=clock, poll_seconds=1),
+        telephony=ExternalActivities(leads, commands, book),
         queries=LeadQueries(leads, clock=clock),
         http=HttpIntake(publisher, requests, clock=clock, publish_timeout=0.05),
         publisher=publisher,

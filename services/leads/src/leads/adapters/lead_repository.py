@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -10,13 +9,11 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from leads.adapters.lead_mapper import LeadMapper
-from leads.domain.dedupe import LeadStatus
 from leads.domain.ids import SOURCE
 from leads.domain.lead import Lead
 from leads.domain.lead_filter import LeadFilter
 from leads.domain.lifecycle import AWAITING_CONTACT, OPEN_STATUSES
 from shared.platform.clock import Clock
-from shared.platform.outbox import ensure_outbox_indexes
 from shared.platform.repository import MongoRepository, message_on_own_topic
 
 OPEN = sorted(status.value for status in OPEN_STATUSES)
@@ -24,46 +21,39 @@ AWAITING = sorted(status.value for status in AWAITING_CONTACT)
 # Lists read leads only: the relay's outbox stays in the database.
 LIST_PROJECTION = {"_outbox": 0}
 WARMEST_FIRST = [("priority.score", DESCENDING), ("received_at", ASCENDING), ("_id", ASCENDING)]
+# The overdue list is a range on the deadline, so an index gives it in deadline order only.
+MOST_OVERDUE_FIRST = [("sla_deadline", ASCENDING), ("_id", ASCENDING)]
 
 
 class MongoLeadRepository(MongoRepository[Lead]):
-    """Leads by id, by merged alias, by dedupe key, by deadline and by list filters."""
+    """Leads by id, by merged alias, by deadline, by owner and by list filters."""
 
     def __init__(self, db: AsyncDatabase[Any], *, clock: Clock) -> None:
         super().__init__(
             db["leads"], LeadMapper(), clock=clock, message_of=message_on_own_topic(SOURCE)
         )
-
-    async def ensure_indexes(self) -> None:
-        """Indexes for the SLA watcher, dedupe, alias lookup and the work queues."""
-        await ensure_outbox_indexes(self.collection)
-        await self.collection.create_index("sla_due_at")
-        await self.collection.create_index("aliases")
-        await self.collection.create_index("dedupe_keys")
-        await self.collection.create_index([("manager_id", ASCENDING), ("status", ASCENDING)])
-        await self.collection.create_index([("status", ASCENDING), ("priority.score", DESCENDING)])
+        self.aliases = db["lead_aliases"]
 
     async def by_id_or_alias(self, lead_id: str) -> Lead | None:
-        """A lead by its id or by the id of a duplicate merged into it."""
-        found = await self.find({"$or": [{"_id": lead_id}, {"aliases": lead_id}]}, limit=1)
-        return found[0] if found else None
+        """A lead by its id or by the id of a duplicate merged into it (both by `_id`)."""
+        lead = await self.get(lead_id)
+        if lead is not None:
+            return lead
+        alias = await self.aliases.find_one({"_id": lead_id})
+        target = await self.get(alias["lead_id"]) if alias else None
+        # Written before the merge's save: it counts only once the lead lists the alias.
+        return target if target is not None and lead_id in target.aliases else None
 
-    async def open_with_keys(self, keys: Sequence[str]) -> list[Lead]:
-        """Open leads sharing any of the dedupe keys."""
-        if not keys:
-            return []
-        return await self.find({"dedupe_keys": {"$in": list(keys)}, "status": {"$in": OPEN}})
-
-    async def converted_with_keys(self, keys: Sequence[str]) -> Lead | None:
-        """The latest converted lead of the same person: they are a client with a manager."""
-        if not keys:
-            return None
-        found = await self.find(
-            {"dedupe_keys": {"$in": list(keys)}, "status": LeadStatus.CONVERTED.value},
-            sort=[("converted_at", DESCENDING)],
-            limit=1,
-        )
-        return found[0] if found else None
+    async def save(self, aggregate: Lead, *, causation_id: str | None = None) -> None:
+        """Save, first pointing each newly merged duplicate's id to the lead by `_id`."""
+        before = self._loaded.get(aggregate)
+        known = set(before.get("aliases") or []) if before else set()
+        for alias in aggregate.aliases:
+            if alias not in known:
+                await self.aliases.update_one(
+                    {"_id": alias}, {"$set": {"lead_id": aggregate.id}}, upsert=True
+                )
+        await super().save(aggregate, causation_id=causation_id)
 
     async def due(self, now: datetime, limit: int) -> list[Lead]:
         """Uncontacted leads whose first-contact timer fired by `now`, earliest first."""
@@ -73,24 +63,40 @@ class MongoLeadRepository(MongoRepository[Lead]):
             limit=limit,
         )
 
-    async def open_counts(self) -> dict[str, int]:
-        """Open leads per manager: the load the assigner balances."""
-        pipeline: list[dict[str, Any]] = [
-            {"$match": {"status": {"$in": OPEN}, "manager_id": {"$ne": None}}},
-            {"$group": {"_id": "$manager_id", "n": {"$sum": 1}}},
-        ]
-        cursor = await self.collection.aggregate(pipeline)
-        return {row["_id"]: int(row["n"]) async for row in cursor if row["_id"]}
+    async def counted_for(self, lead_id: str) -> str | None:
+        """The owner of the stored lead while it is open (None: closed, unowned or absent)."""
+        document = await self.collection.find_one({"_id": lead_id}, {"manager_id": 1, "status": 1})
+        if document is None or document.get("status") not in OPEN:
+            return None
+        owner: str | None = document.get("manager_id")
+        return owner
+
+    async def open_ids_of(self, manager_id: str) -> set[str]:
+        """Ids of the manager's open leads."""
+        cursor = self.collection.find(
+            {"manager_id": manager_id, "status": {"$in": OPEN}}, {"_id": 1}
+        )
+        return {document["_id"] async for document in cursor}
+
+    async def managers_with_open_leads(self) -> set[str]:
+        """Every manager owning an open lead."""
+        owners = await self.collection.distinct("manager_id", {"status": {"$in": OPEN}})
+        return {owner for owner in owners if owner}
 
     async def search(
         self, wanted: LeadFilter, *, offset: int, limit: int
     ) -> tuple[list[Lead], int]:
         """A page of the leads passing the filter, warmest first, and how many pass it."""
         query = filter_query(wanted)
-        total = await self.collection.count_documents(query)
+        # Without a filter the total comes from the collection's metadata instead of a scan.
+        total = (
+            await self.collection.count_documents(query)
+            if query
+            else await self.collection.estimated_document_count()
+        )
         cursor = (
             self.collection.find(query, LIST_PROJECTION)
-            .sort(WARMEST_FIRST)
+            .sort(MOST_OVERDUE_FIRST if wanted.deadline_before is not None else WARMEST_FIRST)
             .skip(offset)
             .limit(limit)
         )

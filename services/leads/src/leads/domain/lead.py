@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from leads.domain import lead_events as events
 from leads.domain.contact import NormalizedContact
+from leads.domain.contact_keys import ClientRef
 from leads.domain.dedupe import CLOSED_STATUSES, LeadStatus, OpenLeadRef, dedupe_keys
 from leads.domain.lead_records import (
     Activity,
@@ -146,6 +147,22 @@ class Lead(Aggregate[EventModel]):
         )
         lead.record(events.assigned(lead, owner, now))
         return lead
+
+    @property
+    def counted_for(self) -> str | None:
+        """The manager whose load includes this lead: its owner while it is open."""
+        return None if self.closed else self.manager_id
+
+    @property
+    def closed(self) -> bool:
+        """Converted or disqualified: no longer anyone's work, no longer a dedupe target."""
+        return self.status in CLOSED_STATUSES
+
+    def client_ref(self) -> ClientRef | None:
+        """The client this lead made of its person, once converted."""
+        if self.status is not LeadStatus.CONVERTED:
+            return None
+        return ClientRef(self.id, self.manager_id, self.converted_at or self.updated_at)
 
     @property
     def awaiting_contact(self) -> bool:

@@ -136,7 +136,8 @@ def leads_router(deps: LeadsHttp) -> APIRouter:
         channel: LeadChannel | None = None,
         min_priority: Annotated[int | None, Query(ge=0, le=100)] = None,
         sla_overdue: Annotated[
-            bool | None, Query(description="Only leads past their first-contact deadline.")
+            bool | None,
+            Query(description="Only leads past their first-contact deadline, most overdue first."),
         ] = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
         offset: Annotated[int, Query(ge=0, le=100_000)] = 0,

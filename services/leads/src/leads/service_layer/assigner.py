@@ -21,7 +21,7 @@ from leads.domain.lead_records import Owner
 from leads.domain.roster import RosterManager, WorkingTime
 from leads.domain.sla import SlaPolicy
 from leads.service_layer.calendars import calendar_of
-from leads.service_layer.ports import OpenLeadCounts, Roster
+from leads.service_layer.ports import ManagerLoads, Roster
 
 
 @dataclass(frozen=True)
@@ -37,9 +37,9 @@ class AssignmentConfig:
 class Assigner:
     """Reads the roster and current loads, then lets the domain decide."""
 
-    def __init__(self, roster: Roster, leads: OpenLeadCounts, config: AssignmentConfig) -> None:
+    def __init__(self, roster: Roster, loads: ManagerLoads, config: AssignmentConfig) -> None:
         self._roster = roster
-        self._leads = leads
+        self._loads = loads
         self._config = config
 
     async def choose(
@@ -51,12 +51,14 @@ class Assigner:
         team_hint: str | None = None,
     ) -> Owner:
         """Pick the owner at `at` and compute the deadline in the owner's team calendar."""
-        roster = await self._roster.list_managers(active_only=True)
-        counts = await self._leads.open_counts()
-        managers = [
-            self._manager(member, counts.get(member.id, 0), at.year)
-            for member in roster
+        candidates = [
+            member
+            for member in await self._roster.list_managers(active_only=True)
             if not member.is_head_of_sales
+        ]
+        loads = await self._loads.loads([member.id for member in candidates])
+        managers = [
+            self._manager(member, loads.get(member.id, 0), at.year) for member in candidates
         ]
         rules = await self._roster.get_rules()
         state = RotationState(last_manager_id=await self._roster.last_assigned())

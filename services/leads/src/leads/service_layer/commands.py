@@ -14,6 +14,8 @@ from leads.domain.lead import Lead
 from leads.domain.lead_records import Activity, Conversion
 from leads.domain.lifecycle import LifecycleError
 from leads.service_layer.assigner import Assigner
+from leads.service_layer.contact_book import ContactBook
+from leads.service_layer.loads import LoadKeeper
 from leads.service_layer.ports import LeadRepository
 from shared.platform.clock import Clock
 
@@ -40,12 +42,16 @@ class LeadCommands:
         leads: LeadRepository,
         assigner: Assigner,
         *,
+        book: ContactBook,
+        loads: LoadKeeper,
         clock: Clock,
         disqualify_reasons: frozenset[str],
         wake: Callable[[], None] = lambda: None,
     ) -> None:
         self._leads = leads
         self._assigner = assigner
+        self._book = book
+        self._loads = loads
         self._clock = clock
         self._reasons = disqualify_reasons
         self._wake = wake
@@ -104,10 +110,22 @@ class LeadCommands:
 
     async def _change(self, lead_id: str, change: Callable[[Lead], R]) -> tuple[Lead, R]:
         lead = await existing_lead(self._leads, lead_id)
-        changed = await self._leads.update(lead.id, change)
+        before: list[tuple[str | None, bool]] = []
+
+        def tracked(current: Lead) -> R:
+            before[:] = [(current.counted_for, current.closed)]
+            return change(current)
+
+        changed = await self._leads.update(lead.id, tracked)
         if changed is None:
             raise LeadNotFound(lead_id)
-        if changed[1]:
+        moved, result = changed
+        if result:
+            counted_for, was_closed = before[0]
+            if moved.counted_for != counted_for:
+                await self._loads.settle(moved.id, moved.counted_for, {counted_for})
+            if moved.closed and not was_closed:
+                await self._book.closed(moved)
             self._wake()
         return changed
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from leads.domain.assignment import LeadToAssign
 from leads.domain.contact import NormalizedContact, normalize_contact
-from leads.domain.dedupe import dedupe_keys, find_duplicate
+from leads.domain.contact_keys import ClientRef
+from leads.domain.dedupe import dedupe_keys
 from leads.domain.ids import lead_id_for
 from leads.domain.lead import Lead
 from leads.domain.priority import LeadSignals, score_lead
 from leads.service_layer.assigner import Assigner
+from leads.service_layer.contact_book import ContactBook, Sighting
+from leads.service_layer.loads import LoadKeeper
 from leads.service_layer.ports import LeadRepository
 from shared.contracts.codec import DecodedEvent
 from shared.contracts.events.lead_received import LeadReceivedV1
@@ -21,7 +25,9 @@ from shared.platform.repository import ConcurrentModification
 
 log = get_logger(__name__)
 
-ATTEMPTS = 5
+ATTEMPTS = 40
+IN_FLIGHT_PAUSE = 0.05
+"""Seconds to wait for a lead another consumer claimed the person's keys for and is storing."""
 
 
 class LeadIntake:
@@ -32,14 +38,16 @@ class LeadIntake:
         leads: LeadRepository,
         assigner: Assigner,
         *,
+        book: ContactBook,
+        loads: LoadKeeper,
         clock: Clock,
-        dedupe_window: timedelta,
         on_stored: Callable[[], None] | None = None,
     ) -> None:
         self._leads = leads
         self._assigner = assigner
+        self._book = book
+        self._loads = loads
         self._clock = clock
-        self._window = dedupe_window
         self._on_stored = on_stored
 
     async def __call__(self, decoded: DecodedEvent[LeadReceivedV1]) -> None:
@@ -53,6 +61,8 @@ class LeadIntake:
         existing = await self._leads.by_id_or_alias(lead_id)
         if existing is not None:
             log.info("lead already stored; redelivery ignored", lead_id=existing.id)
+            # The first delivery may have stopped between the lead's save and its load.
+            await self._loads.settle(existing.id, existing.counted_for)
             return existing.id
         received_at = event.received_at or sent_at
         contact = normalize_contact(
@@ -62,48 +72,48 @@ class LeadIntake:
             company=event.contact.company,
             messenger_handle=event.contact.messenger_handle,
         )
-        merged_into = await self._merge(lead_id, event, contact, received_at)
-        if merged_into is not None:
-            return merged_into
-        await self._create(lead_id, event, event_id, contact, received_at)
-        return lead_id
+        keys = dedupe_keys(contact)
+        for _ in range(ATTEMPTS):
+            sighting = await self._book.look(keys, contact, received_at=received_at, own_id=lead_id)
+            if sighting.in_flight:
+                await asyncio.sleep(IN_FLIGHT_PAUSE)
+                continue
+            if sighting.duplicate is not None:
+                if await self._merge(lead_id, event, contact, received_at, sighting):
+                    return sighting.duplicate.id
+                continue  # the lead changed (or closed) meanwhile: look again
+            if await self._book.claim(lead_id, sighting.owners):
+                await self._create(lead_id, event, event_id, contact, received_at, sighting.client)
+                return lead_id
+        raise ConcurrentModification(lead_id)
 
     async def _merge(
-        self, alias: str, event: LeadReceivedV1, contact: NormalizedContact, received_at: datetime
-    ) -> str | None:
-        """Join the open lead this request duplicates; None when there is none."""
-        for _ in range(ATTEMPTS):
-            target = await self._duplicate_of(contact, received_at)
-            if target is None:
-                return None
-            merged = target.merge_duplicate(
-                alias=alias,
-                request=event,
-                contact=contact,
-                received_at=received_at,
-                now=self._clock.now(),
-            )
-            if merged:
-                try:
-                    await self._leads.save(target)
-                except ConcurrentModification:
-                    continue  # the lead changed (or closed) meanwhile: look again
-                log.info("duplicate merged into open lead", lead_id=target.id, alias=alias)
-                self._stored()
-            return target.id
-        raise ConcurrentModification(alias)
-
-    async def _duplicate_of(self, contact: NormalizedContact, received_at: datetime) -> Lead | None:
-        candidates = {
-            lead.id: lead for lead in await self._leads.open_with_keys(dedupe_keys(contact))
-        }
-        found = find_duplicate(
-            contact,
-            [lead.dedupe_ref() for lead in candidates.values()],
+        self,
+        alias: str,
+        event: LeadReceivedV1,
+        contact: NormalizedContact,
+        received_at: datetime,
+        sighting: Sighting,
+    ) -> bool:
+        """Join the open duplicate; False when it changed meanwhile."""
+        target = sighting.duplicate
+        assert target is not None
+        merged = target.merge_duplicate(
+            alias=alias,
+            request=event,
+            contact=contact,
             received_at=received_at,
-            window=self._window,
+            now=self._clock.now(),
         )
-        return candidates[found.lead_id] if found else None
+        if merged:
+            try:
+                await self._leads.save(target)
+            except ConcurrentModification:
+                return False
+            log.info("duplicate merged into open lead", lead_id=target.id, alias=alias)
+            self._stored()
+        await self._book.point_to(target, sighting.owners)
+        return True
 
     async def _create(
         self,
@@ -112,9 +122,9 @@ class LeadIntake:
         event_id: str,
         contact: NormalizedContact,
         received_at: datetime,
+        client: ClientRef | None,
     ) -> None:
         now = self._clock.now()
-        client_lead = await self._leads.converted_with_keys(dedupe_keys(contact))
         priority = score_lead(
             LeadSignals(
                 channel=event.channel.value,
@@ -124,7 +134,7 @@ class LeadIntake:
                 quantity=event.quantity,
                 budget=event.budget.amount if event.budget else None,
                 deadline=event.deadline,
-                is_returning_client=client_lead is not None,
+                is_returning_client=client is not None,
                 referred_by=event.referred_by,
             )
         )
@@ -134,7 +144,7 @@ class LeadIntake:
                 channel=event.channel.value,
                 region=event.region,
                 product=event.product,
-                client_manager_id=client_lead.manager_id if client_lead else None,
+                client_manager_id=client.manager_id if client else None,
             ),
             priority=priority.score,
             at=now,
@@ -146,10 +156,11 @@ class LeadIntake:
             received_at=received_at,
             priority=priority,
             owner=owner,
-            client_lead_id=client_lead.id if client_lead else None,
+            client_lead_id=client.lead_id if client else None,
             now=now,
         )
         if await self._leads.add(lead, causation_id=event_id):
+            await self._loads.settle(lead_id, lead.counted_for)
             log.info(
                 "lead stored",
                 lead_id=lead_id,

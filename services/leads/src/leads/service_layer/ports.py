@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Protocol, TypeVar
 
 from leads.domain.assignment import AssignmentRule
+from leads.domain.contact_keys import ClientRef, ContactKey
 from leads.domain.lead import Lead
 from leads.domain.lead_filter import LeadFilter
 from leads.domain.roster import RosterManager, RosterTeam
@@ -40,17 +41,17 @@ class LeadRepository(Protocol):
     async def by_id_or_alias(self, lead_id: str) -> Lead | None:
         """A lead by its id or by the id of a duplicate merged into it."""
 
-    async def open_with_keys(self, keys: Sequence[str]) -> list[Lead]:
-        """Open leads sharing any of the dedupe keys."""
-
-    async def converted_with_keys(self, keys: Sequence[str]) -> Lead | None:
-        """The latest converted lead with any of the dedupe keys."""
-
     async def due(self, now: datetime, limit: int) -> list[Lead]:
         """Uncontacted leads whose first-contact timer fired by `now`, earliest first."""
 
-    async def open_counts(self) -> dict[str, int]:
-        """Open leads per manager."""
+    async def counted_for(self, lead_id: str) -> str | None:
+        """The manager whose load the stored lead belongs to (None: closed, unowned or absent)."""
+
+    async def open_ids_of(self, manager_id: str) -> set[str]:
+        """Ids of the manager's open leads (for reconciliation, not the hot path)."""
+
+    async def managers_with_open_leads(self) -> set[str]:
+        """Every manager owning an open lead (for reconciliation, not the hot path)."""
 
     async def search(
         self, wanted: LeadFilter, *, offset: int, limit: int
@@ -58,11 +59,43 @@ class LeadRepository(Protocol):
         """A page of the leads passing the filter, warmest first, and how many pass it."""
 
 
-class OpenLeadCounts(Protocol):
-    """The current load of every manager."""
+class ManagerLoads(Protocol):
+    """The current load of the managers an assignment considers."""
 
-    async def open_counts(self) -> dict[str, int]:
-        """Open leads per manager."""
+    async def loads(self, manager_ids: Sequence[str]) -> dict[str, int]:
+        """Open leads of each named manager (absent: none)."""
+
+
+class LoadCounter(ManagerLoads, Protocol):
+    """Per-manager sets of counted lead ids; adding or removing an id twice changes nothing."""
+
+    async def count(self, manager_id: str, lead_id: str) -> None:
+        """Include the lead in the manager's load."""
+
+    async def uncount(self, manager_id: str, lead_id: str) -> None:
+        """Drop the lead from the manager's load."""
+
+    async def counted(self, manager_id: str) -> set[str]:
+        """The lead ids the manager's load holds."""
+
+    async def managers(self) -> list[str]:
+        """Every manager with a load document."""
+
+
+class ContactKeys(Protocol):
+    """Dedupe keys by `_id`: the open lead owning each, and the latest client it belongs to."""
+
+    async def read(self, keys: Sequence[str]) -> list[ContactKey]:
+        """The stored keys among `keys` (a key never claimed is absent)."""
+
+    async def claim(self, key: str, lead_id: str, *, expected: str | None, at: datetime) -> bool:
+        """Point the key to `lead_id` if it still points to `expected`; False if it moved."""
+
+    async def release(self, key: str, lead_id: str) -> None:
+        """Free the key if `lead_id` still owns it."""
+
+    async def record_client(self, key: str, client: ClientRef) -> None:
+        """Remember the conversion as the key's client unless a later one is recorded."""
 
 
 class Roster(Protocol):

@@ -54,7 +54,7 @@ class LeadQueries:
         return await existing_lead(self._leads, lead_id)
 
     async def find(self, query: LeadListQuery, *, offset: int, limit: int) -> LeadPage:
-        """A page of leads passing the filters, warmest first."""
+        """A page of leads passing the filters, warmest first (overdue: most overdue first)."""
         now = self._clock.now()
         statuses = frozenset(query.statuses) if query.statuses else None
         if query.sla_overdue:

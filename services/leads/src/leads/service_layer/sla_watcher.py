@@ -15,6 +15,7 @@ from leads.domain.lead import Lead
 from leads.domain.lead_records import Owner
 from leads.domain.sla import SlaPolicy
 from leads.service_layer.assigner import Assigner
+from leads.service_layer.loads import LoadKeeper
 from leads.service_layer.ports import LeadRepository
 from shared.platform.clock import Clock
 from shared.platform.logging import get_logger
@@ -35,12 +36,14 @@ class SlaWatcher:
         assigner: Assigner,
         policy: SlaPolicy,
         *,
+        loads: LoadKeeper,
         clock: Clock,
         poll_seconds: float,
         on_fired: Callable[[], None] | None = None,
     ) -> None:
         self._leads = leads
         self._assigner = assigner
+        self._loads = loads
         self._policy = policy
         self._clock = clock
         self._poll = poll_seconds
@@ -67,6 +70,7 @@ class SlaWatcher:
     async def _breach(self, lead: Lead, now: datetime) -> bool:
         if not lead.is_sla_due(now):
             return False
+        counted_for = lead.counted_for
         escalates = lead.escalates_on_breach(self._policy)
         if escalates:
             lead.escalate_after_breach(await self._assigner.head_of_sales(lead.team or ""), now)
@@ -76,6 +80,8 @@ class SlaWatcher:
             await self._leads.save(lead)
         except ConcurrentModification:
             return False  # another replica, or a manager, got there first
+        if lead.counted_for != counted_for:
+            await self._loads.settle(lead.id, lead.counted_for, {counted_for})
         log.info(
             "SLA breached", lead_id=lead.id, breach_count=lead.sla_breaches, escalated=escalates
         )

@@ -7,6 +7,7 @@ from leads.domain.ids import SOURCE
 from leads.domain.lead_records import Activity
 from leads.domain.lifecycle import LifecycleError
 from leads.service_layer.commands import LeadCommands
+from leads.service_layer.contact_book import ContactBook
 from leads.service_layer.ports import LeadRepository
 from shared.contracts.codec import DecodedEvent
 from shared.contracts.events.lead_lifecycle import LeadActivityLoggedV1
@@ -18,9 +19,10 @@ log = get_logger(__name__)
 class ExternalActivities:
     """Finds the lead an external activity is about and logs it like one posted by HTTP."""
 
-    def __init__(self, leads: LeadRepository, commands: LeadCommands) -> None:
+    def __init__(self, leads: LeadRepository, commands: LeadCommands, book: ContactBook) -> None:
         self._leads = leads
         self._commands = commands
+        self._book = book
 
     async def __call__(self, decoded: DecodedEvent[LeadActivityLoggedV1]) -> None:
         """Subscriber body; our own `lead.activity_logged` events are skipped."""
@@ -50,6 +52,6 @@ class ExternalActivities:
         e164 = normalize_phone(phone).e164 if phone else None
         if e164 is None:
             return None
-        found = await self._leads.open_with_keys([f"phone:{e164}"])
-        latest = max(found, key=lambda lead: lead.last_inbound_at, default=None)
-        return latest.id if latest else None
+        # The key points to the person's most recently active open lead.
+        lead = await self._book.open_lead_of(f"phone:{e164}")
+        return lead.id if lead else None

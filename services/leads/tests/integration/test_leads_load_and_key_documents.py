@@ -1,0 +1,80 @@
+"""The load-counter and contact-key documents on the real server: idempotent, race-safe writes."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from leads.adapters.contact_key_store import MongoContactKeys
+from leads.adapters.load_counter import MongoLoadCounter, set_id
+from leads.domain.contact_keys import ClientRef
+
+pytestmark = pytest.mark.integration
+
+AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+async def test_counting_twice_or_at_once_keeps_the_load_exact(mongo_db: Any) -> None:
+    counter = MongoLoadCounter(mongo_db)
+    # Enough leads that several share one of the manager's 16 set documents.
+    await asyncio.gather(*(counter.count("mgr-a", f"lead-{n}") for n in range(40)))
+    await counter.count("mgr-a", "lead-0")
+    assert await counter.loads(["mgr-a", "mgr-b"]) == {"mgr-a": 40}
+
+    await counter.uncount("mgr-a", "lead-0")
+    await counter.uncount("mgr-a", "lead-0")
+    await counter.uncount("mgr-b", "lead-0")
+    assert await counter.loads(["mgr-a"]) == {"mgr-a": 39}
+    assert await counter.counted("mgr-a") == {f"lead-{n}" for n in range(1, 40)}
+    assert await counter.managers() == ["mgr-a"]
+
+
+async def test_one_claim_wins_a_key_and_a_release_frees_it_only_for_its_owner(
+    mongo_db: Any,
+) -> None:
+    keys = MongoContactKeys(mongo_db)
+    won = await asyncio.gather(
+        *(keys.claim("phone:+79120000000", f"lead-{n}", expected=None, at=AT) for n in range(4))
+    )
+    assert sorted(won) == [False, False, False, True]
+    winner = f"lead-{won.index(True)}"
+
+    await keys.release("phone:+79120000000", "lead-other")
+    [stored] = await keys.read(["phone:+79120000000", "email:none@example.ru"])
+    assert (stored.owner, stored.claimed_at) == (winner, AT)
+
+    await keys.release("phone:+79120000000", winner)
+    assert await keys.claim("phone:+79120000000", "lead-next", expected=None, at=AT)
+    assert not await keys.claim("phone:+79120000000", "lead-late", expected=winner, at=AT)
+
+
+async def test_a_key_keeps_its_latest_client(mongo_db: Any) -> None:
+    keys = MongoContactKeys(mongo_db)
+    later = ClientRef("lead-2", "mgr-b", AT + timedelta(days=1))
+    await keys.record_client("email:ivan@example.ru", later)
+    await keys.record_client("email:ivan@example.ru", ClientRef("lead-1", "mgr-a", AT))
+    [stored] = await keys.read(["email:ivan@example.ru"])
+    assert stored.client == later and stored.owner is None
+
+    latest = ClientRef("lead-3", "mgr-c", AT + timedelta(days=2))
+    await keys.record_client("email:ivan@example.ru", latest)
+    [stored] = await keys.read(["email:ivan@example.ru"])
+    assert stored.client == latest
+
+
+async def test_a_count_left_behind_by_a_crash_catches_up_with_its_set(mongo_db: Any) -> None:
+    counter = MongoLoadCounter(mongo_db)
+    await counter.count("mgr-a", "lead-1")
+    # As if the process stopped after changing the set and before copying its size.
+    await counter.sets.update_one(
+        {"_id": set_id("mgr-a", "lead-2")},
+        {"$push": {"leads": "lead-2"}, "$inc": {"v": 1}},
+        upsert=True,
+    )
+    assert await counter.loads(["mgr-a"]) == {"mgr-a": 1}
+
+    assert await counter.counted("mgr-a") == {"lead-1", "lead-2"}  # what reconciliation reads
+    assert await counter.loads(["mgr-a"]) == {"mgr-a": 2}
