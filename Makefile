@@ -44,9 +44,10 @@ test: sync infra-up ## Run the whole test suite against real Kafka and FerretDB
 demo: sync ## Drive a month of sales (~1,000 leads) through a running `make run`; prints a summary
 	@VORONKA_CLOCK_OFFSET_FILE=.cache/run/clock-offset $(UV) run --frozen --no-sync python demo/month.py
 
-bench: sync infra-up ## Reporting ingest throughput against a bare consumer (EVENTS=20000)
+bench: sync infra-up ## Every performance figure in one table (QUICK=1: minutes; ONLY=P1,P3)
 	@eval "$$(bash $(INFRA) env)" && export KAFKA_BOOTSTRAP_SERVERS MONGODB_URL && \
-		$(UV) run --frozen --no-sync python benchmarks/reporting_ingest.py --events $${EVENTS:-20000}
+		$(UV) run --frozen --no-sync python benchmarks/suite.py \
+		$(if $(QUICK),--quick) $(if $(ONLY),--only $(ONLY))
 
 test-unit: sync ## Run only the fast unit tests (no infrastructure)
 	@$(UV) run --frozen --no-sync pytest -m unit

@@ -11,13 +11,14 @@ import asyncio
 import os
 import time
 import uuid
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient
 from pydantic import SecretStr
 from pymongo import AsyncMongoClient
+from stack import committed_offsets
 
 from reporting.bootstrap import build
 from reporting.service_layer.translate import TOPICS
@@ -42,11 +43,15 @@ START = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 def lead_events(n: int) -> list[EventModel]:
     """Five events per lead: assigned, contacted, two activities, qualified."""
-    events: list[EventModel] = []
-    for i in range(n // 5):
+    return list(lead_event_stream(n))
+
+
+def lead_event_stream(n: int, *, first_lead: int = 0) -> Iterator[EventModel]:
+    """`lead_events` one lead at a time, from lead number `first_lead`, for large runs."""
+    for i in range(first_lead, first_lead + n // 5):
         lead, manager, at = f"L{i}", f"m{i % 10}", START + timedelta(minutes=i)
         channel = list(LeadChannel)[i % len(LeadChannel)]
-        events += [
+        yield from [
             LeadAssignedV1(
                 lead_id=lead,
                 manager_id=manager,
@@ -84,12 +89,13 @@ def lead_events(n: int) -> list[EventModel]:
             ),
             LeadQualifiedV1(lead_id=lead, manager_id=manager, channel=channel, qualified_at=at),
         ]
-    return events
 
 
-async def produce(kafka: KafkaSettings, events: list[EventModel]) -> None:
+async def produce(kafka: KafkaSettings, events: Iterable[EventModel]) -> int:
+    """Write the events with a batching producer; returns how many were written."""
     producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers, linger_ms=5)
     await producer.start()
+    written = 0
     try:
         pending = []
         for event in events:
@@ -100,9 +106,15 @@ async def produce(kafka: KafkaSettings, events: list[EventModel]) -> None:
                     kafka.topic_prefix + event.event_type, payload, key=key, headers=headers
                 )
             )
+            if len(pending) >= 10_000:  # bounded memory on large runs
+                await asyncio.gather(*pending)
+                written += len(pending)
+                pending = []
         await asyncio.gather(*pending)
+        written += len(pending)
     finally:
         await producer.stop()
+    return written
 
 
 async def bare_rate(kafka: KafkaSettings, total: int, *, decoding: bool = False) -> float:
@@ -133,23 +145,13 @@ async def bare_rate(kafka: KafkaSettings, total: int, *, decoding: bool = False)
     return total / (time.perf_counter() - started)
 
 
-async def committed(kafka: KafkaSettings, group: str) -> int:
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
-    await admin.start()
-    try:
-        offsets = await admin.list_consumer_group_offsets(group)
-    finally:
-        await admin.close()
-    return sum(meta.offset for meta in offsets.values())
-
-
 async def reporting_rate(settings: ReportingSettings, total: int) -> float:
     service = build(settings)
     started = time.perf_counter()
     group = settings.kafka.topic_prefix + settings.consumer_group
     async with service.app.router.lifespan_context(service.app):
         # Progress lives in Kafka (committed offsets): there is no event to wait on.
-        while await committed(settings.kafka, group) < total:  # noqa: ASYNC110
+        while await committed_offsets(settings.kafka, group) < total:  # noqa: ASYNC110
             await asyncio.sleep(0.05)
         elapsed = time.perf_counter() - started
     return total / elapsed
