@@ -45,6 +45,8 @@ demo: sync ## Drive a month of sales (~1,000 leads) through a running `make run`
 	@VORONKA_CLOCK_OFFSET_FILE=.cache/run/clock-offset $(UV) run --frozen --no-sync python demo/month.py
 
 bench: sync infra-up ## Every performance figure in one table (QUICK=1: minutes; ONLY=P1,P3)
+	@command -v wrk >/dev/null 2>&1 || apt-get install -y -qq wrk >/dev/null 2>&1 || \
+		echo "bench: wrk is not installed; a Python load generator stands in"
 	@eval "$$(bash $(INFRA) env)" && export KAFKA_BOOTSTRAP_SERVERS MONGODB_URL && \
 		$(UV) run --frozen --no-sync python benchmarks/suite.py \
 		$(if $(QUICK),--quick) $(if $(ONLY),--only $(ONLY))
