@@ -20,12 +20,13 @@ from shared.contracts.events.lead_received import LeadContact, LeadReceivedV1
 from shared.contracts.topics import Topic
 from shared.platform.clock import ManualClock
 from shared.platform.consumer import subscribe
+from shared.platform.indexes import ensure_indexes
 from shared.platform.outbox import (
     KafkaOutboxPublisher,
     OutboxMessage,
     OutboxRelay,
-    ensure_outbox_indexes,
     outbox_fields,
+    outbox_indexes,
     outbox_message,
     with_outbox,
 )
@@ -78,7 +79,7 @@ async def test_relay_killed_between_publish_and_clear_republishes_and_consumer_a
 ) -> None:
     topic = await kafka_topics(Topic.LEAD_RECEIVED)
     aggregates = mongo_db.aggregates
-    await ensure_outbox_indexes(aggregates)
+    await ensure_indexes(mongo_db, outbox_indexes("aggregates"))
     await aggregates.insert_one(
         {"_id": "a", "state": 1, **outbox_fields(messages_for("a", [1, 2]))}
     )

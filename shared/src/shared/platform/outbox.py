@@ -174,11 +174,6 @@ def outbox_indexes(*collections: str) -> IndexPlan:
     return {collection: [index(PENDING_FIELD)] for collection in collections}
 
 
-async def ensure_outbox_indexes(collection: AsyncCollection[Any]) -> None:
-    """Index the pending flag so the relay's poll stays cheap on large collections."""
-    await collection.create_index(PENDING_FIELD)
-
-
 class OutboxRelay:
     """Moves pending events from documents to Kafka, in order per document.
 

@@ -33,7 +33,7 @@ from shared.platform.repository import Document, MongoRepository, message_on_own
 
 LIST_ORDER = [("updated_at", -1), ("_id", 1)]
 """Newest activity first; the id breaks ties so pages never overlap."""
-HIDDEN = {"_outbox": 0, "_inbox": 0}
+HIDDEN = {"_outbox": 0}
 """A list never needs the pending events."""
 
 

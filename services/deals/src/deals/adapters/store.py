@@ -43,6 +43,6 @@ class DealsStore:
     ) -> tuple[list[Doc], int]:
         """One page of documents and the total matching."""
         total = await count_matching(collection, query)
-        projection = {"_outbox": 0, "_inbox": 0}
+        projection = {"_outbox": 0}
         cursor = collection.find(query, projection).sort(sort).skip(offset).limit(limit)
         return [doc async for doc in cursor], total
