@@ -58,7 +58,7 @@ lint: sync ## ruff, formatting, mypy (strict) and import rules
 	@$(UV) run --frozen --no-sync ruff check .
 	@$(UV) run --frozen --no-sync ruff format --check .
 	@$(UV) run --frozen --no-sync mypy shared/src services/leads/src services/deals/src services/notifications/src services/reporting/src
-	@$(UV) run --frozen --no-sync lint-imports
+	@$(UV) run --frozen --no-sync lint-imports --no-cache
 
 format: sync ## Apply ruff's fixes and formatting
 	@$(UV) run --frozen --no-sync ruff check --fix .

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from reporting import __doc__ as service_doc
 from reporting.adapters.client_segments import COLLECTION, ClientSegmentRepository
 from reporting.adapters.indexes import INDEXES
+from reporting.adapters.read_models import MongoReadModels
 from reporting.adapters.records import MongoFactLog
 from reporting.adapters.replay import replay
 from reporting.domain.segments import SegmentThresholds
@@ -36,6 +37,7 @@ class ReportingService:
 
     app: FastAPI
     store: MongoFactLog
+    records: MongoReadModels
     ingestor: Ingestor
     reports: Reports
     segments: SegmentWatcher
@@ -59,8 +61,11 @@ def build(settings: ReportingSettings, *, clock: Clock | None = None) -> Reporti
     connections = Connections(settings, service=SERVICE, database=settings.database)
     prefix = settings.kafka.topic_prefix
     store = MongoFactLog(connections.db)
+    records = MongoReadModels(connections.db)
     clients = ClientSegmentRepository(connections.db[COLLECTION], clock=clock)
-    reports = Reports(store, time_zone=settings.time_zone, thresholds=thresholds_of(settings))
+    reports = Reports(
+        store, records, time_zone=settings.time_zone, thresholds=thresholds_of(settings)
+    )
     relay = OutboxRelay(
         [clients.collection],
         KafkaOutboxPublisher(connections.broker, topic_prefix=prefix),
@@ -74,7 +79,7 @@ def build(settings: ReportingSettings, *, clock: Clock | None = None) -> Reporti
         interval=settings.segment_check_seconds,
         on_published=relay.wake,
     )
-    ingestor = Ingestor(store, on_batch=watcher.notice)
+    ingestor = Ingestor(store, records, on_batch=watcher.notice)
     register_subscribers(
         connections.broker,
         ingestor=ingestor,
@@ -85,10 +90,11 @@ def build(settings: ReportingSettings, *, clock: Clock | None = None) -> Reporti
         batch_timeout_ms=settings.batch_timeout_ms,
     )
     topics = [topic.value for topic in TOPICS]
-    projections = Projections(store, ingestor, lambda: replay(settings.kafka, topics))
+    projections = Projections(store, records, ingestor, lambda: replay(settings.kafka, topics))
     service = ReportingService(
         app=FastAPI(),
         store=store,
+        records=records,
         ingestor=ingestor,
         reports=reports,
         segments=watcher,

@@ -18,6 +18,7 @@ from reporting_testkit import (
     scripted_month,
 )
 
+from reporting.domain.read_models import Selection
 from reporting.settings import ReportingSettings
 from shared.contracts import Topic
 from shared.platform.clock import ManualClock
@@ -150,6 +151,8 @@ async def test_a_rebuild_equals_the_live_projections_and_switches_atomically(
         assert await figures(http) == live
         assert sorted(event.key for event in await service.store.load(2)) == live_facts
         assert await service.store.load(1) == []
+        assert await service.records.select(1, [Selection("leads")]) == {}
+        assert await service.records.select(2, [Selection("leads")]) != {}
 
 
 async def test_a_poison_event_is_dead_lettered_and_the_rest_of_its_batch_counts(

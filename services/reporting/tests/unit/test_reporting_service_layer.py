@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from reporting_events import empty_invoice, stage_change
-from reporting_fakes import InMemoryFactLog, delivered
+from reporting_fakes import InMemoryFactLog, InMemoryReadModels, delivered
 
 from reporting.domain.segments import SegmentThresholds
 from reporting.service_layer.ingest import Ingestor
@@ -36,13 +36,13 @@ def march() -> list[BatchItem]:
     )
 
 
-def reports_over(log: InMemoryFactLog) -> Reports:
-    return Reports(log, time_zone="Europe/Moscow", thresholds=SegmentThresholds())
+def reports_over(log: InMemoryFactLog, records: InMemoryReadModels) -> Reports:
+    return Reports(log, records, time_zone="Europe/Moscow", thresholds=SegmentThresholds())
 
 
 async def test_a_batch_is_appended_once_and_its_redelivery_appends_nothing() -> None:
-    log = InMemoryFactLog()
-    ingestor = Ingestor(log)
+    log, records = InMemoryFactLog(), InMemoryReadModels()
+    ingestor = Ingestor(log, records)
     assert await ingestor.ingest(march()) == 5
     # Delivered again with new envelopes (new ids, times): the payload bytes are the same.
     await ingestor(march())
@@ -52,33 +52,33 @@ async def test_a_batch_is_appended_once_and_its_redelivery_appends_nothing() -> 
 
 
 async def test_events_no_report_uses_are_not_appended() -> None:
-    log = InMemoryFactLog()
+    log, records = InMemoryFactLog(), InMemoryReadModels()
     segment_changed = ClientSegmentChangedV1(
         client_id="client-D1", to_segment="hot", changed_at=datetime(2026, 3, 1, tzinfo=UTC)
     )
-    assert await Ingestor(log).ingest(delivered(segment_changed)) == 0
+    assert await Ingestor(log, records).ingest(delivered(segment_changed)) == 0
     assert await log.load(1) == []
 
 
 async def test_a_batch_with_an_event_no_fold_can_take_appends_nothing() -> None:
-    log = InMemoryFactLog()
+    log, records = InMemoryFactLog(), InMemoryReadModels()
     with pytest.raises(ValueError, match="installment"):
-        await Ingestor(log).ingest([*march(), *delivered(empty_invoice())])
+        await Ingestor(log, records).ingest([*march(), *delivered(empty_invoice())])
     assert await log.load(1) == []
 
 
 async def test_live_batches_go_to_the_active_version_and_to_one_being_built() -> None:
-    log = InMemoryFactLog()
+    log, records = InMemoryFactLog(), InMemoryReadModels()
     assert await log.start_building() == 2
-    await Ingestor(log).ingest(march())
+    await Ingestor(log, records).ingest(march())
     assert await log.appended(1) == 5 and await log.appended(2) == 5
 
 
 async def test_sales_figures_over_the_ingested_facts() -> None:
-    log = InMemoryFactLog()
-    ingestor = Ingestor(log)
+    log, records = InMemoryFactLog(), InMemoryReadModels()
+    ingestor = Ingestor(log, records)
     await ingestor.ingest(march())
-    reports = reports_over(log)
+    reports = reports_over(log, records)
     sales = await reports.sales(Filters())
     assert sales.won_count == 2
     assert sales.won_sum == {RUB: Decimal("200000.00")}
@@ -96,8 +96,8 @@ async def test_sales_figures_over_the_ingested_facts() -> None:
 
 
 async def test_a_rebuild_replays_into_a_new_version_with_live_batches_and_switches() -> None:
-    log = InMemoryFactLog()
-    ingestor = Ingestor(log)
+    log, records = InMemoryFactLog(), InMemoryReadModels()
+    ingestor = Ingestor(log, records)
     await ingestor.ingest(march()[:3])  # the live log missed the last two (say, lost)
     late = delivered(stage_change("D4", to="lead", kind=StageKind.OPEN, day=25, amount="1.00"))
 
@@ -107,11 +107,11 @@ async def test_a_rebuild_replays_into_a_new_version_with_live_batches_and_switch
         await ingestor(late)  # live ingestion goes on during the replay
         yield batch[2:]
 
-    projections = Projections(log, ingestor, replay)
+    projections = Projections(log, records, ingestor, replay)
     assert await projections.rebuild() == 2
     versions = await projections.versions()
     assert (versions.active, versions.building) == (2, ())
     assert await log.load(1) == []
     assert await log.appended(2) == 6
-    sales = await reports_over(log).sales(Filters())
+    sales = await reports_over(log, records).sales(Filters())
     assert (sales.won_count, sales.open_count) == (2, 2)

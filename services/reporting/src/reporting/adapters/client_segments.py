@@ -37,6 +37,9 @@ class ClientSegmentMapper:
         )
 
 
+PAGE = 1000
+
+
 class ClientSegmentRepository(MongoRepository[ClientSegmentState]):
     """Client segments; each saved move goes out through the document's outbox."""
 
@@ -46,5 +49,11 @@ class ClientSegmentRepository(MongoRepository[ClientSegmentState]):
         )
 
     async def all_clients(self) -> list[ClientSegmentState]:
-        """Every stored client."""
-        return await self.find({})
+        """Every stored client, read in pages along `_id`."""
+        found: list[ClientSegmentState] = []
+        while True:
+            after = {"_id": {"$gt": found[-1].client_id}} if found else {}
+            page = await self.find(after, sort=[("_id", 1)], limit=PAGE)
+            found.extend(page)
+            if len(page) < PAGE:
+                return found

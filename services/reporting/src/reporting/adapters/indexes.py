@@ -3,8 +3,28 @@
 from __future__ import annotations
 
 from reporting.adapters.client_segments import COLLECTION
-from shared.platform.indexes import IndexPlan
+from reporting.adapters.read_models import COLLECTION as RECORDS
+from shared.platform.indexes import IndexPlan, index, merge
 from shared.platform.outbox import outbox_indexes
 
-INDEXES: IndexPlan = outbox_indexes(COLLECTION)
-"""The segments' outbox; the fact log and its metadata are read by `_id` or whole per version."""
+OWN: IndexPlan = {
+    # Every selection of `domain.read_models` leads with the version and the kind, then at
+    # most one equality key, then an instant range or a flag; a version is dropped by `v`.
+    RECORDS: [
+        index("v", "k", "at"),
+        index("v", "k", "managers", "at"),
+        index("v", "k", "team", "at"),
+        index("v", "k", "channel", "at"),
+        index("v", "k", "client", "at"),
+        index("v", "k", "conv"),
+        index("v", "k", "leads"),
+        index("v", "k", "invoice"),
+        index("v", "k", "last"),
+        index("v", "k", "managers", "last"),
+        index("v", "k", "open"),
+        index("v", "k", "managers", "open"),
+    ],
+}
+
+INDEXES: IndexPlan = merge(OWN, outbox_indexes(COLLECTION))
+"""The records' selections and the segments' outbox; the fact log is written by `_id`."""

@@ -97,8 +97,15 @@ class MongoFactLog:
         return int(doc["facts"]) if doc else 0
 
     async def load(self, version: int) -> list[LoggedEvent]:
-        """Every fact of a version, in insertion order."""
-        return [_event_of(doc) async for doc in self.facts(version).find({})]
+        """Every fact of a version, in key order, read in pages along `_id`."""
+        events: list[LoggedEvent] = []
+        while True:
+            after = {"_id": {"$gt": events[-1].key}} if events else {}
+            page = self.facts(version).find(after).sort("_id", 1).limit(CHUNK)
+            read = [_event_of(doc) async for doc in page]
+            events.extend(read)
+            if len(read) < CHUNK:
+                return events
 
 
 def _appended_id(version: int) -> str:

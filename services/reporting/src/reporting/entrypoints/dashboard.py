@@ -145,7 +145,7 @@ async def _funnel(deps: DashboardHttp, text: dict[str, Any]) -> go.Figure:
 
 
 async def _revenue(deps: DashboardHttp, text: dict[str, Any], now: datetime) -> list[go.Figure]:
-    state = sales.SalesState(deals=(await deps.reports.records("deals"))["deals"])
+    state = sales.SalesState(deals=await deps.reports.all_deals())
     weekly: dict[str, Decimal] = defaultdict(Decimal)
     monthly: dict[str, Decimal] = defaultdict(Decimal)
     for view in sales.deal_views(state["deals"], now):

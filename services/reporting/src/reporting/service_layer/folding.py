@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from reporting.domain import activity, claims, funnel, receivables, sales
@@ -15,9 +15,6 @@ from reporting.domain.facts import (
     PaymentReceived,
 )
 from reporting.domain.funnel import LEAD_FACTS
-
-KINDS = ("leads", "deals", "activities", "invoices", "payments", "claims")
-"""Kinds of entity records; each projection's state is assembled from some of them."""
 
 
 def entity_of(fact: Fact) -> tuple[str, str] | None:
@@ -55,13 +52,3 @@ def merge(kind: str, records: dict[str, Any], facts: Sequence[Fact]) -> dict[str
     if kind == "claims":
         return dict(claims.fold(claims.ClaimsState(claims=records), facts)["claims"])
     raise ValueError(f"unknown record kind {kind}")
-
-
-def fold_all(facts: Iterable[Fact]) -> dict[str, dict[str, Any]]:
-    """Every kind of record, folded from scratch (order does not matter)."""
-    by_kind: dict[str, list[Fact]] = {kind: [] for kind in KINDS}
-    for fact in facts:
-        target = entity_of(fact)
-        if target is not None:
-            by_kind[target[0]].append(fact)
-    return {kind: merge(kind, {}, kind_facts) for kind, kind_facts in by_kind.items()}

@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterable, Sequence
 
 from reporting.domain.fact_log import LoggedEvent
 from reporting.domain.facts import Fact
-from reporting.service_layer.ports import Delivered, FactLog
+from reporting.service_layer.ports import Delivered, FactLog, ReadModels
+from reporting.service_layer.records import merge_facts
 from reporting.service_layer.translate import fact_of
 
 
@@ -17,12 +18,17 @@ def logged_event_of(item: Delivered) -> LoggedEvent:
 
 
 class Ingestor:
-    """The batch handler: check that each event folds, then append the batch to the log."""
+    """The batch handler: check that each event folds, append the batch, merge the records."""
 
     def __init__(
-        self, log_store: FactLog, *, on_batch: Callable[[list[Fact]], None] | None = None
+        self,
+        log_store: FactLog,
+        records: ReadModels,
+        *,
+        on_batch: Callable[[list[Fact]], None] | None = None,
     ) -> None:
         self._log = log_store
+        self._records = records
         self._on_batch = on_batch
 
     async def __call__(self, items: Sequence[Delivered]) -> None:
@@ -35,7 +41,9 @@ class Ingestor:
         """Append the events the reports use to every version being written; return how many.
 
         Translating first makes a poison event (one the folds cannot take) fail here, in the
-        consumer, where it is dead-lettered, rather than in every report afterwards.
+        consumer, where it is dead-lettered, rather than in every report afterwards. The log
+        is appended before the records are merged, so a crash between the two leaves facts
+        the redelivered batch merges again (the append skips them; the merge is idempotent).
         """
         facts: list[Fact] = []
         events: list[LoggedEvent] = []
@@ -48,6 +56,7 @@ class Ingestor:
             return 0
         for version in versions if versions is not None else (await self._log.versions()).written:
             await self._log.append(version, events)
+            await merge_facts(self._records, version, facts)
         if self._on_batch is not None:
             self._on_batch(facts)
         return len(events)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from reporting.domain.client_segment import ClientSegmentState
 from reporting.domain.fact_log import LoggedEvent, ProjectionVersions
+from reporting.domain.read_models import RecordChange, Selection, StoredRecord
 from shared.contracts.codec import DecodedEvent
 from shared.contracts.events.base import EventModel
 
@@ -41,7 +42,27 @@ class FactLog(Protocol):
         ...
 
     async def load(self, version: int) -> list[LoggedEvent]:
-        """Every event of a version, in the order appended."""
+        """Every event of a version, in key order."""
+        ...
+
+
+class ReadModels(Protocol):
+    """Per-entity records of each projection version, found by the keys they are stored with."""
+
+    async def load(self, version: int, kind: str, ids: Sequence[str]) -> dict[str, StoredRecord]:
+        """The stored records of these entities, by entity id; absent ones are left out."""
+        ...
+
+    async def write(self, version: int, kind: str, changes: Sequence[RecordChange]) -> set[str]:
+        """Store the changes; return the entities someone else wrote since they were loaded."""
+        ...
+
+    async def select(self, version: int, selections: Sequence[Selection]) -> dict[str, Any]:
+        """The records any of the selections (all of one kind) holds, by entity id."""
+        ...
+
+    async def drop_version(self, version: int) -> None:
+        """Remove every record of a version nobody reads any more."""
         ...
 
 

@@ -1,4 +1,4 @@
-"""Reports computed at read time from the active projection version's records."""
+"""Reports computed at read time from the records of the active projection version they select."""
 
 from __future__ import annotations
 
@@ -14,11 +14,18 @@ from reporting.domain import receivables as rec
 from reporting.domain import sales as sal
 from reporting.domain import segments as seg
 from reporting.domain.facts import Period
+from reporting.domain.read_models import (
+    Selection,
+    by_ids,
+    closed_since,
+    deals_of_leads,
+    in_time,
+    lead_ids_of_deals,
+    one_dimension,
+    open_deals,
+)
 from reporting.domain.segments import SegmentThresholds
-from reporting.service_layer.folding import fold_all
-from reporting.service_layer.ports import FactLog
-from reporting.service_layer.translate import fact_of
-from shared.contracts.registry import REGISTRY
+from reporting.service_layer.ports import FactLog, ReadModels
 
 
 @dataclass(frozen=True)
@@ -35,39 +42,46 @@ class Filters:
 
 
 class Reports:
-    """One method per report; each loads only the record kinds it needs."""
+    """One method per report; each reads only the records its filters may count.
 
-    def __init__(self, log: FactLog, *, time_zone: str, thresholds: SegmentThresholds) -> None:
+    The selections hold at least what the report counts (`domain.read_models`); the domain's
+    report functions then apply the exact filters, so a report reads records in proportion
+    to what it covers, never the whole history unless asked for all of it.
+    """
+
+    def __init__(
+        self,
+        log: FactLog,
+        records: ReadModels,
+        *,
+        time_zone: str,
+        thresholds: SegmentThresholds,
+    ) -> None:
         self._log = log
+        self._records = records
         self.time_zone = time_zone
         self.thresholds = thresholds
-        self._folded: dict[str, dict[str, Any]] = {}
-        self._folded_from: tuple[int, int] | None = None
 
-    async def records(self, *kinds: str) -> dict[str, dict[str, Any]]:
-        """Records folded from the active version's facts; refolded only when facts arrived.
+    async def _version(self) -> int:
+        return (await self._log.versions()).active
 
-        Folds are commutative, so folding the whole log in any order gives the same records
-        as the consumer would have built incrementally.
-        """
-        version = (await self._log.versions()).active
-        count = await self._log.appended(version)
-        if self._folded_from != (version, count):
-            facts = []
-            for logged in await self._log.load(version):
-                model = REGISTRY.resolve(logged.type, logged.version)
-                fact = fact_of(model.model_validate_json(logged.payload))
-                if fact is not None:
-                    facts.append(fact)
-            self._folded = fold_all(facts)
-            self._folded_from = (version, count)
-        return {kind: self._folded[kind] for kind in kinds}
+    async def _read(self, version: int, *selections: Selection) -> dict[str, Any]:
+        return await self._records.select(version, selections)
+
+    async def _leads_and_their_deals(self, selection: Selection) -> fun.FunnelState:
+        version = await self._version()
+        leads = await self._read(version, selection)
+        unfiltered = selection == Selection("leads")
+        deals = await self._read(
+            version, Selection("deals") if unfiltered else deals_of_leads(leads)
+        )
+        return fun.FunnelState(leads=leads, deals=deals)
 
     async def funnel(self, f: Filters) -> fun.FunnelReport:
-        r = await self.records("leads", "deals")
-        state = fun.FunnelState(leads=r["leads"], deals=r["deals"])
+        dimension = one_dimension(managers=f.manager_id, channel=f.channel, team=f.team)
+        selection = in_time("leads", "at", f.period, f.as_of, equals=dimension)
         return fun.report_funnel(
-            state,
+            await self._leads_and_their_deals(selection),
             as_of=f.as_of,
             period=f.period,
             manager_id=f.manager_id,
@@ -75,10 +89,19 @@ class Reports:
             channel=f.channel,
         )
 
+    def _sales_deals(self, f: Filters, manager_id: str | None) -> list[Selection]:
+        if f.as_of is None and f.period is not None and f.period.start is not None:
+            # Closed in the period, or open now (the pipeline snapshot).
+            return [
+                closed_since(f.period, manager_id=manager_id),
+                open_deals(manager_id=manager_id),
+            ]
+        return [Selection("deals", equals=one_dimension(managers=manager_id))]
+
     async def sales(self, f: Filters) -> sal.SalesReport:
-        r = await self.records("deals")
+        deals = await self._read(await self._version(), *self._sales_deals(f, f.manager_id))
         return sal.report_sales(
-            sal.SalesState(deals=r["deals"]),
+            sal.SalesState(deals=deals),
             as_of=f.as_of,
             period=f.period,
             manager_id=f.manager_id,
@@ -86,18 +109,21 @@ class Reports:
         )
 
     async def sales_by_manager(self, f: Filters) -> dict[str, sal.SalesReport]:
-        r = await self.records("deals")
+        deals = await self._read(await self._version(), *self._sales_deals(f, None))
         return sal.report_sales_by_manager(
-            sal.SalesState(deals=r["deals"]), as_of=f.as_of, period=f.period, currency=f.currency
+            sal.SalesState(deals=deals), as_of=f.as_of, period=f.period, currency=f.currency
         )
 
-    async def _activity_state(self) -> act.ActivityState:
-        r = await self.records("activities", "leads", "deals")
-        return act.ActivityState(activities=r["activities"], leads=r["leads"], deals=r["deals"])
+    async def all_deals(self) -> dict[str, Any]:
+        """Every deal record (the dashboard's revenue series cover all time)."""
+        return await self._read(await self._version(), Selection("deals"))
 
     async def activity(self, f: Filters, granularity: act.Granularity) -> dict[str, Any]:
+        dimension = one_dimension(managers=f.manager_id)
+        selection = in_time("activities", "at", f.period, f.as_of, equals=dimension)
+        activities = await self._read(await self._version(), selection)
         return act.report_activity(
-            await self._activity_state(),
+            act.ActivityState(activities=activities, leads={}, deals={}),
             granularity,
             as_of=f.as_of,
             period=f.period,
@@ -106,22 +132,46 @@ class Reports:
         )
 
     async def response(self, f: Filters) -> dict[str, act.ResponseStats]:
+        selection = in_time("leads", "at", f.period, f.as_of, equals=one_dimension(team=f.team))
+        leads = await self._read(await self._version(), selection)
         return act.report_response(
-            await self._activity_state(), as_of=f.as_of, period=f.period, team=f.team
+            act.ActivityState(activities={}, leads=leads, deals={}),
+            as_of=f.as_of,
+            period=f.period,
+            team=f.team,
         )
 
     async def leaderboard(self, f: Filters, currency: str) -> tuple[act.LeaderboardRow, ...]:
+        version = await self._version()
+        deals = await self._read(version, closed_since(f.period))
+        activities = await self._read(version, in_time("activities", "at", f.period, f.as_of))
         return act.leaderboard(
-            await self._activity_state(), currency=currency, as_of=f.as_of, period=f.period
+            act.ActivityState(activities=activities, leads={}, deals=deals),
+            currency=currency,
+            as_of=f.as_of,
+            period=f.period,
         )
 
-    async def _receivables(self) -> rec.ReceivablesState:
-        r = await self.records("invoices", "payments")
-        return rec.ReceivablesState(invoices=r["invoices"], payments=r["payments"])
+    async def _receivables(self, f: Filters, as_of: datetime | None) -> rec.ReceivablesState:
+        version = await self._version()
+        dimension = one_dimension(client=f.client_id, managers=f.manager_id)
+        invoices = await self._read(
+            version, in_time("invoices", "at", None, as_of, equals=dimension)
+        )
+        if f.client_id is None and f.manager_id is not None:
+            payments = await self._read(
+                version, Selection("payments", one_of=("invoice", tuple(sorted(invoices))))
+            )
+        else:
+            client = one_dimension(client=f.client_id)
+            payments = await self._read(
+                version, in_time("payments", "at", None, as_of, equals=client)
+            )
+        return rec.ReceivablesState(invoices=invoices, payments=payments)
 
     async def invoiced_vs_paid(self, f: Filters) -> rec.InvoicedVsPaid:
         return rec.report_invoiced_vs_paid(
-            await self._receivables(),
+            await self._receivables(f, f.as_of),
             as_of=f.as_of,
             period=f.period,
             manager_id=f.manager_id,
@@ -130,7 +180,7 @@ class Reports:
 
     async def overdue(self, f: Filters, now: datetime) -> tuple[rec.OverdueBucket, ...]:
         return rec.report_overdue(
-            await self._receivables(),
+            await self._receivables(f, f.as_of or now),
             as_of=f.as_of or now,
             time_zone=self.time_zone,
             manager_id=f.manager_id,
@@ -139,12 +189,16 @@ class Reports:
 
     async def discipline(self, f: Filters, now: datetime) -> dict[str, rec.PaymentDiscipline]:
         return rec.report_discipline(
-            await self._receivables(), as_of=f.as_of or now, time_zone=self.time_zone
+            await self._receivables(Filters(), f.as_of or now),
+            as_of=f.as_of or now,
+            time_zone=self.time_zone,
         )
 
     async def segments_state(self) -> seg.SegmentsState:
-        r = await self.records("deals", "claims")
-        return seg.SegmentsState(deals=r["deals"], claims=r["claims"])
+        version = await self._version()
+        deals = await self._read(version, Selection("deals"))
+        claims = await self._read(version, Selection("claims"))
+        return seg.SegmentsState(deals=deals, claims=claims)
 
     async def segments(self, f: Filters, now: datetime) -> dict[str, seg.Segment]:
         return seg.client_segments(
@@ -163,15 +217,26 @@ class Reports:
         return seg.report_churn_reasons(await self.segments_state(), as_of=f.as_of, period=f.period)
 
     async def channels(self, f: Filters) -> dict[str, chan.ChannelFigures]:
-        r = await self.records("leads", "deals")
+        version = await self._version()
+        deals = await self._read(version, closed_since(f.period))
+        arrived = in_time("leads", "at", f.period, f.as_of)
+        if arrived == Selection("leads"):
+            leads = await self._read(version, arrived)
+        else:
+            converted = in_time("leads", "conv", f.period, f.as_of)
+            of_deals = by_ids("leads", lead_ids_of_deals(deals))
+            leads = await self._read(version, arrived, converted, of_deals)
         return chan.report_channels(
-            fun.FunnelState(leads=r["leads"], deals=r["deals"]), as_of=f.as_of, period=f.period
+            fun.FunnelState(leads=leads, deals=deals), as_of=f.as_of, period=f.period
         )
 
     async def claims(self, f: Filters) -> dict[str, int]:
-        r = await self.records("claims")
+        selection = in_time(
+            "claims", "at", f.period, f.as_of, equals=one_dimension(client=f.client_id)
+        )
+        claims = await self._read(await self._version(), selection)
         return clm.report_claims(
-            clm.ClaimsState(claims=r["claims"]),
+            clm.ClaimsState(claims=claims),
             as_of=f.as_of,
             period=f.period,
             client_id=f.client_id,

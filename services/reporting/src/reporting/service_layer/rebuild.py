@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reporting.domain.fact_log import ProjectionVersions
 from reporting.service_layer.ingest import Ingestor
-from reporting.service_layer.ports import FactLog, Replay
+from reporting.service_layer.ports import FactLog, ReadModels, Replay
 from shared.platform.logging import get_logger
 
 log = get_logger(__name__)
@@ -13,8 +13,11 @@ log = get_logger(__name__)
 class Projections:
     """The versions of the fact log, and rebuilding one from every topic."""
 
-    def __init__(self, log_store: FactLog, ingestor: Ingestor, replay: Replay) -> None:
+    def __init__(
+        self, log_store: FactLog, records: ReadModels, ingestor: Ingestor, replay: Replay
+    ) -> None:
         self._log = log_store
+        self._records = records
         self._ingestor = ingestor
         self._replay = replay
 
@@ -26,10 +29,10 @@ class Projections:
         """Build version N+1 from offset 0 while live ingestion keeps writing to it; then switch.
 
         Live ingestion writes every batch to the active version and to versions being built,
-        and merges are commutative and idempotent, so facts the replay and the live consumer
-        both see count once, and facts after the replay's end offsets still arrive. The switch
-        is one write of the version pointer; the old version is dropped afterwards. Returns
-        the version now active.
+        and appends and record merges are commutative and idempotent, so facts the replay and
+        the live consumer both see count once, and facts after the replay's end offsets still
+        arrive. The switch is one write of the version pointer; the old version's facts and
+        records are dropped afterwards. Returns the version now active.
         """
         version = await self._log.start_building()
         log.info("rebuild started", version=version)
@@ -38,5 +41,6 @@ class Projections:
             facts_used += await self._ingestor.ingest(batch, versions=[version])
         previous = await self._log.activate(version)
         await self._log.drop_version(previous)
+        await self._records.drop_version(previous)
         log.info("rebuild finished", version=version, facts=facts_used, replaced=previous)
         return version

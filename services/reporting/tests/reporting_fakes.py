@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from reporting.adapters.client_segments import SOURCE, ClientSegmentMapper
 from reporting.domain.client_segment import ClientSegmentState
 from reporting.domain.fact_log import LoggedEvent, ProjectionVersions
+from reporting.domain.read_models import RecordChange, Selection, StoredRecord, keys_of
 from shared.contracts import EventModel, decode, encode
 from shared.platform.clock import Clock
 from shared.platform.consumer import BatchItem
@@ -57,8 +59,52 @@ class InMemoryFactLog:
         return len(self.facts.get(version, {}))
 
     async def load(self, version: int) -> list[LoggedEvent]:
-        """The version's facts in append order."""
-        return list(self.facts.get(version, {}).values())
+        """The version's facts in key order."""
+        return sorted(self.facts.get(version, {}).values(), key=lambda event: event.key)
+
+
+class InMemoryReadModels:
+    """The per-entity records in a dict, selected by the same rule the database query follows."""
+
+    def __init__(self) -> None:
+        self.stored: dict[tuple[int, str, str], tuple[int, dict[str, Any]]] = {}
+        self.selected: list[Selection] = []
+
+    async def load(self, version: int, kind: str, ids: Sequence[str]) -> dict[str, StoredRecord]:
+        """The stored records of these entities."""
+        found = {i: self.stored.get((version, kind, i)) for i in ids}
+        return {i: StoredRecord(*held) for i, held in found.items() if held is not None}
+
+    async def write(self, version: int, kind: str, changes: Sequence[RecordChange]) -> set[str]:
+        """Store each change whose revision still holds; return the others."""
+        conflicted = set()
+        for change in changes:
+            held = self.stored.get((version, kind, change.entity_id))
+            if (held[0] if held is not None else 0) != change.rev:
+                conflicted.add(change.entity_id)
+                continue
+            self.stored[(version, kind, change.entity_id)] = (change.rev + 1, change.record)
+        return conflicted
+
+    async def select(self, version: int, selections: Sequence[Selection]) -> dict[str, Any]:
+        """The records any selection holds, judged by `Selection.matches` on their keys."""
+        self.selected.extend(selections)
+        return {
+            entity_id: record
+            for (v, kind, entity_id), (_rev, record) in sorted(self.stored.items())
+            if v == version
+            and any(
+                s.kind == kind and s.matches(entity_id, keys_of(kind, record)) for s in selections
+            )
+        }
+
+    async def drop_version(self, version: int) -> None:
+        """Forget a version's records."""
+        self.stored = {key: held for key, held in self.stored.items() if key[0] != version}
+
+    def count(self, version: int) -> int:
+        """How many records a version holds."""
+        return sum(1 for key in self.stored if key[0] == version)
 
 
 class InMemoryClientSegments(InMemoryRepository[ClientSegmentState]):
