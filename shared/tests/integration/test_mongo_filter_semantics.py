@@ -305,3 +305,16 @@ async def test_counts_equal_what_find_returns(
     assert await mongo_db["counts"].count_documents(query) == expected
     assert (await mongo_db.command("count", "counts", query=query))["n"] == expected
     assert len(await mongo_db["counts"].find(query).to_list()) == expected
+
+
+async def test_id_in_takes_strings_and_object_ids_and_leaves_other_types_to_the_handler(
+    db: AsyncDatabase[Any],
+) -> None:
+    oid = ObjectId()
+    await db["docs"].insert_many([{"_id": oid, "status": "new"}, {"_id": 7, "status": "new"}])
+    assert await ids(db, {"_id": {"$in": ["scalar", "array", "nowhere"]}}) == {"scalar", "array"}
+    assert await ids(db, {"_id": {"$in": [oid, "other"]}}) == {oid, "other"}
+    assert await ids(db, {"_id": {"$in": [7.0, "missing"]}}) == {7, "missing"}
+    assert await ids(db, {"_id": {"$in": ["scalar", "other"]}, "status": "new"}) == {"scalar"}
+    assert await ids(db, {"_id": {"$in": ["scalar"], "$ne": "scalar"}}) == set()
+    assert await ids(db, {"_id": {"$in": []}}) == set()

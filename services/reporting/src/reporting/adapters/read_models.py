@@ -20,6 +20,10 @@ from reporting.domain.read_models import RecordChange, Selection, StoredRecord
 COLLECTION = "records"
 DUPLICATE_KEY = 11000
 IDS_PER_QUERY = 1000
+# FerretDB v1 keeps one SQLite connection per update statement open until its command ends,
+# from a pool of 100: a bulk of 100 replacements hangs the local server. MongoDB would take
+# thousands per command; 50 costs it a few more round trips per batch.
+WRITES_PER_COMMAND = 50
 
 
 def document_id(version: int, kind: str, entity_id: str) -> str:
@@ -70,8 +74,15 @@ class MongoReadModels:
         matched nothing cannot be told apart in a bulk result, so when any did, every
         replaced entity is returned: merging again is a no-op where nothing changed.
         """
-        if not changes:
-            return set()
+        conflicted: set[str] = set()
+        for start in range(0, len(changes), WRITES_PER_COMMAND):
+            chunk = changes[start : start + WRITES_PER_COMMAND]
+            conflicted |= await self._write_chunk(version, kind, chunk)
+        return conflicted
+
+    async def _write_chunk(
+        self, version: int, kind: str, changes: Sequence[RecordChange]
+    ) -> set[str]:
         ops: list[InsertOne[Any] | ReplaceOne[Any]] = []
         for change in changes:
             doc = self._document(version, kind, change)

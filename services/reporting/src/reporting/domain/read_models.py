@@ -172,17 +172,15 @@ def in_time(
     return Selection(kind, equals=equals, field=field if bounded else None, low=low, high=high)
 
 
-def closed_since(period: Period | None, *, manager_id: str | None = None) -> Selection:
+def closed_since(period: Period | None) -> Selection:
     """Deals that may have closed in the period: their last change is on or after its start."""
     low, _ = bounds(period, None)
-    equals = ("managers", manager_id) if manager_id is not None else None
-    return Selection("deals", equals=equals, field="last" if low is not None else None, low=low)
+    return Selection("deals", field="last" if low is not None else None, low=low)
 
 
-def open_deals(*, manager_id: str | None = None) -> Selection:
+def open_deals() -> Selection:
     """Deals open now."""
-    equals = ("managers", manager_id) if manager_id is not None else None
-    return Selection("deals", equals=equals, flag="open")
+    return Selection("deals", flag="open")
 
 
 def by_ids(kind: str, ids: Iterable[str]) -> Selection:

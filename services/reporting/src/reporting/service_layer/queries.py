@@ -78,7 +78,7 @@ class Reports:
         return fun.FunnelState(leads=leads, deals=deals)
 
     async def funnel(self, f: Filters) -> fun.FunnelReport:
-        dimension = one_dimension(managers=f.manager_id, channel=f.channel, team=f.team)
+        dimension = one_dimension(managers=f.manager_id)
         selection = in_time("leads", "at", f.period, f.as_of, equals=dimension)
         return fun.report_funnel(
             await self._leads_and_their_deals(selection),
@@ -90,13 +90,11 @@ class Reports:
         )
 
     def _sales_deals(self, f: Filters, manager_id: str | None) -> list[Selection]:
+        if manager_id is not None:
+            return [Selection("deals", equals=("managers", manager_id))]
         if f.as_of is None and f.period is not None and f.period.start is not None:
-            # Closed in the period, or open now (the pipeline snapshot).
-            return [
-                closed_since(f.period, manager_id=manager_id),
-                open_deals(manager_id=manager_id),
-            ]
-        return [Selection("deals", equals=one_dimension(managers=manager_id))]
+            return [closed_since(f.period), open_deals()]  # closed in it, or open now
+        return [Selection("deals")]
 
     async def sales(self, f: Filters) -> sal.SalesReport:
         deals = await self._read(await self._version(), *self._sales_deals(f, f.manager_id))
@@ -132,7 +130,7 @@ class Reports:
         )
 
     async def response(self, f: Filters) -> dict[str, act.ResponseStats]:
-        selection = in_time("leads", "at", f.period, f.as_of, equals=one_dimension(team=f.team))
+        selection = in_time("leads", "at", f.period, f.as_of)
         leads = await self._read(await self._version(), selection)
         return act.report_response(
             act.ActivityState(activities={}, leads=leads, deals={}),
