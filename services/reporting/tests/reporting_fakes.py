@@ -54,10 +54,6 @@ class InMemoryFactLog:
             stored.setdefault(event.key, event)
         return len(stored) - before
 
-    async def appended(self, version: int) -> int:
-        """How many facts the version holds."""
-        return len(self.facts.get(version, {}))
-
     async def load(self, version: int) -> list[LoggedEvent]:
         """The version's facts in key order."""
         return sorted(self.facts.get(version, {}).values(), key=lambda event: event.key)

@@ -47,7 +47,7 @@ async def test_a_batch_is_appended_once_and_its_redelivery_appends_nothing() -> 
     # Delivered again with new envelopes (new ids, times): the payload bytes are the same.
     await ingestor(march())
     stored = await log.load(1)
-    assert len(stored) == 5 and await log.appended(1) == 5
+    assert len(stored) == 5
     assert {event.type for event in stored} == {"deal.stage_changed"}
 
 
@@ -71,7 +71,7 @@ async def test_live_batches_go_to_the_active_version_and_to_one_being_built() ->
     log, records = InMemoryFactLog(), InMemoryReadModels()
     assert await log.start_building() == 2
     await Ingestor(log, records).ingest(march())
-    assert await log.appended(1) == 5 and await log.appended(2) == 5
+    assert len(await log.load(1)) == 5 and len(await log.load(2)) == 5
 
 
 async def test_sales_figures_over_the_ingested_facts() -> None:
@@ -112,6 +112,6 @@ async def test_a_rebuild_replays_into_a_new_version_with_live_batches_and_switch
     versions = await projections.versions()
     assert (versions.active, versions.building) == (2, ())
     assert await log.load(1) == []
-    assert await log.appended(2) == 6
+    assert len(await log.load(2)) == 6
     sales = await reports_over(log, records).sales(Filters())
     assert (sales.won_count, sales.open_count) == (2, 2)

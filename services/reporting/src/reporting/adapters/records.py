@@ -35,12 +35,14 @@ class MongoFactLog:
 
     async def versions(self) -> ProjectionVersions:
         """The active and building versions, creating version 1 on first use."""
-        doc: dict[str, Any] | None = await self.meta.find_one_and_update(
-            {"_id": META_ID},
-            {"$setOnInsert": {"active": 1, "building": []}},
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
-        )
+        doc: dict[str, Any] | None = await self.meta.find_one({"_id": META_ID})
+        if doc is None:  # a read on every report; the write only the first time
+            doc = await self.meta.find_one_and_update(
+                {"_id": META_ID},
+                {"$setOnInsert": {"active": 1, "building": []}},
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
         assert doc is not None
         return ProjectionVersions(
             active=int(doc["active"]), building=tuple(int(v) for v in doc.get("building", []))
@@ -64,7 +66,6 @@ class MongoFactLog:
     async def drop_version(self, version: int) -> None:
         """Remove the facts of a version nobody reads any more."""
         await self.facts(version).drop()
-        await self.meta.delete_one({"_id": _appended_id(version)})
 
     async def append(self, version: int, events: Sequence[LoggedEvent]) -> int:
         """Insert facts, skipping those already stored; return how many were new."""
@@ -80,21 +81,7 @@ class MongoFactLog:
                 if any(e.get("code") != DUPLICATE_KEY for e in errors):
                     raise
                 inserted += len(chunk) - len(errors)
-        if inserted:
-            await self.meta.update_one(
-                {"_id": _appended_id(version)}, {"$inc": {"facts": inserted}}, upsert=True
-            )
         return inserted
-
-    async def appended(self, version: int) -> int:
-        """How many facts were appended to a version: the read cache's freshness check.
-
-        A counter document read by `_id` instead of counting the collection, which costs a
-        scan on FerretDB. A crash between insert and increment leaves the counter behind
-        until the next append moves it; the cache then reloads everything, those facts too.
-        """
-        doc = await self.meta.find_one({"_id": _appended_id(version)})
-        return int(doc["facts"]) if doc else 0
 
     async def load(self, version: int) -> list[LoggedEvent]:
         """Every fact of a version, in key order, read in pages along `_id`."""
@@ -106,10 +93,6 @@ class MongoFactLog:
             events.extend(read)
             if len(read) < CHUNK:
                 return events
-
-
-def _appended_id(version: int) -> str:
-    return f"appended:v{version}"
 
 
 def _document_of(event: LoggedEvent) -> dict[str, Any]:

@@ -37,10 +37,6 @@ class FactLog(Protocol):
         """Store events not stored yet (same key: stored once); return how many were new."""
         ...
 
-    async def appended(self, version: int) -> int:
-        """How many events were appended to a version so far."""
-        ...
-
     async def load(self, version: int) -> list[LoggedEvent]:
         """Every event of a version, in key order."""
         ...
