@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,44 +19,42 @@ from shared.testing.fakes import InMemoryRepository
 
 
 class InMemoryFactLog:
-    """The fact log in dicts: one per version, keyed like the real one, in append order."""
+    """The fact log in a dict keyed like the real one, and the versions' state."""
 
     def __init__(self) -> None:
-        self.active = 1
-        self.building: list[int] = []
-        self.facts: dict[int, dict[str, LoggedEvent]] = {}
+        self.state = ProjectionVersions(active=1)
+        self.facts: dict[str, LoggedEvent] = {}
+        self.pages_read: list[str | None] = []
 
     async def versions(self) -> ProjectionVersions:
-        """The active and building versions."""
-        return ProjectionVersions(self.active, tuple(self.building))
+        """The versions' state."""
+        return self.state
 
-    async def start_building(self) -> int:
-        """Reserve the next version number."""
-        version = (await self.versions()).next_version()
-        self.building.append(version)
-        return version
+    async def change(
+        self, transition: Callable[[ProjectionVersions], ProjectionVersions | None]
+    ) -> ProjectionVersions | None:
+        """Apply the transition unless it refuses."""
+        changed = transition(self.state)
+        if changed is not None:
+            self.state = changed
+        return changed
 
-    async def activate(self, version: int) -> int:
-        """Switch to `version`; return the one it replaced."""
-        previous, self.active = self.active, version
-        self.building = [v for v in self.building if v != version]
-        return previous
-
-    async def drop_version(self, version: int) -> None:
-        """Forget a version's facts."""
-        self.facts.pop(version, None)
-
-    async def append(self, version: int, events: Sequence[LoggedEvent]) -> int:
+    async def append(self, events: Sequence[LoggedEvent]) -> int:
         """Keep events whose key is new; return how many were."""
-        stored = self.facts.setdefault(version, {})
-        before = len(stored)
+        before = len(self.facts)
         for event in events:
-            stored.setdefault(event.key, event)
-        return len(stored) - before
+            self.facts.setdefault(event.key, event)
+        return len(self.facts) - before
 
-    async def load(self, version: int) -> list[LoggedEvent]:
-        """The version's facts in key order."""
-        return sorted(self.facts.get(version, {}).values(), key=lambda event: event.key)
+    async def page(self, after: str | None, limit: int) -> list[LoggedEvent]:
+        """Up to `limit` facts after the key `after`, in key order."""
+        self.pages_read.append(after)
+        keys = sorted(key for key in self.facts if after is None or key > after)
+        return [self.facts[key] for key in keys[:limit]]
+
+    async def load(self) -> list[LoggedEvent]:
+        """Every fact in key order."""
+        return [self.facts[key] for key in sorted(self.facts)]
 
 
 class InMemoryReadModels:

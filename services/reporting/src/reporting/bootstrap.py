@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
 from dataclasses import dataclass
 
 from fastapi import FastAPI
@@ -11,7 +14,6 @@ from reporting.adapters.client_segments import COLLECTION, ClientSegmentReposito
 from reporting.adapters.indexes import INDEXES
 from reporting.adapters.read_models import MongoReadModels
 from reporting.adapters.records import MongoFactLog
-from reporting.adapters.replay import replay
 from reporting.domain.segments import SegmentThresholds
 from reporting.entrypoints.dashboard import DashboardHttp, dashboard_router
 from reporting.entrypoints.http_admin import admin_router
@@ -21,7 +23,6 @@ from reporting.service_layer.ingest import Ingestor
 from reporting.service_layer.queries import Reports
 from reporting.service_layer.rebuild import Projections
 from reporting.service_layer.segment_watcher import SegmentWatcher
-from reporting.service_layer.translate import TOPICS
 from reporting.settings import ReportingSettings
 from shared.platform.clock import Clock, clock_from_env
 from shared.platform.indexes import ensure_indexes
@@ -43,9 +44,14 @@ class ReportingService:
     segments: SegmentWatcher
     projections: Projections
 
-    async def rebuild(self) -> int:
-        """Replay every topic into a new version; returns the version now active."""
+    async def rebuild(self) -> int | None:
+        """Fold the fact log into a new version; the version now active (None: held elsewhere)."""
         return await self.projections.rebuild()
+
+
+def holder_id() -> str:
+    """This process's name as a rebuild's holder: host, process id and a random part."""
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
 
 def thresholds_of(settings: ReportingSettings) -> SegmentThresholds:
@@ -89,8 +95,7 @@ def build(settings: ReportingSettings, *, clock: Clock | None = None) -> Reporti
         max_records=settings.batch_max_records,
         batch_timeout_ms=settings.batch_timeout_ms,
     )
-    topics = [topic.value for topic in TOPICS]
-    projections = Projections(store, records, ingestor, lambda: replay(settings.kafka, topics))
+    projections = Projections(store, records, clock=clock, holder=holder_id())
     service = ReportingService(
         app=FastAPI(),
         store=store,
@@ -103,6 +108,7 @@ def build(settings: ReportingSettings, *, clock: Clock | None = None) -> Reporti
 
     async def prepare() -> None:
         await ensure_indexes(connections.db, INDEXES)
+        await store.adopt_versioned_logs()
         await store.versions()
 
     app = create_service_app(
@@ -110,7 +116,7 @@ def build(settings: ReportingSettings, *, clock: Clock | None = None) -> Reporti
         service=SERVICE,
         description=service_doc or "",
         on_start=[prepare],
-        loops=[relay.run, watcher.run],
+        loops=[relay.run, watcher.run, projections.run],
     )
     app.include_router(reports_router(ReportsHttp(reports, clock, settings.currency)))
     app.include_router(dashboard_router(DashboardHttp(reports, clock, settings.currency)))

@@ -1,6 +1,5 @@
 """Reporting use cases over in-memory ports: ingesting batches, a report, a rebuild."""
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -11,7 +10,6 @@ from reporting_fakes import InMemoryFactLog, InMemoryReadModels, delivered
 from reporting.domain.segments import SegmentThresholds
 from reporting.service_layer.ingest import Ingestor
 from reporting.service_layer.queries import Filters, Reports
-from reporting.service_layer.rebuild import Projections
 from shared.contracts import (
     ClientSegmentChangedV1,
     StageKind,
@@ -46,7 +44,7 @@ async def test_a_batch_is_appended_once_and_its_redelivery_appends_nothing() -> 
     assert await ingestor.ingest(march()) == 5
     # Delivered again with new envelopes (new ids, times): the payload bytes are the same.
     await ingestor(march())
-    stored = await log.load(1)
+    stored = await log.load()
     assert len(stored) == 5
     assert {event.type for event in stored} == {"deal.stage_changed"}
 
@@ -57,21 +55,14 @@ async def test_events_no_report_uses_are_not_appended() -> None:
         client_id="client-D1", to_segment="hot", changed_at=datetime(2026, 3, 1, tzinfo=UTC)
     )
     assert await Ingestor(log, records).ingest(delivered(segment_changed)) == 0
-    assert await log.load(1) == []
+    assert await log.load() == []
 
 
 async def test_a_batch_with_an_event_no_fold_can_take_appends_nothing() -> None:
     log, records = InMemoryFactLog(), InMemoryReadModels()
     with pytest.raises(ValueError, match="installment"):
         await Ingestor(log, records).ingest([*march(), *delivered(empty_invoice())])
-    assert await log.load(1) == []
-
-
-async def test_live_batches_go_to_the_active_version_and_to_one_being_built() -> None:
-    log, records = InMemoryFactLog(), InMemoryReadModels()
-    assert await log.start_building() == 2
-    await Ingestor(log, records).ingest(march())
-    assert len(await log.load(1)) == 5 and len(await log.load(2)) == 5
+    assert await log.load() == []
 
 
 async def test_sales_figures_over_the_ingested_facts() -> None:
@@ -93,25 +84,3 @@ async def test_sales_figures_over_the_ingested_facts() -> None:
     await ingestor.ingest(delivered(lost))
     after = await reports.sales(Filters())
     assert (after.lost_count, after.open_count, after.won_count) == (1, 0, 2)
-
-
-async def test_a_rebuild_replays_into_a_new_version_with_live_batches_and_switches() -> None:
-    log, records = InMemoryFactLog(), InMemoryReadModels()
-    ingestor = Ingestor(log, records)
-    await ingestor.ingest(march()[:3])  # the live log missed the last two (say, lost)
-    late = delivered(stage_change("D4", to="lead", kind=StageKind.OPEN, day=25, amount="1.00"))
-
-    async def replay() -> AsyncIterator[list[BatchItem]]:
-        batch = march()
-        yield batch[:2]
-        await ingestor(late)  # live ingestion goes on during the replay
-        yield batch[2:]
-
-    projections = Projections(log, records, ingestor, replay)
-    assert await projections.rebuild() == 2
-    versions = await projections.versions()
-    assert (versions.active, versions.building) == (2, ())
-    assert await log.load(1) == []
-    assert len(await log.load(2)) == 6
-    sales = await reports_over(log, records).sales(Filters())
-    assert (sales.won_count, sales.open_count) == (2, 2)

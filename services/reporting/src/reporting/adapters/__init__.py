@@ -1,1 +1,1 @@
-"""Reporting adapters, the only code that knows documents: fact log, versions, segments, replay."""
+"""Reporting adapters, the only code that knows documents: fact log, versions, records, segments."""

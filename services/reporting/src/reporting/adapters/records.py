@@ -1,80 +1,73 @@
-"""The projections' fact log in MongoDB: one inserted document per fact, in versioned collections.
+"""The fact log in MongoDB: one inserted document per fact, and the projection versions' state.
 
 Inserting is the cheapest write MongoDB (and FerretDB) has, and a fact's id is a hash of its
 content, so a redelivered or replayed event inserts nothing new: the duplicate key *is* the
-exactly-once check, stored in the same single-document write as the fact itself.
+exactly-once check, stored in the same single-document write as the fact itself. The log is
+never dropped: it is the history every rebuild folds, older than any topic's retention.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
+from contextlib import suppress
+from datetime import UTC
 from typing import Any
 
-from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from reporting.domain.fact_log import LoggedEvent, ProjectionVersions
+from reporting.domain.fact_log import LoggedEvent, ProjectionVersions, Rebuild
 
+FACTS = "facts"
+META = "reporting_meta"
 META_ID = "versions"
 CHUNK = 500
 DUPLICATE_KEY = 11000
+ATTEMPTS = 20
+VERSIONED_FACTS = re.compile(r"v\d+_facts")
+
+
+class StateConflict(RuntimeError):
+    """The versions' state kept changing under a transition."""
 
 
 class MongoFactLog:
-    """Versioned fact collections (`v<N>_facts`) and the pointer to the active version."""
+    """The `facts` collection and the state of the projection versions (`reporting_meta`)."""
 
     def __init__(self, db: AsyncDatabase[Any]) -> None:
         self._db = db
-        self.meta: AsyncCollection[Any] = db["reporting_meta"]
-
-    def facts(self, version: int) -> AsyncCollection[Any]:
-        """The collection holding one projection version's facts."""
-        return self._db[f"v{version}_facts"]
+        self.facts: AsyncCollection[Any] = db[FACTS]
+        self.meta: AsyncCollection[Any] = db[META]
 
     async def versions(self) -> ProjectionVersions:
-        """The active and building versions, creating version 1 on first use."""
-        doc: dict[str, Any] | None = await self.meta.find_one({"_id": META_ID})
-        if doc is None:  # a read on every report; the write only the first time
-            doc = await self.meta.find_one_and_update(
-                {"_id": META_ID},
-                {"$setOnInsert": {"active": 1, "building": []}},
-                upsert=True,
-                return_document=ReturnDocument.AFTER,
+        """The active version, the rebuild in progress and the retired versions."""
+        return (await self._state())[0]
+
+    async def change(
+        self, transition: Callable[[ProjectionVersions], ProjectionVersions | None]
+    ) -> ProjectionVersions | None:
+        """Apply a transition in one revision-checked write; None if it refused."""
+        for _ in range(ATTEMPTS):
+            state, rev = await self._state()
+            changed = transition(state)
+            if changed is None:
+                return None
+            result = await self.meta.update_one(
+                {"_id": META_ID, "rev": rev}, {"$set": _document_of(changed), "$inc": {"rev": 1}}
             )
-        assert doc is not None
-        return ProjectionVersions(
-            active=int(doc["active"]), building=tuple(int(v) for v in doc.get("building", []))
-        )
+            if result.matched_count:
+                return changed
+        raise StateConflict("the projection versions kept changing")
 
-    async def start_building(self) -> int:
-        """Reserve a new version number; live ingestion writes to it from now on."""
-        version = (await self.versions()).next_version()
-        await self.meta.update_one({"_id": META_ID}, {"$push": {"building": version}})
-        return version
-
-    async def activate(self, version: int) -> int:
-        """Switch reads to `version` in one document write; returns the version it replaced."""
-        current = await self.versions()
-        building = [v for v in current.building if v != version]
-        await self.meta.update_one(
-            {"_id": META_ID}, {"$set": {"active": version, "building": building}}
-        )
-        return current.active
-
-    async def drop_version(self, version: int) -> None:
-        """Remove the facts of a version nobody reads any more."""
-        await self.facts(version).drop()
-
-    async def append(self, version: int, events: Sequence[LoggedEvent]) -> int:
+    async def append(self, events: Sequence[LoggedEvent]) -> int:
         """Insert facts, skipping those already stored; return how many were new."""
         inserted = 0
-        collection = self.facts(version)
         for start in range(0, len(events), CHUNK):
-            chunk = [_document_of(event) for event in events[start : start + CHUNK]]
+            chunk = [_fact_document(event) for event in events[start : start + CHUNK]]
             try:
-                result = await collection.insert_many(chunk, ordered=False)
+                result = await self.facts.insert_many(chunk, ordered=False)
                 inserted += len(result.inserted_ids)
             except BulkWriteError as exc:
                 errors = exc.details.get("writeErrors", [])
@@ -83,19 +76,90 @@ class MongoFactLog:
                 inserted += len(chunk) - len(errors)
         return inserted
 
-    async def load(self, version: int) -> list[LoggedEvent]:
-        """Every fact of a version, in key order, read in pages along `_id`."""
+    async def page(self, after: str | None, limit: int) -> list[LoggedEvent]:
+        """Up to `limit` facts with keys after `after` (from the first when None), in key order."""
+        query: dict[str, Any] = {"_id": {"$gt": after}} if after is not None else {}
+        return [_event_of(doc) async for doc in self.facts.find(query).sort("_id", 1).limit(limit)]
+
+    async def load(self) -> list[LoggedEvent]:
+        """Every fact, in key order."""
         events: list[LoggedEvent] = []
         while True:
-            after = {"_id": {"$gt": events[-1].key}} if events else {}
-            page = self.facts(version).find(after).sort("_id", 1).limit(CHUNK)
-            read = [_event_of(doc) async for doc in page]
+            read = await self.page(events[-1].key if events else None, CHUNK)
             events.extend(read)
             if len(read) < CHUNK:
                 return events
 
+    async def adopt_versioned_logs(self) -> int:
+        """Move facts kept per version (before the log was one collection) into it; return how many.
 
-def _document_of(event: LoggedEvent) -> dict[str, Any]:
+        Idempotent: facts are inserted by key, and each old collection is dropped only after
+        all of its facts were copied.
+        """
+        moved = 0
+        for name in sorted(await self._db.list_collection_names()):
+            if not VERSIONED_FACTS.fullmatch(name):
+                continue
+            old: AsyncCollection[Any] = self._db[name]
+            after: str | None = None
+            while True:
+                query: dict[str, Any] = {"_id": {"$gt": after}} if after is not None else {}
+                docs = [doc async for doc in old.find(query).sort("_id", 1).limit(CHUNK)]
+                if docs:
+                    moved += await self.append([_event_of(doc) for doc in docs])
+                    after = docs[-1]["_id"]
+                if len(docs) < CHUNK:
+                    break
+            await old.drop()
+        return moved
+
+    async def _state(self) -> tuple[ProjectionVersions, int]:
+        doc = await self.meta.find_one({"_id": META_ID})
+        if doc is None:
+            with suppress(DuplicateKeyError):  # another replica created it first
+                await self.meta.insert_one({"_id": META_ID, "active": 1, "rev": 0})
+            doc = await self.meta.find_one({"_id": META_ID})
+            assert doc is not None
+        if "rev" not in doc:  # stored before the state had a revision
+            await self.meta.update_one(
+                {"_id": META_ID, "rev": {"$exists": False}}, {"$set": {"rev": 0}}
+            )
+            return await self._state()
+        return _versions_of(doc), int(doc["rev"])
+
+
+def _document_of(state: ProjectionVersions) -> dict[str, Any]:
+    rebuild = state.rebuild
+    return {
+        "active": state.active,
+        "rebuild": None
+        if rebuild is None
+        else {
+            "version": rebuild.version,
+            "holder": rebuild.holder,
+            "until": rebuild.until,
+            "after": rebuild.after,
+        },
+        "retired": list(state.retired),
+    }
+
+
+def _versions_of(doc: dict[str, Any]) -> ProjectionVersions:
+    stored = doc.get("rebuild")
+    rebuild = None
+    if stored is not None:
+        until = stored["until"]
+        rebuild = Rebuild(
+            version=int(stored["version"]),
+            holder=stored["holder"],
+            until=until if until.tzinfo is not None else until.replace(tzinfo=UTC),
+            after=stored.get("after"),
+        )
+    retired = tuple(int(v) for v in doc.get("retired", []))
+    return ProjectionVersions(active=int(doc["active"]), rebuild=rebuild, retired=retired)
+
+
+def _fact_document(event: LoggedEvent) -> dict[str, Any]:
     return {
         "_id": event.key,
         "type": event.type,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,17 +30,68 @@ class LoggedEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class Rebuild:
+    """A rebuild in progress: the version it fills, who holds it until when, how far it got.
+
+    `after` is the last fact key folded (facts are read in key order), so whoever takes the
+    rebuild over after a crash goes on from there; folding again what was folded before the
+    crash changes nothing.
+    """
+
+    version: int
+    holder: str
+    until: datetime
+    after: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ProjectionVersions:
-    """The version reports read, and the versions a rebuild is filling."""
+    """The version reports read, the rebuild filling the next one, and versions to drop."""
 
     active: int
-    building: tuple[int, ...] = ()
+    rebuild: Rebuild | None = None
+    retired: tuple[int, ...] = ()
+
+    @property
+    def building(self) -> tuple[int, ...]:
+        """Versions being filled by a rebuild."""
+        return () if self.rebuild is None else (self.rebuild.version,)
 
     @property
     def written(self) -> list[int]:
-        """Versions live ingestion writes to: the active one and any being rebuilt."""
+        """Versions live ingestion merges into: the active one and one being rebuilt."""
         return [self.active, *self.building]
 
-    def next_version(self) -> int:
-        """The number a new rebuild takes: one above every version in use."""
-        return max(self.written) + 1
+    def running(self, now: datetime) -> bool:
+        """Whether a holder is working on a rebuild now."""
+        return self.rebuild is not None and self.rebuild.until >= now
+
+    def claimed(self, holder: str, now: datetime, until: datetime) -> ProjectionVersions | None:
+        """The state with `holder` running the rebuild: a new one, or one whose holder stopped.
+
+        None while another holder's lease runs.
+        """
+        current = self.rebuild
+        if current is None:
+            return replace(self, rebuild=Rebuild(self.active + 1, holder, until))
+        if current.holder == holder or current.until < now:
+            return replace(self, rebuild=replace(current, holder=holder, until=until))
+        return None
+
+    def advanced(self, holder: str, after: str, until: datetime) -> ProjectionVersions | None:
+        """The rebuild moved past `after` and its lease extended; None if `holder` lost it."""
+        current = self.rebuild
+        if current is None or current.holder != holder:
+            return None
+        return replace(self, rebuild=replace(current, after=after, until=until))
+
+    def finished(self, holder: str) -> ProjectionVersions | None:
+        """The rebuilt version made active; None if `holder` lost the rebuild."""
+        current = self.rebuild
+        if current is None or current.holder != holder:
+            return None
+        return ProjectionVersions(current.version, None, (*self.retired, self.active))
+
+    def dropped(self, version: int) -> ProjectionVersions:
+        """The state once a retired version's records are gone."""
+        return replace(self, retired=tuple(v for v in self.retired if v != version))

@@ -1,8 +1,7 @@
-"""Operations on the projections: which version is live, and a rebuild from offset 0."""
+"""Operations on the projections: which version is live, and a rebuild from the fact log."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from fastapi import APIRouter
@@ -14,24 +13,20 @@ from reporting.service_layer.rebuild import Projections
 def admin_router(projections: Projections) -> APIRouter:
     """Routes under /v1/projections."""
     router = APIRouter(prefix="/v1/projections", tags=["operations"])
-    running: dict[str, asyncio.Task[int]] = {}
 
     @router.get("", summary="Active and building projection versions")
     async def versions() -> dict[str, Any]:
         versions = await projections.versions()
-        task = running.get("rebuild")
         return {
             "active": versions.active,
             "building": list(versions.building),
-            "rebuild_running": task is not None and not task.done(),
+            "rebuild_running": await projections.running(),
         }
 
-    @router.post("/rebuild", status_code=202, summary="Replay every topic into a new version")
+    @router.post("/rebuild", status_code=202, summary="Fold the fact log into a new version")
     async def rebuild() -> Any:
-        task = running.get("rebuild")
-        if task is not None and not task.done():
+        if not await projections.start():
             return JSONResponse({"error": "conflict", "detail": "a rebuild is running"}, 409)
-        running["rebuild"] = asyncio.create_task(projections.rebuild(), name="reporting-rebuild")
         return {"status": "started"}
 
     return router

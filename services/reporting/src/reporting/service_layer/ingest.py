@@ -35,15 +35,15 @@ class Ingestor:
         """Subscriber body; raising makes the batch be read again (appends are idempotent)."""
         await self.ingest(items)
 
-    async def ingest(
-        self, items: Iterable[Delivered], versions: Sequence[int] | None = None
-    ) -> int:
-        """Append the events the reports use to every version being written; return how many.
+    async def ingest(self, items: Iterable[Delivered]) -> int:
+        """Append the events the reports use to the log, merge them into every version written.
 
         Translating first makes a poison event (one the folds cannot take) fail here, in the
-        consumer, where it is dead-lettered, rather than in every report afterwards. The log
-        is appended before the records are merged, so a crash between the two leaves facts
-        the redelivered batch merges again (the append skips them; the merge is idempotent).
+        consumer, where it is dead-lettered, rather than in every report afterwards. The log is
+        appended before the versions are read (see `Projections.rebuild`) and before the
+        records are merged, so a crash between the two leaves facts the redelivered batch
+        merges again (the append skips them; the merge is idempotent). Returns how many
+        events the reports use.
         """
         facts: list[Fact] = []
         events: list[LoggedEvent] = []
@@ -54,8 +54,8 @@ class Ingestor:
                 events.append(logged_event_of(item))
         if not events:
             return 0
-        for version in versions if versions is not None else (await self._log.versions()).written:
-            await self._log.append(version, events)
+        await self._log.append(events)
+        for version in (await self._log.versions()).written:
             await merge_facts(self._records, version, facts)
         if self._on_batch is not None:
             self._on_batch(facts)

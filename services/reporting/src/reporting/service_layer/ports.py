@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
 from reporting.domain.client_segment import ClientSegmentState
@@ -15,30 +15,24 @@ R = TypeVar("R")
 
 
 class FactLog(Protocol):
-    """The append-only, versioned log of facts the reports are folded from."""
+    """The append-only log of facts every version is folded from, and the versions' state."""
 
     async def versions(self) -> ProjectionVersions:
-        """The active and building versions (version 1 exists from the first call)."""
+        """The active version, the rebuild in progress and versions left to drop."""
         ...
 
-    async def start_building(self) -> int:
-        """Reserve a new version number; live ingestion writes to it from now on."""
+    async def change(
+        self, transition: Callable[[ProjectionVersions], ProjectionVersions | None]
+    ) -> ProjectionVersions | None:
+        """Apply a transition of the versions' state atomically; None if it refused."""
         ...
 
-    async def activate(self, version: int) -> int:
-        """Switch reads to `version` in one write; returns the version it replaced."""
-        ...
-
-    async def drop_version(self, version: int) -> None:
-        """Remove the facts of a version nobody reads any more."""
-        ...
-
-    async def append(self, version: int, events: Sequence[LoggedEvent]) -> int:
+    async def append(self, events: Sequence[LoggedEvent]) -> int:
         """Store events not stored yet (same key: stored once); return how many were new."""
         ...
 
-    async def load(self, version: int) -> list[LoggedEvent]:
-        """Every event of a version, in key order."""
+    async def page(self, after: str | None, limit: int) -> list[LoggedEvent]:
+        """Up to `limit` facts with keys after `after` (from the first when None), in key order."""
         ...
 
 
@@ -114,7 +108,3 @@ class Delivered(Protocol):
     def decoded(self) -> DecodedEvent[EventModel]:
         """Its envelope and typed event."""
         ...
-
-
-Replay = Callable[[], AsyncIterator[Sequence[Delivered]]]
-"""Every message of the reporting topics from offset 0 up to their end when it started."""

@@ -1,46 +1,134 @@
-"""Projection versions: which one is live, and a rebuild into a new one from offset 0."""
+"""Rebuilding the records from the fact log into a new version, one holder at a time."""
 
 from __future__ import annotations
 
-from reporting.domain.fact_log import ProjectionVersions
-from reporting.service_layer.ingest import Ingestor
-from reporting.service_layer.ports import FactLog, ReadModels, Replay
+import asyncio
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from functools import partial
+
+from reporting.domain.fact_log import LoggedEvent, ProjectionVersions
+from reporting.domain.facts import Fact
+from reporting.service_layer.ports import FactLog, ReadModels
+from reporting.service_layer.records import merge_facts
+from reporting.service_layer.translate import fact_of
+from shared.contracts.registry import REGISTRY
+from shared.platform.clock import Clock
 from shared.platform.logging import get_logger
+from shared.platform.loops import run_every
 
 log = get_logger(__name__)
 
+PAGE = 1000
+LEASE_SECONDS = 30.0
+
+
+class RebuildTakenOver(RuntimeError):
+    """Another holder took the rebuild over (this one stalled past its lease)."""
+
+
+def facts_of(logged: Sequence[LoggedEvent]) -> list[Fact]:
+    """The facts the logged events carry, parsed by their contract version."""
+    facts = []
+    for event in logged:
+        model = REGISTRY.resolve(event.type, event.version)
+        fact = fact_of(model.model_validate_json(event.payload))
+        if fact is not None:
+            facts.append(fact)
+    return facts
+
 
 class Projections:
-    """The versions of the fact log, and rebuilding one from every topic."""
+    """The projection versions, and a rebuild of the records from the whole fact log."""
 
     def __init__(
-        self, log_store: FactLog, records: ReadModels, ingestor: Ingestor, replay: Replay
+        self,
+        log_store: FactLog,
+        records: ReadModels,
+        *,
+        clock: Clock,
+        holder: str,
+        lease_seconds: float = LEASE_SECONDS,
+        page: int = PAGE,
     ) -> None:
         self._log = log_store
         self._records = records
-        self._ingestor = ingestor
-        self._replay = replay
+        self._clock = clock
+        self._holder = holder
+        self._lease = lease_seconds
+        self._page = page
+        self._task: asyncio.Task[int | None] | None = None
 
     async def versions(self) -> ProjectionVersions:
-        """The version reports read and those being built."""
+        """The version reports read, the rebuild in progress and versions left to drop."""
         return await self._log.versions()
 
-    async def rebuild(self) -> int:
-        """Build version N+1 from offset 0 while live ingestion keeps writing to it; then switch.
+    async def running(self) -> bool:
+        """Whether a rebuild is under way here or under another replica's lease."""
+        here = self._task is not None and not self._task.done()
+        return here or (await self.versions()).running(self._clock.now())
 
-        Live ingestion writes every batch to the active version and to versions being built,
-        and appends and record merges are commutative and idempotent, so facts the replay and
-        the live consumer both see count once, and facts after the replay's end offsets still
-        arrive. The switch is one write of the version pointer; the old version's facts and
-        records are dropped afterwards. Returns the version now active.
+    async def start(self) -> bool:
+        """Start a rebuild in the background; False if one is running here or elsewhere."""
+        if await self.running():
+            return False
+        self._task = asyncio.create_task(self.rebuild(), name="reporting-rebuild")
+        return True
+
+    async def rebuild(self) -> int | None:
+        """Fold every fact into version N+1, switch reads to it, drop N; None if held elsewhere.
+
+        The rebuild takes a lease in the versions' state and renews it with the key of the last
+        fact folded, so after a crash whoever takes it over goes on from there. Live ingestion
+        appends each batch to the log *before* it reads which versions to merge into, so a fact
+        appended after the rebuild began is either read by the rebuild or merged into the new
+        version by the live consumer. Returns the version now active.
         """
-        version = await self._log.start_building()
-        log.info("rebuild started", version=version)
-        facts_used = 0
-        async for batch in self._replay():
-            facts_used += await self._ingestor.ingest(batch, versions=[version])
-        previous = await self._log.activate(version)
-        await self._log.drop_version(previous)
-        await self._records.drop_version(previous)
-        log.info("rebuild finished", version=version, facts=facts_used, replaced=previous)
+        state = await self._log.change(lambda s: s.claimed(self._holder, *self._lease_from_now()))
+        if state is None or state.rebuild is None:
+            return None
+        version, after = state.rebuild.version, state.rebuild.after
+        log.info("rebuild running", version=version, resumed=after is not None)
+        while True:
+            page = await self._log.page(after, self._page)
+            await merge_facts(self._records, version, facts_of(page))
+            if page:
+                after = page[-1].key
+                until = self._lease_from_now()[1]
+                advance = partial(
+                    ProjectionVersions.advanced, holder=self._holder, after=after, until=until
+                )
+                moved = await self._log.change(advance)
+                if moved is None:
+                    raise RebuildTakenOver(f"version {version} was taken over")
+            if len(page) < self._page:
+                break
+        if await self._log.change(lambda s: s.finished(self._holder)) is None:
+            raise RebuildTakenOver(f"version {version} was taken over")
+        log.info("rebuild finished", version=version)
+        await self.drop_retired()
         return version
+
+    async def drop_retired(self) -> None:
+        """Remove the records of versions reports no longer read."""
+        for version in (await self.versions()).retired:
+            await self._records.drop_version(version)
+            await self._log.change(partial(ProjectionVersions.dropped, version=version))
+
+    async def tend(self) -> None:
+        """Take over a rebuild whose holder stopped, and drop versions left behind."""
+        if self._task is not None and not self._task.done():
+            return
+        state = await self.versions()
+        if state.rebuild is not None and not state.running(self._clock.now()):
+            await self.rebuild()
+        elif state.retired:
+            await self.drop_retired()
+
+    async def run(self) -> None:
+        """Tend the versions every lease, forever."""
+        await run_every(self.tend, clock=self._clock, seconds=self._lease, what="rebuild watch")
+
+    def _lease_from_now(self) -> tuple[datetime, datetime]:
+        now = self._clock.now()
+        return now, now + timedelta(seconds=self._lease)
