@@ -20,6 +20,8 @@ from shared.contracts.registry import EventRegistry
 from shared.contracts.topics import Topic, dead_letter_topic
 from shared.platform.clock import ManualClock
 from shared.platform.consumer import BatchItem, RetryPolicy, subscribe, subscribe_batch, topic_group
+from shared.platform.errors import RetryLater
+from shared.platform.repository import ConcurrentModification
 from shared.platform.settings import KafkaSettings
 from shared.testing.kafka import committed, read_topic, wait_until
 
@@ -68,8 +70,7 @@ def lead_consumer(
             Topic.LEAD_RECEIVED,
             handle,
             group_id=group_id,
-            **quick_delivery(kafka_settings, clock),
-            **options,
+            **{**quick_delivery(kafka_settings, clock), **options},
         )
         return consumer
 
@@ -273,3 +274,78 @@ async def test_an_outage_is_not_dead_lettered_and_the_same_offset_is_read_again(
     assert calls.count("f1") == outages + 1
     dead = await read_topic(kafka_settings.bootstrap_servers, dead_letter_topic(topic), count=0)
     assert dead == []
+
+
+async def test_a_lost_race_is_read_again_past_the_attempts_and_never_dead_lettered(
+    kafka_topics: Any,
+    kafka_settings: KafkaSettings,
+    broker_factory: Callable[[], KafkaBroker],
+    lead_consumer: Callable[..., KafkaBroker],
+) -> None:
+    topic = await kafka_topics(Topic.LEAD_RECEIVED, partitions=1)
+    lost_races = 6  # twice the attempts a failing message gets
+    calls: list[str | None] = []
+    pauses: list[float] = []
+
+    async def handle(decoded: DecodedEvent[LeadReceivedV1]) -> None:
+        calls.append(decoded.event.external_id)
+        if decoded.event.external_id == "f1" and calls.count("f1") <= lost_races:
+            raise ConcurrentModification("lead-1")
+
+    async def note_pause(seconds: float) -> None:
+        pauses.append(seconds)
+
+    group = topic_group(kafka_settings.topic_prefix + "leads-race", Topic.LEAD_RECEIVED)
+    consumer = lead_consumer(handle, group_id=group, sleep=note_pause)
+    producer = broker_factory()
+    await producer.start()
+    await publish_good(producer, topic, (1, 2))
+    await consumer.start()
+
+    async def both_committed() -> bool:
+        return await committed(kafka_settings, "leads-race", Topic.LEAD_RECEIVED) == 2
+
+    await wait_until(both_committed)
+    assert calls == ["f1"] * (lost_races + 1) + ["f2"]
+    assert pauses == [0.2, 0.4, 0.8, 1.6, 3.2, 6.4]  # growing, from RetryPolicy's defaults
+    dead = await read_topic(kafka_settings.bootstrap_servers, dead_letter_topic(topic), count=0)
+    assert dead == []
+
+
+async def test_what_waits_for_ever_is_dead_lettered_once_after_give_up_seconds(
+    kafka_topics: Any,
+    kafka_settings: KafkaSettings,
+    broker_factory: Callable[[], KafkaBroker],
+    lead_consumer: Callable[..., KafkaBroker],
+    clock: ManualClock,
+) -> None:
+    topic = await kafka_topics(Topic.LEAD_RECEIVED, partitions=1)
+    processed: list[str | None] = []
+
+    async def handle(decoded: DecodedEvent[LeadReceivedV1]) -> None:
+        if decoded.event.external_id == "f1":
+            raise RetryLater("its lead has not arrived")
+        processed.append(decoded.event.external_id)
+
+    async def time_passes(seconds: float) -> None:
+        clock.advance(seconds)
+
+    policy = RetryPolicy(
+        attempts=3, backoff_seconds=0.0, later_max_pause_seconds=60.0, give_up_seconds=300.0
+    )
+    group = topic_group(kafka_settings.topic_prefix + "leads-wait", Topic.LEAD_RECEIVED)
+    consumer = lead_consumer(handle, group_id=group, sleep=time_passes, retry=policy)
+    producer = broker_factory()
+    await producer.start()
+    await publish_good(producer, topic, (1, 2))
+    started = clock.now()
+    await consumer.start()
+
+    async def both_committed() -> bool:
+        return await committed(kafka_settings, "leads-wait", Topic.LEAD_RECEIVED) == 2
+
+    await wait_until(both_committed)
+    assert processed == ["f2"]
+    assert (clock.now() - started).total_seconds() >= 300.0
+    dead = await read_topic(kafka_settings.bootstrap_servers, dead_letter_topic(topic), count=1)
+    assert len(dead) == 1

@@ -9,7 +9,10 @@ Every business subscriber is registered through `subscribe` (one typed event per
   partition moves on (a poison message never blocks it); an event of another type than the
   handler takes fails the same way;
 - an infrastructure error (MongoDB or Kafka unreachable) is never dead-lettered: after a
-  pause the same offset is read again, so no offset is committed for a failed write.
+  pause the same offset is read again, so no offset is committed for a failed write;
+- a message that cannot take effect *yet* (`RetryLater`: a lost race, a record from another
+  topic not arrived) is read again after growing pauses, and dead-lettered only once it has
+  waited `give_up_seconds` (an hour by default) for what it needs.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 import structlog
@@ -31,7 +35,7 @@ from shared.contracts.events.base import EventModel
 from shared.contracts.registry import REGISTRY, EventRegistry
 from shared.platform.clock import Clock
 from shared.platform.dead_letter import DeadLetterPublisher, describe_error
-from shared.platform.errors import is_transient
+from shared.platform.errors import RetryLater, is_transient
 from shared.platform.logging import get_logger
 from shared.platform.metrics import EVENTS_CONSUMED, PROCESSING_SECONDS, watch_lag
 
@@ -60,6 +64,13 @@ class RetryPolicy:
     attempts: int = 3
     backoff_seconds: float = 0.1
     outage_pause_seconds: float = 1.0
+    later_first_pause_seconds: float = 0.2
+    later_max_pause_seconds: float = 30.0
+    give_up_seconds: float = 3600.0
+
+    def later_pause(self, waits: int) -> float:
+        """The pause before reading a `RetryLater` message again for the `waits`-th time."""
+        return float(min(self.later_max_pause_seconds, self.later_first_pause_seconds * 2**waits))
 
 
 @dataclass(frozen=True)
@@ -105,6 +116,7 @@ class _Delivery:
         self._registry = registry
         self._retry = retry
         self._sleep = sleep
+        self._waiting: dict[tuple[str, int, int], tuple[datetime, int]] = {}
 
     async def deliver(self, records: Sequence[Any], handler: BatchHandler) -> None:
         """Hand the records that fit their contract to `handler`; the rest to the DLQ."""
@@ -118,8 +130,10 @@ class _Delivery:
         if len(items) == 1:
             await self._dead_letter(items[0], error, self._retry.attempts)
             return
+        # A batch that waited long enough (RetryLater) does not wait again item by item.
+        waiting = not isinstance(error, RetryLater)
         for item in items:
-            single_error = await self._attempt([item], handler, 1)
+            single_error = await self._attempt([item], handler, 1, waiting=waiting)
             if single_error is None:
                 self._count([item], "ok")
             else:
@@ -148,16 +162,24 @@ class _Delivery:
         return BatchItem(record, decoded)
 
     async def _attempt(
-        self, items: list[BatchItem], handler: BatchHandler, attempts: int
+        self, items: list[BatchItem], handler: BatchHandler, attempts: int, *, waiting: bool = True
     ) -> Exception | None:
-        """Run the handler; None on success, else the last error (outages propagate)."""
+        """Run the handler; None on success, else the last error.
+
+        Outages propagate, and so does `RetryLater` while `waiting` and not waited too long.
+        """
         error: Exception | None = None
         for attempt in range(1, attempts + 1):
             try:
                 with _item_context(items):
                     await handler(items)
+                self._waiting.pop(_place(items[0].record), None)
                 return None
             except Exception as exc:
+                if isinstance(exc, RetryLater):
+                    if not waiting or not await self._wait_for_later(items, exc):
+                        return exc
+                    raise  # NACK_ON_ERROR seeks back: read again after the pause
                 if is_transient(exc):
                     log.warning(
                         "infrastructure unavailable; the same offset will be read again",
@@ -176,6 +198,25 @@ class _Delivery:
                     await self._sleep(self._retry.backoff_seconds * 2 ** (attempt - 1))
         return error
 
+    async def _wait_for_later(self, items: list[BatchItem], exc: RetryLater) -> bool:
+        """Pause before the same offset is read again; False once it waited long enough."""
+        place = _place(items[0].record)
+        first_seen, waits = self._waiting.get(place, (self._now(), 0))
+        if (self._now() - first_seen).total_seconds() >= self._retry.give_up_seconds:
+            self._waiting.pop(place, None)
+            return False
+        self._waiting[place] = (first_seen, waits + 1)
+        pause = self._retry.later_pause(waits)
+        with _item_context(items):
+            log.warning(
+                "not possible yet; the same offset will be read again",
+                pause_seconds=pause,
+                waits=waits + 1,
+                error=describe_error(exc),
+            )
+        await self._sleep(pause)
+        return True
+
     async def _dead_letter(self, item: BatchItem, error: Exception, attempts: int) -> None:
         with _item_context([item]):
             log.error(
@@ -192,6 +233,10 @@ class _Delivery:
 
     def _now(self) -> Any:
         return self._clock.now()
+
+
+def _place(record: Any) -> tuple[str, int, int]:
+    return record.topic, record.partition, record.offset
 
 
 def _record_context(record: Any) -> Any:

@@ -17,6 +17,15 @@ class InfrastructureUnavailable(Exception):
     """Kafka or MongoDB cannot be reached; the message says which, on one line."""
 
 
+class RetryLater(Exception):
+    """The message is good but cannot take effect yet; it is read again later.
+
+    A concurrent writer won the race for the same record, or what the message refers to has
+    not arrived yet from another topic. Neither is the message's fault, so neither may send it
+    to the dead-letter topic after a few quick tries.
+    """
+
+
 _TRANSIENT: tuple[type[BaseException], ...] = (
     InfrastructureUnavailable,
     ConnectionFailure,

@@ -24,6 +24,9 @@ from pymongo.errors import DuplicateKeyError
 from shared.contracts.events.base import EventModel
 from shared.kernel.aggregate import Aggregate
 from shared.platform.clock import Clock
+from shared.platform.dead_letter import describe_error
+from shared.platform.errors import RetryLater
+from shared.platform.logging import get_logger
 from shared.platform.outbox import (
     LEASE_FIELD,
     OUTBOX_FIELD,
@@ -44,7 +47,10 @@ R = TypeVar("R")
 Document = dict[str, Any]
 
 
-class ConcurrentModification(Exception):
+log = get_logger(__name__)
+
+
+class ConcurrentModification(RetryLater):
     """The document kept changing under a command; the caller may retry later."""
 
 
@@ -181,14 +187,43 @@ class MongoRepository(Updating[A]):
         *,
         sort: Sequence[tuple[str, int]] | None = None,
         limit: int = 0,
+        unreadable: list[str] | None = None,
     ) -> list[A]:
-        """Aggregates matching a query of the subclass (which knows the indexes it may use)."""
+        """Aggregates matching a query of the subclass (which knows the indexes it may use).
+
+        With an `unreadable` list, a stored document the mapper cannot read is left out and
+        its id added there (and logged), instead of failing the whole query.
+        """
         cursor = self.collection.find(dict(query))
         if sort:
             cursor = cursor.sort(list(sort))
         if limit:
             cursor = cursor.limit(limit)
-        return [self._load(document) async for document in cursor]
+        found: list[A] = []
+        async for document in cursor:
+            try:
+                found.append(self._load(document))
+            except Exception as exc:
+                if unreadable is None:
+                    raise
+                unreadable.append(str(document["_id"]))
+                log.error(
+                    "stored document cannot be read; left out",
+                    collection=self.collection.name,
+                    document_id=str(document["_id"]),
+                    error=describe_error(exc),
+                )
+        return found
+
+    async def set_aside(self, aggregate_id: str, field: str, until: datetime) -> None:
+        """Move a timer field of a stored document to `until` without loading it.
+
+        For a document its own code cannot handle: its timer stops firing until then, and the
+        revision moves so a writer holding an older copy reloads it.
+        """
+        await self.collection.update_one(
+            {"_id": aggregate_id}, {"$set": {field: until}, "$inc": {REVISION_FIELD: 1}}
+        )
 
     async def add(self, aggregate: A, *, causation_id: str | None = None) -> bool:
         """Store a new aggregate at revision 0 with its recorded events as its first outbox."""

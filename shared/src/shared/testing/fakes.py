@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import weakref
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from shared.kernel.aggregate import Aggregate
@@ -77,6 +78,12 @@ class InMemoryRepository(Updating[A]):
             {**document, REVISION_FIELD: aggregate.revision}
         )
         self._loaded[aggregate] = copy.deepcopy(document)
+
+    async def set_aside(self, aggregate_id: str, field: str, until: datetime) -> None:
+        """Move a timer field of a stored document to `until`, and its revision on."""
+        stored = self.documents[aggregate_id]
+        stored[field] = until
+        stored[REVISION_FIELD] = (stored.get(REVISION_FIELD) or 0) + 1
 
     def published_on(self, topic: str) -> list[OutboxMessage]:
         """The published messages on one topic, in order."""
