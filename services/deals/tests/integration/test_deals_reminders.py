@@ -256,3 +256,22 @@ async def test_discount_above_the_manager_limit_waits_for_the_head_of_sales(
             f"/v1/deals/{deal_id}/stage", json={"to_stage": "qualification", "by": "mgr-a"}
         )
         assert moved.status_code == 200
+
+
+async def test_an_unreadable_invoice_is_set_aside_and_the_others_still_remind(
+    deals_service: ServiceFactory, deals_settings: DealsSettings, clock: ManualClock
+) -> None:
+    async with deals_service() as (service, http):
+        # Stored by an older release, say: due before every other, and no mapper can read it.
+        broken_due = clock.now() - timedelta(days=1)
+        await service.store.invoices.insert_one(
+            {"_id": "inv-broken", "next_reminder_at": broken_due, "rev": 0}
+        )
+        await invoiced_deal(http, [{"due_on": "2026-03-16"}])
+        clock.advance(timedelta(seconds=1))
+        await timers_idle(clock)
+        await outbox_drained(service)
+        reminded = await events(deals_settings.kafka, Topic.PAYMENT_DUE, 1)
+        assert [r["reminder_id"] for r in reminded] == ["inv-1/1:on_issue"]
+        broken = await service.store.invoices.find_one({"_id": "inv-broken"})
+        assert broken is not None and broken["next_reminder_at"] > clock.now()

@@ -29,6 +29,12 @@ def payloads(repository: InMemoryRepository[Any], topic: str) -> list[dict[str, 
     return [json.loads(m.value) for m in repository.published_on(topic)]
 
 
+def _due(document: Record, now: datetime) -> bool:
+    """The Mongo query `{next_reminder_at: {$lte: now}}` on the stored document."""
+    due = document.get("next_reminder_at")
+    return due is not None and due <= now
+
+
 class FakeInvoices(InMemoryRepository[IssuedInvoice]):
     """Invoices in a dict, with the queries of the Mongo repository done in Python."""
 
@@ -39,8 +45,11 @@ class FakeInvoices(InMemoryRepository[IssuedInvoice]):
         return [i for i in self.all() if i.client_id == client_id]
 
     async def due_reminders(self, now: datetime, *, limit: int) -> list[IssuedInvoice]:
-        due = [i for i in self.all() if i.next_reminder_at and i.next_reminder_at <= now]
+        due = [self._load(d) for d in self.documents.values() if _due(d, now)]
         return due[:limit]
+
+    async def postpone(self, aggregate_id: str, until: datetime) -> None:
+        await self.set_aside(aggregate_id, "next_reminder_at", until)
 
     async def record(self, invoice_id: str) -> Record | None:
         return copy.deepcopy(self.documents.get(invoice_id))
@@ -66,8 +75,11 @@ class FakeContracts(InMemoryRepository[DealContract]):
         super().__init__(ContractMapper(), clock=clock, message_of=message_on_own_topic(SOURCE))
 
     async def due_reminders(self, now: datetime, *, limit: int) -> list[DealContract]:
-        due = [c for c in self.all() if c.next_reminder_at and c.next_reminder_at <= now]
+        due = [self._load(d) for d in self.documents.values() if _due(d, now)]
         return due[:limit]
+
+    async def postpone(self, aggregate_id: str, until: datetime) -> None:
+        await self.set_aside(aggregate_id, "next_reminder_at", until)
 
     async def record(self, contract_id: str) -> Record | None:
         return copy.deepcopy(self.documents.get(contract_id))

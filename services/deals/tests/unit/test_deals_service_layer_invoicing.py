@@ -15,6 +15,7 @@ from deals.domain.deal_terms import DealTerms
 from deals.domain.invoice import InvoiceFilter, IssuedInvoice, PlannedPart
 from deals.domain.invoices import ReminderPolicy
 from deals.domain.money import Money
+from deals.domain.reminder_schedule import SET_ASIDE
 from deals.service_layer.errors import Invalid, NotFound, Refused
 from deals.service_layer.invoicing import Invoicing
 from deals.service_layer.reminders import ReminderWatcher, fire_due
@@ -323,6 +324,7 @@ class StaleInvoices:
         self._loaded = loaded
         self.save = invoices.save
         self.update = invoices.update
+        self.postpone = invoices.postpone
 
     async def due_reminders(self, now: datetime, *, limit: int) -> list[IssuedInvoice]:
         return self._loaded
@@ -353,3 +355,42 @@ async def test_the_list_filters_by_status_newest_first(world: World) -> None:
     assert [i["_id"] for i in everything] == ["inv-2", "inv-1"] and total == 2
     open_ones, _ = await world.invoicing.search(InvoiceFilter(status="open"), offset=0, limit=10)
     assert [i["_id"] for i in open_ones] == ["inv-1"]
+
+
+class OnePoisoned:
+    """The timer's view where the first invoice due breaks in its own code when it fires."""
+
+    def __init__(self, invoices: FakeInvoices, poisoned: str) -> None:
+        self._invoices = invoices
+        self._poisoned = poisoned
+        self.save = invoices.save
+        self.update = invoices.update
+        self.postpone = invoices.postpone
+
+    async def due_reminders(self, now: datetime, *, limit: int) -> list[IssuedInvoice]:
+        due = await self._invoices.due_reminders(now, limit=limit)
+        due.sort(key=lambda invoice: invoice.aggregate_id != self._poisoned)  # it comes first
+
+        def broken(_: datetime) -> int:
+            raise KeyError("reminders")
+
+        for invoice in due:
+            if invoice.aggregate_id == self._poisoned:
+                invoice.fire_due_reminders = broken  # type: ignore[method-assign]
+        return due
+
+
+async def test_one_invoice_that_fails_is_set_aside_and_the_others_still_remind(
+    world: World,
+) -> None:
+    await issue(world)
+    await world.invoicing.issue(
+        "deal-1", invoice_id="inv-2", number=None, total=None, parts=TWO_PARTS
+    )
+    world.clock.advance(timedelta(seconds=1))
+    assert await fire_due(OnePoisoned(world.invoices, "inv-1"), world.clock.now()) == 2
+    reminded = {p["invoice_id"] for p in payloads(world.invoices, "payment.due")}
+    assert reminded == {"inv-2"}
+    set_aside = world.invoices.documents["inv-1"]["next_reminder_at"]
+    assert set_aside == world.clock.now() + SET_ASIDE
+    assert await world.invoices.due_reminders(world.clock.now(), limit=10) == []

@@ -9,7 +9,7 @@ from typing import Any
 from pymongo.asynchronous.collection import AsyncCollection
 
 from deals.domain.contract import DealContract, RenewalNotice, contract_terms
-from deals.domain.reminder_schedule import ReminderStatus
+from deals.domain.reminder_schedule import SET_ASIDE, ReminderStatus
 from shared.platform.clock import Clock
 from shared.platform.repository import Document, MessageOf, MongoRepository
 
@@ -79,7 +79,16 @@ class MongoContractRepository(MongoRepository[DealContract]):
 
     async def due_reminders(self, now: datetime, *, limit: int) -> list[DealContract]:
         """Contracts whose earliest pending reminder is due (indexed by `next_reminder_at`)."""
-        return await self.find({"next_reminder_at": {"$lte": now}}, limit=limit)
+        unreadable: list[str] = []
+        query = {"next_reminder_at": {"$lte": now}}
+        due = await self.find(query, limit=limit, unreadable=unreadable)
+        for aggregate_id in unreadable:  # one broken document must not stop every reminder
+            await self.postpone(aggregate_id, now + SET_ASIDE)
+        return due
+
+    async def postpone(self, aggregate_id: str, until: datetime) -> None:
+        """Keep an aggregate's reminders from firing before `until`."""
+        await self.set_aside(aggregate_id, "next_reminder_at", until)
 
     async def record(self, contract_id: str) -> Record | None:
         """The stored contract as the API shows it."""

@@ -18,7 +18,7 @@ from deals.domain.invoice import (
     installment_id,
 )
 from deals.domain.invoices import Installment, installment_states
-from deals.domain.reminder_schedule import ReminderStatus
+from deals.domain.reminder_schedule import SET_ASIDE, ReminderStatus
 from shared.kernel.reminders import ReminderKind
 from shared.platform.clock import Clock
 from shared.platform.repository import Document, MessageOf, MongoRepository
@@ -150,7 +150,16 @@ class MongoInvoiceRepository(MongoRepository[IssuedInvoice]):
 
     async def due_reminders(self, now: datetime, *, limit: int) -> list[IssuedInvoice]:
         """Invoices whose earliest pending reminder is due (indexed by `next_reminder_at`)."""
-        return await self.find({"next_reminder_at": {"$lte": now}}, limit=limit)
+        unreadable: list[str] = []
+        query = {"next_reminder_at": {"$lte": now}}
+        due = await self.find(query, limit=limit, unreadable=unreadable)
+        for aggregate_id in unreadable:  # one broken document must not stop every reminder
+            await self.postpone(aggregate_id, now + SET_ASIDE)
+        return due
+
+    async def postpone(self, aggregate_id: str, until: datetime) -> None:
+        """Keep an aggregate's reminders from firing before `until`."""
+        await self.set_aside(aggregate_id, "next_reminder_at", until)
 
     async def record(self, invoice_id: str) -> Record | None:
         """The stored invoice as the API shows it."""

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
+
+SET_ASIDE = timedelta(hours=1)
+"""How long the reminders of a record that fails to load or to fire wait before the next try."""
 
 
 class ReminderStatus(StrEnum):

@@ -11,11 +11,17 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
+from deals.domain.reminder_schedule import SET_ASIDE
 from shared.platform.clock import Clock
+from shared.platform.dead_letter import describe_error
+from shared.platform.errors import is_transient
+from shared.platform.logging import get_logger
 from shared.platform.loops import run_every
 from shared.platform.repository import ConcurrentModification
 
 BATCH = 100
+
+log = get_logger(__name__)
 
 
 class Schedule(Protocol):
@@ -42,6 +48,9 @@ class DueSchedules(Protocol[S]):
     async def save(self, aggregate: S, *, causation_id: str | None = None) -> None:
         """Store what changed since load; raises ConcurrentModification on a lost race."""
 
+    async def postpone(self, aggregate_id: str, until: datetime) -> None:
+        """Keep an aggregate's reminders from firing before `until`."""
+
     async def update(
         self,
         aggregate_id: str,
@@ -54,20 +63,40 @@ class DueSchedules(Protocol[S]):
 
 
 async def fire_due(schedules: DueSchedules[S], now: datetime) -> int:
-    """Fire what is due on up to BATCH aggregates; return how many events were saved."""
+    """Fire what is due on up to BATCH aggregates; return how many events were saved.
+
+    One aggregate that fails (a bug, a record its code cannot handle) is set aside for
+    `SET_ASIDE` and the pass goes on, so it never holds back the reminders of the others. An
+    outage stops the pass: the next one starts over.
+    """
     written = 0
     for schedule in await schedules.due_reminders(now, limit=BATCH):
-        fired = schedule.fire_due_reminders(now)
         try:
-            await schedules.save(schedule)
-        except ConcurrentModification:
-            # Another replica (or a payment) wrote meanwhile: decide again on what is stored.
-            again = await schedules.update(
-                schedule.aggregate_id, lambda fresh: fresh.fire_due_reminders(now)
+            written += await _fire_one(schedules, schedule, now)
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            log.error(
+                "reminders failed; set aside",
+                aggregate_id=schedule.aggregate_id,
+                until=(now + SET_ASIDE).isoformat(),
+                error=describe_error(exc),
             )
-            fired = again[1] if again is not None else 0
-        written += fired
+            await schedules.postpone(schedule.aggregate_id, now + SET_ASIDE)
     return written
+
+
+async def _fire_one(schedules: DueSchedules[S], schedule: S, now: datetime) -> int:
+    fired = schedule.fire_due_reminders(now)
+    try:
+        await schedules.save(schedule)
+    except ConcurrentModification:
+        # Another replica (or a payment) wrote meanwhile: decide again on what is stored.
+        again = await schedules.update(
+            schedule.aggregate_id, lambda fresh: fresh.fire_due_reminders(now)
+        )
+        fired = again[1] if again is not None else 0
+    return fired
 
 
 class ReminderWatcher:
