@@ -8,6 +8,7 @@ import logging
 import ssl
 from typing import Any
 
+from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 from faststream.kafka import KafkaBroker
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
@@ -60,8 +61,8 @@ def create_broker(settings: KafkaSettings, *, client_id: str, **options: Any) ->
     )
 
 
-def admin_client(settings: KafkaSettings, *, client_id: str) -> AIOKafkaAdminClient:
-    """An admin client (topic provisioning, readiness) configured like the broker."""
+def client_options(settings: KafkaSettings, *, client_id: str) -> dict[str, Any]:
+    """Connection options of a plain aiokafka client: address, timeout, SASL and TLS."""
     kwargs: dict[str, Any] = {
         "bootstrap_servers": settings.bootstrap_servers,
         "client_id": client_id,
@@ -76,7 +77,19 @@ def admin_client(settings: KafkaSettings, *, client_id: str) -> AIOKafkaAdminCli
     context = _ssl_context(settings)
     if context is not None:
         kwargs["ssl_context"] = context
-    return AIOKafkaAdminClient(**kwargs)
+    return kwargs
+
+
+def admin_client(settings: KafkaSettings, *, client_id: str) -> AIOKafkaAdminClient:
+    """An admin client (topic provisioning, readiness, lag) configured like the broker."""
+    return AIOKafkaAdminClient(**client_options(settings, client_id=client_id))
+
+
+def offsets_reader(settings: KafkaSettings, *, client_id: str) -> AIOKafkaConsumer:
+    """A consumer outside any group that only reads offsets, configured like the broker."""
+    return AIOKafkaConsumer(
+        **client_options(settings, client_id=client_id), enable_auto_commit=False
+    )
 
 
 async def ping_kafka(settings: KafkaSettings, *, timeout: float = 10.0) -> None:

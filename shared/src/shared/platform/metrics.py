@@ -6,10 +6,10 @@ import asyncio
 import contextlib
 from collections.abc import Iterable
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import TopicPartition
 from prometheus_client import Counter, Gauge, Histogram
 
+from shared.platform.kafka import admin_client, offsets_reader
 from shared.platform.logging import get_logger
 from shared.platform.settings import KafkaSettings
 
@@ -50,8 +50,8 @@ async def measure_lag(kafka: KafkaSettings) -> None:
     """Set CONSUMER_LAG for every watched (group, topic): end offsets minus committed ones."""
     if not _watched:
         return
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
-    reader = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap_servers, enable_auto_commit=False)
+    admin = admin_client(kafka, client_id="voronka-lag-monitor")
+    reader = offsets_reader(kafka, client_id="voronka-lag-monitor")
     try:
         await admin.start()
         await reader.start()
