@@ -9,6 +9,7 @@ from pymongo.errors import (
     AutoReconnect,
     ConnectionFailure,
     NetworkTimeout,
+    PyMongoError,
     ServerSelectionTimeoutError,
 )
 
@@ -47,5 +48,7 @@ def is_transient(exc: BaseException) -> bool:
     waits and retries the same offset instead, so nothing is committed for a failed write.
     """
     if isinstance(exc, _TRANSIENT):
+        return True
+    if isinstance(exc, PyMongoError) and exc.timeout:  # `timeoutMS` ran out: a stalled server
         return True
     return isinstance(exc, KafkaError) and bool(getattr(exc, "retriable", False))

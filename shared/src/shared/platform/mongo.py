@@ -31,10 +31,13 @@ def watch_commands(factory: ListenerFactory) -> Callable[[], None]:
 
 
 def create_mongo_client(settings: MongoSettings, *, app_name: str) -> AsyncMongoClient[Any]:
-    """Build a client with aware UTC datetimes and bounded timeouts.
+    """Build a client with aware UTC datetimes, bounded timeouts and majority writes.
 
     `tz_aware=True` makes every datetime read back aware UTC, so business code never meets a
-    naive one. The client connects lazily; call `ping_mongo` to fail fast.
+    naive one. `timeoutMS` bounds every operation, so a stalled server fails the work (and it
+    is retried as an outage) instead of hanging it. `w="majority"`: a write is acknowledged
+    only once a majority of a replica set holds it, so a failover cannot roll it back. The
+    client connects lazily; call `ping_mongo` to fail fast.
     """
     options: dict[str, Any] = {}
     if settings.tls:
@@ -50,6 +53,8 @@ def create_mongo_client(settings: MongoSettings, *, app_name: str) -> AsyncMongo
         appname=app_name,
         serverSelectionTimeoutMS=settings.server_selection_timeout_ms,
         connectTimeoutMS=settings.server_selection_timeout_ms,
+        timeoutMS=settings.operation_timeout_ms,
+        w="majority",
         **options,
     )
 

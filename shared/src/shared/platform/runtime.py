@@ -30,6 +30,8 @@ S = TypeVar("S", bound=ServiceSettings)
 
 log = get_logger(__name__)
 
+CLOSE_TIMEOUT_SECONDS = 5.0
+
 
 class Connections:
     """The Kafka broker and MongoDB database a service talks to, and their readiness checks."""
@@ -49,9 +51,12 @@ class Connections:
         await ping_mongo(self.mongo, timeout=2.5)
 
     async def close(self) -> None:
-        """Stop the broker, then close the database client."""
-        await self.broker.stop()
-        await self.mongo.close()
+        """Stop the broker, then close the database client; neither may hold shutdown up."""
+        for closing, what in ((self.broker.stop(), "Kafka"), (self.mongo.close(), "MongoDB")):
+            try:
+                await asyncio.wait_for(closing, CLOSE_TIMEOUT_SECONDS)
+            except Exception as exc:  # a timeout, or a client already broken
+                log.warning(f"{what} client not closed cleanly", error_type=type(exc).__name__)
 
 
 Hook = Callable[[], Awaitable[None]]

@@ -115,6 +115,12 @@ class MongoSettings(BaseSettings):
         description="How long an operation waits for a reachable server before failing, in ms.",
     )
     tls: bool = Field(default=False, description="Require TLS even if the URL does not ask for it.")
+    operation_timeout_ms: int = Field(
+        default=30000,
+        gt=0,
+        description="How long any one operation may take, waits for a stalled server included, "
+        "before it fails (and is retried as an outage), in ms.",
+    )
 
     @field_validator("url")
     @classmethod
