@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
-from notifications.adapters.webhook_targets import check_resolved
+from notifications.adapters.webhook_targets import PinnedTarget, check_resolved
 from notifications.domain.messages import DeliveryError, OutgoingMessage, ProviderReceipt
 from notifications.domain.retry import is_retryable_status
 from notifications.domain.signing import SIGNATURE_HEADER, sign
@@ -115,27 +116,30 @@ class TelegramBotSender:
 
 
 class SignedWebhookSender:
-    """POST the event as JSON, signed with the subscription's secret and the clock's time."""
+    """POST the event as JSON, signed with the subscription's secret and the clock's time.
+
+    The connection goes to the address that was checked (see `check_resolved`), the whole
+    exchange has one deadline, and the receiver's body is never read: a slow or endless
+    answer cannot hold a sender (and its delivery's lease) longer than `deadline_seconds`.
+    """
 
     def __init__(
-        self, client: httpx.AsyncClient, *, clock: Clock, private_targets: bool = False
+        self,
+        client: httpx.AsyncClient,
+        *,
+        clock: Clock,
+        private_targets: bool = False,
+        deadline_seconds: float = 10.0,
     ) -> None:
         self._client = client
         self._clock = clock
         self._private_targets = private_targets
+        self._deadline = deadline_seconds
 
     async def send(self, message: OutgoingMessage) -> ProviderReceipt:
         """Deliver to the integrator's URL; their 2xx is the acceptance."""
         if not message.secret:
             raise DeliveryError("webhook has no secret", retryable=False)
-        if not self._private_targets:
-            try:
-                await check_resolved(message.address)
-            except TargetRefused as exc:
-                raise DeliveryError(str(exc), retryable=False) from None
-            except OSError as exc:
-                error = type(exc).__name__
-                raise DeliveryError(f"webhook host unresolved ({error})", retryable=True) from None
         body = message.body.encode("utf-8")
         timestamp = int(self._clock.now().timestamp())
         headers = {
@@ -145,7 +149,42 @@ class SignedWebhookSender:
             DELIVERY_HEADER: message.delivery_id,
             EVENT_TYPE_HEADER: message.event_type,
         }
-        response = await _post(
-            self._client, message.address, "webhook receiver", content=body, headers=headers
-        )
-        return ProviderReceipt(str(response.status_code))
+        url, extensions = message.address, {}
+        if not self._private_targets:
+            target = await self._checked(message.address)
+            url, headers["Host"] = target.url, target.host_header
+            if url.startswith("https:"):
+                extensions["sni_hostname"] = target.server_name
+        status = await self._status_of_post(url, body, headers, extensions)
+        if not 200 <= status < 300:
+            raise DeliveryError(
+                f"webhook receiver answered {status}", retryable=is_retryable_status(status)
+            )
+        return ProviderReceipt(str(status))
+
+    @staticmethod
+    async def _checked(url: str) -> PinnedTarget:
+        try:
+            return await check_resolved(url)
+        except TargetRefused as exc:
+            raise DeliveryError(str(exc), retryable=False) from None
+        except OSError as exc:
+            error = type(exc).__name__
+            raise DeliveryError(f"webhook host unresolved ({error})", retryable=True) from None
+
+    async def _status_of_post(
+        self, url: str, body: bytes, headers: dict[str, str], extensions: dict[str, Any]
+    ) -> int:
+        try:
+            async with asyncio.timeout(self._deadline):
+                async with self._client.stream(
+                    "POST", url, content=body, headers=headers, extensions=extensions
+                ) as response:
+                    return response.status_code  # the body stays unread
+        except TimeoutError:
+            raise DeliveryError(
+                f"webhook receiver slower than {self._deadline:g} s", retryable=True
+            ) from None
+        except httpx.HTTPError as exc:
+            error = type(exc).__name__
+            raise DeliveryError(f"webhook receiver unreachable ({error})", retryable=True) from None

@@ -40,9 +40,27 @@ class TargetRefused(Exception):
     """The URL leads to an address webhooks may not reach; the message names no address."""
 
 
+# IPv6 ranges that carry an IPv4 address a gateway would forward to: NAT64 (well-known and
+# local-use), 6to4, IPv4-compatible (deprecated) and Teredo. `is_global` calls some of them
+# global, yet `64:ff9b::a9fe:a9fe` reaches 169.254.169.254 through a NAT64 gateway.
+EMBEDDING_V4 = tuple(
+    ipaddress.ip_network(net)
+    for net in ("64:ff9b::/96", "64:ff9b:1::/48", "2002::/16", "::/96", "2001::/32")
+)
+
+
 def is_public(address: str) -> bool:
-    """A globally routable unicast address (not loopback, private, link-local, reserved…)."""
+    """A globally routable unicast address (not loopback, private, link-local, reserved…).
+
+    An IPv4-mapped IPv6 address is judged by its IPv4 address; IPv6 ranges that tunnel or
+    translate to IPv4 are refused whatever they embed.
+    """
     ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return is_public(str(ip.ipv4_mapped))
+        if any(ip in net for net in EMBEDDING_V4):
+            return False
     return ip.is_global and not ip.is_multicast
 
 
