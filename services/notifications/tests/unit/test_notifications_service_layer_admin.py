@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
@@ -165,3 +166,24 @@ async def test_a_saved_override_is_in_effect_until_dropped() -> None:
     assert await templates.drop(REMINDER_EMAIL) is True
     assert not {t.key: t for t in await templates.effective()}[REMINDER_EMAIL].custom
     assert await templates.drop(REMINDER_EMAIL) is False
+
+
+async def test_a_template_too_slow_to_render_is_refused_and_never_blocks_the_loop() -> None:
+    templates = TemplateOverrides(FakeOverrides(), clock=ManualClock(NOW), render_seconds=0.01)
+    slow = "{% for i in range(1000) %}{% for j in range(1000) %}{% endfor %}{% endfor %}"
+    ticks = 0
+
+    async def loop_keeps_turning() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    ticker = asyncio.create_task(loop_keeps_turning())
+    try:
+        with pytest.raises(TemplateRefused) as refused:
+            await templates.save(REMINDER_EMAIL, subject="Счёт", body=slow)
+    finally:
+        ticker.cancel()
+    assert refused.value.problems == ["rendering the sample took longer than 0.01 s"]
+    assert ticks > 0

@@ -189,3 +189,15 @@ def test_sample_context_is_a_fresh_copy_and_unknown_kinds_have_none() -> None:
     assert sample_context(EventKind.DEAL_LOST)["amount"] == "1250000.00"
     with pytest.raises(KeyError):
         sample_context("custom.kind")
+
+
+def test_a_template_that_writes_too_much_stops_at_the_limit() -> None:
+    endless = sms("{% for i in range(1000) %}{% for j in range(1000) %}xx{% endfor %}{% endfor %}")
+    with pytest.raises(TemplateRenderError, match="longer than 100000 characters"):
+        render(endless, {})
+
+
+def test_a_range_longer_than_the_sandbox_allows_is_refused() -> None:
+    with pytest.raises(TemplateRenderError, match=r"range\(\) longer than 1000"):
+        render(sms("{% for i in range(10**6) %}{% endfor %}"), {})
+    assert render(sms("{{ range(3) | list | length }}"), {}).body == "3"

@@ -33,7 +33,6 @@ from notifications.domain.retry import RetryPolicy
 from notifications.domain.templates import (
     TemplateKey,
     TemplateRenderError,
-    render,
     resolve_template,
 )
 from notifications.service_layer.context import ContextBuilder
@@ -44,6 +43,7 @@ from notifications.service_layer.ports import (
     TemplateStore,
     WebhookStore,
 )
+from notifications.service_layer.rendering import RENDER_SECONDS, render_within
 from notifications.service_layer.triggers import UNKNOWN_RECIPIENT
 from shared.platform.clock import Clock
 from shared.platform.errors import is_transient
@@ -73,6 +73,7 @@ class DispatchConfig:
     poll_seconds: float
     lease: timedelta
     busy_delay: timedelta
+    render_seconds: float = RENDER_SECONDS
 
 
 class Dispatcher:
@@ -206,7 +207,7 @@ class Dispatcher:
         source = delivery.source
         context = await self._context.build(source.type, source.data(), profile)
         try:
-            rendered = render(template, context)
+            rendered = await render_within(template, context, seconds=self._config.render_seconds)
         except TemplateRenderError as exc:
             await self._fail(
                 delivery, delivery.attempts, f"template: {exc.problem}", TEMPLATE_ERROR

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,6 +15,7 @@ from notifications.domain.templates import (
     validate_template,
 )
 from notifications.service_layer.ports import TemplateOverrideStore
+from notifications.service_layer.rendering import RENDER_SECONDS
 from shared.platform.clock import Clock
 
 
@@ -46,9 +48,16 @@ def problems_of(template: Template, event_kind: str) -> list[str]:
 class TemplateOverrides:
     """Lists the texts in effect, saves overrides that render, drops them again."""
 
-    def __init__(self, store: TemplateOverrideStore, *, clock: Clock) -> None:
+    def __init__(
+        self,
+        store: TemplateOverrideStore,
+        *,
+        clock: Clock,
+        render_seconds: float = RENDER_SECONDS,
+    ) -> None:
         self._store = store
         self._clock = clock
+        self._render_seconds = render_seconds
 
     async def effective(self) -> list[EffectiveTemplate]:
         """Every built-in key with the text in effect, by kind, channel and locale."""
@@ -64,9 +73,13 @@ class TemplateOverrides:
         )
 
     async def save(self, key: TemplateKey, *, subject: str, body: str) -> EffectiveTemplate:
-        """Save an override after a trial render; `TemplateRefused` when it fails."""
+        """Save an override after a trial render; `TemplateRefused` when it fails or is slow."""
         template = Template(subject=subject, body=body, channel=key.channel)
-        problems = problems_of(template, key.event_kind)
+        trial = asyncio.to_thread(problems_of, template, key.event_kind)
+        try:
+            problems = await asyncio.wait_for(trial, self._render_seconds)
+        except TimeoutError:
+            problems = [f"rendering the sample took longer than {self._render_seconds:g} s"]
         if problems:
             raise TemplateRefused(problems)
         now = self._clock.now()

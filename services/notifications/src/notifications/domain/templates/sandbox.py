@@ -24,10 +24,24 @@ class TemplateRenderError(ValueError):
         self.problem = problem
 
 
+MAX_OUTPUT_CHARS = 100_000
+"""The longest subject or body a template may produce (a message, not a document)."""
+MAX_RANGE = 1_000
+"""The most numbers one `range()` in a template may yield (Jinja allows 100,000)."""
+
+
+def _small_range(*args: int) -> range:
+    numbers = range(*args)
+    if len(numbers) > MAX_RANGE:
+        raise OverflowError(f"range() longer than {MAX_RANGE}")
+    return numbers
+
+
 def _environment(*, autoescape: bool) -> ImmutableSandboxedEnvironment:
     # The immutable sandbox also refuses list.append and dict.update: templates only read.
     env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=autoescape)
     env.filters.update(FILTERS)
+    env.globals["range"] = _small_range
     return env
 
 
@@ -76,7 +90,7 @@ def _describe(exc: Exception, source: str) -> str:
         return f"{where}blocked by the sandbox{_detail(exc.message, source)}"
     if isinstance(exc, UndefinedError):
         return f"{where}undefined value{_detail(exc.message, source)}"
-    if isinstance(exc, FilterError):
+    if isinstance(exc, FilterError | OutputTooLong | OverflowError):
         return f"{where}{exc}"
     return f"{where}rendering failed ({type(exc).__name__})"
 
@@ -85,8 +99,20 @@ def _parts(template: Template) -> tuple[tuple[str, str, bool], ...]:
     return (("subject", template.subject, False), ("body", template.body, template.is_html))
 
 
+class OutputTooLong(Exception):
+    """A template produced more than MAX_OUTPUT_CHARS."""
+
+
 def _render_part(source: str, html: bool, context: Mapping[str, object]) -> str:
-    return _compile(source, html).render(dict(context))
+    """Render chunk by chunk, stopping as soon as the output passes MAX_OUTPUT_CHARS."""
+    chunks: list[str] = []
+    size = 0
+    for chunk in _compile(source, html).generate(dict(context)):
+        size += len(chunk)
+        if size > MAX_OUTPUT_CHARS:
+            raise OutputTooLong(f"output longer than {MAX_OUTPUT_CHARS} characters")
+        chunks.append(chunk)
+    return "".join(chunks)
 
 
 def validate_template(template: Template, sample_context: Mapping[str, object]) -> list[str]:
