@@ -7,10 +7,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from aiokafka.errors import MessageSizeTooLargeError
 from faststream.kafka import KafkaBroker
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -186,3 +187,38 @@ async def test_relays_of_two_replicas_publish_each_pending_event_once(
     assert sum(counts) == 20
     records = await read_topic(kafka_settings.bootstrap_servers, topic, count=20)
     assert len(records) == 20
+
+
+class RefusesOne:
+    """Kafka refusing one document's events for good (too large, say) and taking the rest."""
+
+    def __init__(self, refused_key: str) -> None:
+        self.refused_key = refused_key
+        self.published: list[str] = []
+
+    async def publish_batch(self, messages: Sequence[OutboxMessage]) -> None:
+        if any(m.key == self.refused_key for m in messages):
+            raise MessageSizeTooLargeError()
+        self.published.extend(m.key for m in messages if m.key)
+
+
+async def test_events_kafka_refuses_for_good_are_parked_after_ten_tries_and_others_flow(
+    mongo_db: AsyncDatabase[Any], clock: ManualClock
+) -> None:
+    col = mongo_db.aggregates
+    await col.insert_many(
+        [{"_id": key, **outbox_fields(messages_for(key, [n]))} for n, key in enumerate("abc")]
+    )
+    publisher = RefusesOne("b")
+    relay = OutboxRelay([col], publisher, clock=clock)
+    assert await relay.drain_once() == 2
+    assert sorted(publisher.published) == ["a", "c"]
+    for tries in range(2, 11):
+        clock.advance(timedelta(seconds=31))  # the refused document's lease runs out
+        await relay.drain_once()
+        stored = await col.find_one({"_id": "b"})
+        assert stored is not None and stored["_outbox_failures"] == tries
+    assert stored["_outbox_pending"] is False and stored["_outbox"] == []
+    assert [m["key"] for m in stored["_outbox_parked"]] == ["b"]
+    clock.advance(timedelta(seconds=31))
+    assert await relay.drain_once() == 0  # parked: no more tries

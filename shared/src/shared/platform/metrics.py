@@ -32,6 +32,14 @@ OUTBOX_BACKLOG = Gauge(
     "voronka_outbox_backlog_documents",
     "Documents holding events not yet published, at the relay's last pass.",
 )
+OUTBOX_FAILED = Counter(
+    "voronka_outbox_failed_total",
+    "Publishes of a document's events that Kafka refused for a reason other than an outage.",
+)
+OUTBOX_PARKED = Counter(
+    "voronka_outbox_parked_total",
+    "Documents whose events were set aside after repeated refusals (see `_outbox_parked`).",
+)
 CONSUMER_LAG = Gauge(
     "voronka_consumer_lag_messages",
     "Messages on a topic not yet committed by the consumer group.",

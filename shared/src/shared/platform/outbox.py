@@ -26,14 +26,19 @@ from pymongo.asynchronous.collection import AsyncCollection
 from shared.contracts.codec import encode
 from shared.contracts.events.base import EventModel
 from shared.platform.clock import Clock
+from shared.platform.dead_letter import describe_error
+from shared.platform.errors import is_transient
 from shared.platform.indexes import IndexPlan, index
 from shared.platform.logging import get_logger
-from shared.platform.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED
+from shared.platform.metrics import OUTBOX_BACKLOG, OUTBOX_FAILED, OUTBOX_PARKED, OUTBOX_PUBLISHED
 
 OUTBOX_FIELD = "_outbox"
 PENDING_FIELD = "_outbox_pending"
 LEASE_FIELD = "_outbox_lease"
 OWNER_FIELD = "_outbox_owner"
+FAILURES_FIELD = "_outbox_failures"
+PARKED_FIELD = "_outbox_parked"
+PARK_AFTER_FAILURES = 10
 
 log = get_logger(__name__)
 
@@ -227,7 +232,12 @@ class OutboxRelay:
                 doc = await self._claim(collection)
                 if doc is None:
                     break
-                total += await self._publish_document(collection, doc)
+                try:
+                    total += await self._publish_document(collection, doc)
+                except Exception as exc:
+                    if is_transient(exc):
+                        raise  # the broker is away: the whole pass waits for it
+                    await self._refused(collection, doc, exc)
         OUTBOX_PUBLISHED.inc(total)
         backlog = 0
         for collection in self._collections:
@@ -244,6 +254,45 @@ class OutboxRelay:
             return_document=ReturnDocument.AFTER,
         )
         return claimed
+
+    async def _refused(
+        self, collection: AsyncCollection[Any], doc: dict[str, Any], exc: Exception
+    ) -> None:
+        """Count a refusal on the document; park its events after PARK_AFTER_FAILURES of them.
+
+        An event Kafka refuses for good (too large, a topic that does not exist) would
+        otherwise be retried every lease for ever, unseen. Parked events stay in the document
+        (`_outbox_parked`) for an operator to inspect and re-queue.
+        """
+        failures = int(doc.get(FAILURES_FIELD) or 0) + 1
+        OUTBOX_FAILED.inc()
+        log.error(
+            "outbox publish refused",
+            collection=collection.name,
+            document_id=str(doc["_id"]),
+            failures=failures,
+            error=describe_error(exc),
+        )
+        if failures < PARK_AFTER_FAILURES:
+            await collection.update_one({"_id": doc["_id"]}, {"$set": {FAILURES_FIELD: failures}})
+            return
+        parked = await collection.update_one(
+            # Only the events that were refused: one appended meanwhile gets its own chances.
+            {"_id": doc["_id"], OWNER_FIELD: self._owner, OUTBOX_FIELD: doc.get(OUTBOX_FIELD)},
+            {
+                "$push": {PARKED_FIELD: {"$each": doc.get(OUTBOX_FIELD) or []}},
+                "$set": {OUTBOX_FIELD: [], PENDING_FIELD: False, FAILURES_FIELD: failures},
+                "$unset": {LEASE_FIELD: "", OWNER_FIELD: ""},
+            },
+        )
+        if parked.modified_count:
+            OUTBOX_PARKED.inc()
+            log.error(
+                "outbox events parked",
+                collection=collection.name,
+                document_id=str(doc["_id"]),
+                events=len(doc.get(OUTBOX_FIELD) or []),
+            )
 
     async def _publish_document(self, collection: AsyncCollection[Any], doc: dict[str, Any]) -> int:
         messages = [OutboxMessage.from_document(d) for d in doc.get(OUTBOX_FIELD) or []]
