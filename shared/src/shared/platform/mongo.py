@@ -8,7 +8,7 @@ from typing import Any
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import PyMongoError
+from pymongo.errors import BulkWriteError, PyMongoError
 from pymongo.monitoring import CommandListener
 
 from shared.platform.errors import InfrastructureUnavailable
@@ -76,3 +76,19 @@ async def count_matching(collection: AsyncCollection[Any], query: dict[str, Any]
     if not query:
         return await collection.estimated_document_count()
     return await collection.count_documents(query)
+
+
+DUPLICATE_KEY = 11000
+
+
+def duplicate_indexes(exc: BulkWriteError) -> list[int]:
+    """The operations of an unordered bulk write that failed only as duplicate keys.
+
+    Re-raises the error when any operation failed otherwise, or when the write concern was
+    not met: such a write may be lost on failover, so it must not count as done.
+    """
+    details = exc.details or {}
+    errors = details.get("writeErrors", [])
+    if details.get("writeConcernErrors") or any(e.get("code") != DUPLICATE_KEY for e in errors):
+        raise exc
+    return [int(e["index"]) for e in errors]

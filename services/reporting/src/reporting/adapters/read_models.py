@@ -16,9 +16,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
 from reporting.domain.read_models import RecordChange, Selection, StoredRecord
+from shared.platform.mongo import duplicate_indexes
 
 COLLECTION = "records"
-DUPLICATE_KEY = 11000
 IDS_PER_QUERY = 1000
 # FerretDB v1 keeps one SQLite connection per update statement open until its command ends,
 # from a pool of 100: a bulk of 100 replacements hangs the local server. MongoDB would take
@@ -96,11 +96,8 @@ class MongoReadModels:
             matched = result.matched_count
             conflicted: set[str] = set()
         except BulkWriteError as exc:
-            errors = exc.details.get("writeErrors", [])
-            if any(error.get("code") != DUPLICATE_KEY for error in errors):
-                raise
             matched = int(exc.details.get("nMatched", 0))
-            conflicted = {changes[error["index"]].entity_id for error in errors}
+            conflicted = {changes[index].entity_id for index in duplicate_indexes(exc)}
         if matched < len(replaced):
             conflicted.update(replaced)
         return conflicted

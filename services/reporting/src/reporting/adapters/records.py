@@ -19,12 +19,12 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from reporting.domain.fact_log import LoggedEvent, ProjectionVersions, Rebuild
+from shared.platform.mongo import duplicate_indexes
 
 FACTS = "facts"
 META = "reporting_meta"
 META_ID = "versions"
 CHUNK = 500
-DUPLICATE_KEY = 11000
 ATTEMPTS = 20
 VERSIONED_FACTS = re.compile(r"v\d+_facts")
 
@@ -70,10 +70,7 @@ class MongoFactLog:
                 result = await self.facts.insert_many(chunk, ordered=False)
                 inserted += len(result.inserted_ids)
             except BulkWriteError as exc:
-                errors = exc.details.get("writeErrors", [])
-                if any(e.get("code") != DUPLICATE_KEY for e in errors):
-                    raise
-                inserted += len(chunk) - len(errors)
+                inserted += len(chunk) - len(duplicate_indexes(exc))
         return inserted
 
     async def page(self, after: str | None, limit: int) -> list[LoggedEvent]:
