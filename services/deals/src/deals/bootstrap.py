@@ -117,6 +117,7 @@ def build(settings: DealsSettings, *, clock: Clock | None = None) -> DealsServic
         group_id=prefix + settings.consumer_group,
         topic_prefix=prefix,
         clock=clock,
+        payment_sources=frozenset(settings.payment_sources),
     )
     service = DealsService(app=FastAPI(), store=store, relay=relay, reminders=reminders)
 

@@ -53,6 +53,12 @@ class DealsSettings(ServiceSettings):
         le=100,
         description="Discount a manager may give without approval, unless set per manager.",
     )
+    payment_sources: list[str] = Field(
+        default_factory=list,
+        description="Event sources (CloudEvents `source`) whose `payment.received` settles "
+        "invoices, e.g. your accounting system's (JSON list). A payment from any other source "
+        "is dead-lettered: it could cancel reminders of an unpaid invoice.",
+    )
     outbox_poll_seconds: float = Field(
         default=0.5, gt=0, description="How often the outbox relay looks for unpublished events."
     )

@@ -147,10 +147,10 @@ async def test_overpayment_and_wrong_currency_are_refused_and_partial_payments_a
         assert floats.status_code == 422
 
 
-async def test_payment_from_accounting_settles_and_a_bad_one_is_dead_lettered(
+async def test_payment_from_accounting_settles_and_a_bad_or_forged_one_is_dead_lettered(
     deals_service: ServiceFactory, deals_settings: DealsSettings
 ) -> None:
-    async with deals_service() as (service, http):
+    async with deals_service(payment_sources=["urn:acme:accounting"]) as (service, http):
         invoice_id = await invoiced_deal(http, [{"due_on": "2026-03-16"}])
         good = PaymentReceivedV1(
             payment_id="acc-1",
@@ -159,13 +159,19 @@ async def test_payment_from_accounting_settles_and_a_bad_one_is_dead_lettered(
             paid_at=datetime(2026, 3, 3, 7, 0, tzinfo=UTC),
         )
         unknown = good.model_copy(update={"payment_id": "acc-2", "invoice_id": "inv-nope"})
-        for event, event_id in ((unknown, "e-2"), (good, "e-1")):
+        forged = good.model_copy(update={"payment_id": "acc-3"})
+        sent = (
+            (forged, "e-3", "urn:someone:else"),
+            (unknown, "e-2", "urn:acme:accounting"),
+            (good, "e-1", "urn:acme:accounting"),
+        )
+        for event, event_id, source in sent:
             await publish(
                 deals_settings.kafka,
                 Topic.PAYMENT_RECEIVED,
                 event,
                 key=event.invoice_id,
-                source="urn:acme:accounting",
+                source=source,
                 event_id=event_id,
             )
 
@@ -177,11 +183,12 @@ async def test_payment_from_accounting_settles_and_a_bad_one_is_dead_lettered(
         dead = await read_topic(
             deals_settings.kafka.bootstrap_servers,
             deals_settings.kafka.topic_prefix + Topic.PAYMENT_RECEIVED + ".dlq",
-            count=1,
+            count=2,
             timeout=30,
         )
-        assert len(dead) == 1
-        assert dict(dead[0].headers)["ce_id"] == b"e-2"
+        assert sorted(dict(d.headers)["ce_id"] for d in dead) == [b"e-2", b"e-3"]
+        doc = await service.store.invoices.find_one({"_id": invoice_id})
+        assert doc is not None and doc["payment_ids"] == ["acc-1"]
 
 
 async def test_client_requisites_are_checked_and_inn_is_unique(

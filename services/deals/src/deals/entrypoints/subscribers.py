@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from faststream.kafka import KafkaBroker
@@ -20,6 +21,10 @@ from shared.platform.clock import Clock
 from shared.platform.consumer import subscribe, topic_group
 
 
+class UntrustedPayment(ValueError):
+    """A payment event from a source the deals service is not configured to trust."""
+
+
 def register_subscribers(
     broker: KafkaBroker,
     *,
@@ -29,6 +34,7 @@ def register_subscribers(
     group_id: str,
     topic_prefix: str,
     clock: Clock,
+    payment_sources: Collection[str] = (),
 ) -> None:
     """`lead.converted` opens deals; `payment.received` settles invoices; segments for discounts."""
 
@@ -38,6 +44,9 @@ def register_subscribers(
     async def on_payment_received(decoded: DecodedEvent[PaymentReceivedV1]) -> None:
         if decoded.envelope.source == SOURCE:
             return  # recorded here by HTTP; already applied
+        if decoded.envelope.source not in payment_sources:
+            # Raised, so after the retries the event is dead-lettered where it can be seen.
+            raise UntrustedPayment("payment.received from a source not in DEALS_PAYMENT_SOURCES")
         event = decoded.event
         # An unknown invoice, an overpayment or a wrong currency raises: after the retries the
         # payment lands in the dead-letter topic, where accounting's mistake can be seen.
