@@ -18,7 +18,7 @@ import uvicorn
 from aiokafka import AIOKafkaProducer
 
 from notifications.bootstrap import NotificationsService
-from notifications.domain.model import Channel, idempotency_key
+from notifications.domain.model import PERSON, Channel, idempotency_key
 from notifications.domain.signing import verify
 from shared.contracts.codec import encode
 from shared.contracts.events.base import EventModel
@@ -221,8 +221,10 @@ def payment_due(
 
 
 def delivery_id(source_id: str, recipient_id: str, channel: Channel) -> str:
-    """The idempotency key the service gives a delivery."""
-    return idempotency_key(source_id, recipient_id, channel)
+    """The idempotency key the service gives a delivery (a person's is the same on any channel)."""
+    return idempotency_key(
+        source_id, recipient_id, channel if channel is Channel.WEBHOOK else PERSON
+    )
 
 
 async def put_recipient(http: httpx.AsyncClient, recipient_id: str, **fields: Any) -> None:

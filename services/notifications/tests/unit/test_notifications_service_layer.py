@@ -12,7 +12,13 @@ from notifications_fakes import BUSY_DELAY, CONSUMER_GROUP, Notifications, decod
 
 from notifications.domain.delivery import DeliveryQuery
 from notifications.domain.messages import DeliveryError, ProviderReceipt
-from notifications.domain.model import Channel, DeliveryStatus, RecipientKind, idempotency_key
+from notifications.domain.model import (
+    PERSON,
+    Channel,
+    DeliveryStatus,
+    RecipientKind,
+    idempotency_key,
+)
 from notifications.domain.pressure import PressurePolicy
 from notifications.domain.retry import RetryPolicy
 from notifications.domain.rules import RuleConfig
@@ -66,7 +72,9 @@ def with_people(start: datetime = START, **options: Any) -> Notifications:
 
 
 def key_of(recipient_id: str, channel: Channel = Channel.EMAIL) -> str:
-    return idempotency_key(ON_ISSUE_ID, recipient_id, channel)
+    return idempotency_key(
+        ON_ISSUE_ID, recipient_id, channel if channel is Channel.WEBHOOK else PERSON
+    )
 
 
 def payload(message: OutboxMessage) -> dict[str, Any]:
@@ -106,6 +114,18 @@ async def test_a_redelivered_or_republished_reminder_adds_no_delivery() -> None:
     again = decoded(reminder(), key="inv-1", event_id="evt-2")
     assert await service.triggers.plan(source_of(again)) == 0
     assert len(service.deliveries.all()) == 2
+
+
+async def test_a_redelivered_event_after_a_channel_change_reaches_the_person_once() -> None:
+    service = with_people(rules=CLIENT_ONLY)
+    event = decoded(reminder(), key="inv-1", event_id="evt-1")
+    assert await service.triggers.plan(source_of(event)) == 1
+    # The client now takes no e-mail but SMS; the same event comes again (a rebalance, say).
+    service.directory.add(
+        CLIENT, RecipientKind.CLIENT, email=CLIENT_EMAIL, phone="+79123456789", opted_out={"email"}
+    )
+    assert await service.triggers.plan(source_of(event)) == 0
+    assert [d.channel for d in service.deliveries.all()] == [Channel.EMAIL]
 
 
 async def test_an_unknown_recipient_is_suppressed_when_planned() -> None:

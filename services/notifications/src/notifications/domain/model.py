@@ -167,17 +167,24 @@ class RecipientSettings:
         )
 
 
-def idempotency_key(source_event_id: str, recipient_id: str, channel: Channel) -> str:
-    """Deterministic key of one delivery: the same event, recipient and channel give the same key.
+PERSON = "person"
+"""The route of every delivery to a person, whatever channel their profile picks."""
 
-    Pass the business id of what is notified about when a producer may republish it under a
-    new event id (for `payment.due`, the `reminder_id`), so a republished reminder is not sent
-    twice. One person holding two roles for the same event (a manager who is also head of
-    sales) gets one message per channel: the first intent to claim the key wins.
+
+def idempotency_key(source_event_id: str, recipient_id: str, route: str) -> str:
+    """Deterministic key of one delivery: the same event, recipient and route give the same key.
+
+    `route` is `PERSON` for people and `Channel.WEBHOOK` for integrators. The channel a person
+    is reached on is chosen from their profile when the delivery is planned, so it is not part
+    of the key: a redelivered event after the profile changed (SMS instead of e-mail) finds the
+    same delivery instead of messaging the person again on the new channel. Pass the business
+    id of what is notified about when a producer may republish it under a new event id (for
+    `payment.due`, the `reminder_id`). One person holding two roles for the same event (a
+    manager who is also head of sales) gets one message: the first intent to claim it wins.
     """
-    parts = (source_event_id, recipient_id, str(channel))
+    parts = (source_event_id, recipient_id, str(route))
     if not all(parts):
-        raise ValueError("source_event_id, recipient_id and channel must all be non-empty")
+        raise ValueError("source_event_id, recipient_id and route must all be non-empty")
     # Length-prefixing keeps ("a:b", "c") and ("a", "b:c") apart whatever characters ids hold.
     material = "".join(f"{len(part)}:{part};" for part in parts)
     return hashlib.sha256(material.encode("utf-8")).hexdigest()

@@ -12,6 +12,7 @@ from typing import Any
 
 from notifications.domain.delivery import Delivery, SourceRecord
 from notifications.domain.model import (
+    PERSON,
     Channel,
     DeliveryStatus,
     RecipientKind,
@@ -178,7 +179,7 @@ class Triggers:
         if reason is not None:
             log.info("delivery not sent", reason=reason, recipient_id=recipient_id)
         return Delivery.plan(
-            idempotency_key(source.dedupe_id, recipient_id, chosen),
+            idempotency_key(source.dedupe_id, recipient_id, PERSON),
             source=source,
             event_kind=intent.event_kind.value,
             recipient_id=recipient_id,
