@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -378,3 +379,25 @@ async def test_the_delivery_log_pages_the_deliveries_of_one_reminder() -> None:
     by_client = await log.page(DeliveryQuery(recipient_id=CLIENT), offset=0, limit=10)
     assert [d.id for d in by_client.items] == [key_of(CLIENT)]
     assert await log.get(key_of(MANAGER)) is not None
+
+
+async def test_a_stop_during_a_send_lets_the_send_finish_and_be_recorded() -> None:
+    service = with_people(rules=CLIENT_ONLY)
+    await service.triggers(decoded(reminder(), key="inv-1", event_id="evt-1"))
+    sending, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_provider() -> None:
+        sending.set()
+        await release.wait()
+
+    service.channels[Channel.EMAIL].during_send = slow_provider
+    passing = asyncio.create_task(service.dispatcher.dispatch_due())
+    await sending.wait()
+    passing.cancel()  # SIGTERM: the service stops its loops
+    await asyncio.sleep(0)
+    release.set()  # the provider answers after the stop began
+    with pytest.raises(asyncio.CancelledError):
+        await passing
+    client = service.deliveries.one(key_of(CLIENT))
+    assert (client.status, client.attempts) == (DeliveryStatus.SENT, 1)
+    assert len(service.channels[Channel.EMAIL].sent) == 1

@@ -16,9 +16,10 @@ Voronka-Delivery); the bot API has no such key, so a messenger duplicate is poss
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -74,6 +75,7 @@ class DispatchConfig:
     lease: timedelta
     busy_delay: timedelta
     render_seconds: float = RENDER_SECONDS
+    drain_seconds: float = 10.0
 
 
 class Dispatcher:
@@ -124,6 +126,23 @@ class Dispatcher:
             wakeup=self._wakeup,
         )
 
+    async def _finish_even_if_stopped(self, handling: Coroutine[Any, Any, None]) -> None:
+        """Handle one delivery; when the service stops meanwhile, let it finish first.
+
+        A send cancelled halfway may have reached the person without being recorded, and
+        would go out again once the lease ends. So a stop waits for the delivery in flight,
+        at most `drain_seconds`, and only then ends the loop.
+        """
+        task = asyncio.ensure_future(handling)
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if not task.done():
+                log.info("stopping: finishing the delivery in flight")
+                with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                    await asyncio.wait_for(asyncio.shield(task), self._config.drain_seconds)
+            raise
+
     async def dispatch_due(self) -> int:
         """Handle every delivery due by now; return how many were handled."""
         handled = 0
@@ -139,7 +158,7 @@ class Dispatcher:
                 channel=delivery.channel.value,
                 event_kind=delivery.event_kind,
             ):
-                await self._handle(delivery)
+                await self._finish_even_if_stopped(self._handle(delivery))
             handled += 1
 
     async def _handle(self, delivery: Delivery) -> None:
