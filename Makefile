@@ -51,6 +51,11 @@ bench: sync infra-up ## Every performance figure in one table (QUICK=1: minutes;
 		$(UV) run --frozen --no-sync python benchmarks/suite.py \
 		$(if $(QUICK),--quick) $(if $(ONLY),--only $(ONLY))
 
+dlq: sync ## List the dead letters of TOPIC (e.g. TOPIC=payment.received); REPLAY=1 replays them once
+	@test -n "$(TOPIC)" || { echo "make dlq TOPIC=<topic> [REPLAY=1]"; exit 2; }
+	@eval "$$(bash $(INFRA) env)" && export KAFKA_BOOTSTRAP_SERVERS && \
+		$(UV) run --frozen --no-sync python -m shared.platform.dlq $(if $(REPLAY),replay,list) $(TOPIC)
+
 test-unit: sync ## Run only the fast unit tests (no infrastructure)
 	@$(UV) run --frozen --no-sync pytest -m unit
 

@@ -18,6 +18,7 @@ from shared.contracts.events.base import EventModel
 from shared.contracts.events.lead_received import LeadContact, LeadReceivedV1
 from shared.contracts.registry import EventRegistry
 from shared.contracts.topics import Topic, dead_letter_topic
+from shared.platform import dlq
 from shared.platform.clock import ManualClock
 from shared.platform.consumer import BatchItem, RetryPolicy, subscribe, subscribe_batch, topic_group
 from shared.platform.errors import RetryLater
@@ -349,3 +350,44 @@ async def test_what_waits_for_ever_is_dead_lettered_once_after_give_up_seconds(
     assert (clock.now() - started).total_seconds() >= 300.0
     dead = await read_topic(kafka_settings.bootstrap_servers, dead_letter_topic(topic), count=1)
     assert len(dead) == 1
+
+
+async def test_dead_letters_are_listed_and_replayed_once_after_the_cause_is_fixed(
+    kafka_topics: Any,
+    kafka_settings: KafkaSettings,
+    broker_factory: Callable[[], KafkaBroker],
+    lead_consumer: Callable[..., KafkaBroker],
+) -> None:
+    topic = await kafka_topics(Topic.LEAD_RECEIVED, partitions=1)
+    fixed = False
+    processed: list[str | None] = []
+
+    async def handle(decoded: DecodedEvent[LeadReceivedV1]) -> None:
+        if decoded.event.external_id == "f1" and not fixed:
+            raise ValueError("a bug in this release")
+        processed.append(decoded.event.external_id)
+
+    group = topic_group(kafka_settings.topic_prefix + "leads-dlq", Topic.LEAD_RECEIVED)
+    consumer = lead_consumer(handle, group_id=group)
+    producer = broker_factory()
+    await producer.start()
+    await publish_good(producer, topic, (1, 2))
+    await consumer.start()
+
+    async def f2_done() -> bool:
+        return processed == ["f2"]
+
+    await wait_until(f2_done)
+    listed = await dlq.list_dead_letters(kafka_settings, Topic.LEAD_RECEIVED)
+    assert [(d.origin_topic, d.error) for d in listed] == [
+        (topic, "ValueError: a bug in this release")
+    ]
+    fixed = True  # the next release
+    replayed = await dlq.replay(kafka_settings, Topic.LEAD_RECEIVED)
+    assert [d.event_id for d in replayed] == [listed[0].event_id]
+
+    async def f1_done() -> bool:
+        return processed == ["f2", "f1"]
+
+    await wait_until(f1_done)
+    assert await dlq.replay(kafka_settings, Topic.LEAD_RECEIVED) == []  # once
