@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +24,8 @@ class InMemoryFactLog:
     def __init__(self) -> None:
         self.state = ProjectionVersions(active=1)
         self.facts: dict[str, LoggedEvent] = {}
-        self.pages_read: list[str | None] = []
+        self.batches_read = 0
+        self.before_batch: Callable[[int], Awaitable[None]] | None = None
 
     async def versions(self) -> ProjectionVersions:
         """The versions' state."""
@@ -46,11 +47,14 @@ class InMemoryFactLog:
             self.facts.setdefault(event.key, event)
         return len(self.facts) - before
 
-    async def page(self, after: str | None, limit: int) -> list[LoggedEvent]:
-        """Up to `limit` facts after the key `after`, in key order."""
-        self.pages_read.append(after)
-        keys = sorted(key for key in self.facts if after is None or key > after)
-        return [self.facts[key] for key in keys[:limit]]
+    async def stream(self, batch: int) -> AsyncIterator[list[LoggedEvent]]:
+        """Every fact in batches, in key order; `batches_read` counts what was handed out."""
+        keys = sorted(self.facts)
+        for start in range(0, len(keys), batch):
+            if self.before_batch is not None:
+                await self.before_batch(self.batches_read)
+            self.batches_read += 1
+            yield [self.facts[key] for key in keys[start : start + batch]]
 
     async def load(self) -> list[LoggedEvent]:
         """Every fact in key order."""

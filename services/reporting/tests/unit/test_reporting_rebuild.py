@@ -7,7 +7,7 @@ from reporting_events import stage_change
 from reporting_fakes import InMemoryFactLog, InMemoryReadModels, delivered
 from reporting_world import fold_all, world
 
-from reporting.domain.fact_log import LoggedEvent, ProjectionVersions, Rebuild
+from reporting.domain.fact_log import ProjectionVersions, Rebuild
 from reporting.domain.facts import Fact
 from reporting.domain.read_models import Selection
 from reporting.service_layer.ingest import Ingestor
@@ -58,46 +58,41 @@ async def test_a_rebuild_folds_the_whole_log_with_live_batches_and_switches() ->
     await ingestor.ingest(delivered(*events[:half]))
     older = dict(log.facts)
     records.stored = {k: v for k, v in records.stored.items() if k[1] != "deals"}  # a fold bug, say
-    rebuilding = projections(log, records, clock, "a")
-    pages = log.page
 
-    async def live_ingest_meanwhile(after: str | None, limit: int) -> list[LoggedEvent]:
-        if len(log.pages_read) == 1:  # live ingestion goes on during the rebuild
+    async def live_ingest_meanwhile(batches_read: int) -> None:
+        if batches_read == 1:  # live ingestion goes on during the rebuild
             await ingestor.ingest(delivered(*events[half:]))
-        return await pages(after, limit)
 
-    log.page = live_ingest_meanwhile  # type: ignore[method-assign]
-    assert await rebuilding.rebuild() == 2
+    log.before_batch = live_ingest_meanwhile
+    assert await projections(log, records, clock, "a").rebuild() == 2
     assert log.state == ProjectionVersions(active=2)
     assert set(older) <= set(log.facts)  # the history is never dropped
     assert await records_of(records, 2) == fold_all(facts_in(events))
     assert records.count(1) == 0
 
 
-async def test_a_rebuild_held_elsewhere_is_refused_until_its_lease_runs_out_then_resumed() -> None:
+async def test_a_rebuild_held_elsewhere_is_refused_until_its_lease_runs_out_then_taken_over() -> (
+    None
+):
     log, events = logged_world(2)
     records, clock = InMemoryReadModels(), ManualClock(T0)
     await Ingestor(log, records).ingest(delivered(*events))
-    pages = log.page
 
-    async def killed_after_two_pages(after: str | None, limit: int) -> list[LoggedEvent]:
-        if len(log.pages_read) == 2:
+    async def killed_at_the_third_batch(batches_read: int) -> None:
+        if batches_read == 2:
             raise ConnectionError("kill -9")
-        return await pages(after, limit)
 
-    log.page = killed_after_two_pages  # type: ignore[method-assign]
+    log.before_batch = killed_at_the_third_batch
     with pytest.raises(ConnectionError):
         await projections(log, records, clock, "a").rebuild()
-    log.page = pages  # type: ignore[method-assign]
+    log.before_batch = None
     stopped = log.state.rebuild
-    assert stopped is not None and stopped.holder == "a" and stopped.after is not None
+    assert stopped is not None and stopped.holder == "a" and stopped.folded == 50
     other = projections(log, records, clock, "b")
     assert await other.rebuild() is None and await other.running()
     clock.advance(timedelta(seconds=LEASE + 1))
     assert not await other.running()
-    log.pages_read.clear()
     await other.tend()
-    assert log.pages_read[0] == stopped.after  # went on from the last page folded
     assert log.state == ProjectionVersions(active=2)
     assert await records_of(records, 2) == fold_all(facts_in(events))
 
@@ -106,17 +101,14 @@ async def test_a_stalled_holder_that_lost_its_rebuild_stops() -> None:
     log, events = logged_world(3)
     records, clock = InMemoryReadModels(), ManualClock(T0)
     await Ingestor(log, records).ingest(delivered(*events))
-    pages = log.page
 
-    async def stalled_past_the_lease(after: str | None, limit: int) -> list[LoggedEvent]:
-        if len(log.pages_read) == 1:
+    async def stalled_past_the_lease(batches_read: int) -> None:
+        if batches_read == 1:
             clock.advance(timedelta(seconds=LEASE + 1))
-            await log.change(
-                lambda s: s.claimed("b", clock.now(), clock.now() + timedelta(seconds=LEASE))
-            )
-        return await pages(after, limit)
+            until = clock.now() + timedelta(seconds=LEASE)
+            await log.change(lambda s: s.claimed("b", clock.now(), until))
 
-    log.page = stalled_past_the_lease  # type: ignore[method-assign]
+    log.before_batch = stalled_past_the_lease
     with pytest.raises(RebuildTakenOver):
         await projections(log, records, clock, "a").rebuild()
     assert log.state.rebuild is not None and log.state.rebuild.holder == "b"
@@ -137,10 +129,10 @@ def test_a_claim_keeps_the_stopped_rebuild_and_refuses_a_running_one() -> None:
     until = T0 + timedelta(seconds=LEASE)
     fresh = ProjectionVersions(active=3).claimed("a", T0, until)
     assert fresh == ProjectionVersions(3, Rebuild(4, "a", until))
-    running = ProjectionVersions(3, Rebuild(4, "a", until, after="k9"))
+    running = ProjectionVersions(3, Rebuild(4, "a", until, folded=900))
     assert running.claimed("b", T0, until) is None
     later = until + timedelta(seconds=1)
     taken = running.claimed("b", later, later + timedelta(seconds=LEASE))
-    assert taken == ProjectionVersions(3, Rebuild(4, "b", later + timedelta(seconds=LEASE), "k9"))
-    assert running.advanced("b", "k10", later) is None and running.finished("b") is None
+    assert taken == ProjectionVersions(3, Rebuild(4, "b", later + timedelta(seconds=LEASE), 0))
+    assert running.advanced("b", 1000, later) is None and running.finished("b") is None
     assert running.finished("a") == ProjectionVersions(4, None, (3,))

@@ -18,7 +18,7 @@ class LoadedPlans:
 
 
 def load_plans(entries: Sequence[str]) -> LoadedPlans:
-    """Read `app = package.module` entries; the module holds `INDEXES` (and `SMALL_COLLECTIONS`).
+    """Read `app = package.module` entries: `INDEXES`, and `SMALL_COLLECTIONS`, `WHOLE_READS`.
 
     A module that does not exist yet is listed in `missing` and its application's queries go
     unchecked: a service is given a plan module in the change that declares its indexes, and
@@ -38,6 +38,8 @@ def load_plans(entries: Sequence[str]) -> LoadedPlans:
             loaded.missing[app] = module_name
             continue
         loaded.plans[app] = DeclaredPlan(
-            module.INDEXES, frozenset(getattr(module, "SMALL_COLLECTIONS", ()))
+            module.INDEXES,
+            frozenset(getattr(module, "SMALL_COLLECTIONS", ())),
+            frozenset(getattr(module, "WHOLE_READS", ())),
         )
     return loaded

@@ -110,10 +110,15 @@ class QueryShape:
 
 @dataclass(frozen=True)
 class DeclaredPlan:
-    """A service's declared indexes and the collections it reads whole because they are tiny."""
+    """A service's declared indexes, and the collections it may read whole.
+
+    `small_collections` are tiny (a roster); `whole_reads` are read whole on purpose, and
+    only with an empty filter, by a pass whose cost is the collection (a rebuild of the log).
+    """
 
     indexes: IndexPlan
     small_collections: frozenset[str] = field(default_factory=frozenset)
+    whole_reads: frozenset[str] = field(default_factory=frozenset)
 
     def candidates(self, collection: str) -> list[Index]:
         """The indexes a query on `collection` may use, `_id` first."""
@@ -123,6 +128,8 @@ class DeclaredPlan:
 def is_served(shape: QueryShape, plan: DeclaredPlan) -> bool:
     """Whether `_id` or a declared index serves the shape under the module's rule."""
     if shape.collection in plan.small_collections:
+        return True
+    if shape.collection in plan.whole_reads and not shape.filter and not shape.sort:
         return True
     if shape.command == "count" and not shape.filter:
         return True  # MongoDB answers it from the collection's metadata

@@ -190,3 +190,17 @@ def test_a_plan_module_failing_to_import_something_else_is_an_error(
     monkeypatch.syspath_prepend(tmp_path)
     with pytest.raises(ModuleNotFoundError, match="no_such_dependency_of_a_plan"):
         load_plans(["broken = broken_index_plan"])
+
+
+def test_a_collection_read_whole_on_purpose_allows_only_the_unfiltered_unsorted_read() -> None:
+    plan = DeclaredPlan({}, whole_reads=frozenset({"facts"}))
+
+    def on_facts(raw: dict[str, Any], sort: Any = None) -> QueryShape:
+        return QueryShape(
+            "reporting", "facts", "find", filter_shape(raw), tuple((sort or {}).items())
+        )
+
+    assert is_served(on_facts({}), plan)
+    assert not is_served(on_facts({"type": "lead.assigned"}), plan)
+    assert not is_served(on_facts({}, {"_id": 1}), DeclaredPlan({}, whole_reads=frozenset()))
+    assert not is_served(on_facts({}), DeclaredPlan({}))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from reporting.adapters.client_segments import COLLECTION
 from reporting.adapters.read_models import COLLECTION as RECORDS
+from reporting.adapters.records import FACTS
 from shared.platform.indexes import IndexPlan, index, merge
 from shared.platform.outbox import outbox_indexes
 
@@ -26,3 +27,6 @@ OWN: IndexPlan = {
 
 INDEXES: IndexPlan = merge(OWN, outbox_indexes(COLLECTION))
 """The records' selections and the segments' outbox; the fact log is written by `_id`."""
+
+WHOLE_READS = frozenset({FACTS})
+"""The fact log, read whole (one unsorted cursor) by a rebuild: it costs what the log holds."""

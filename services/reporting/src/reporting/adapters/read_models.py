@@ -127,8 +127,17 @@ class MongoReadModels:
         return found
 
     async def drop_version(self, version: int) -> None:
-        """Remove every record of a version nobody reads any more."""
-        await self.collection.delete_many({"v": version})
+        """Remove every record of a version nobody reads any more, a thousand per command.
+
+        One delete of a whole version would hold the local server (one command at a time)
+        for minutes at a million records.
+        """
+        while True:
+            cursor = self.collection.find({"v": version}, {"_id": 1}).limit(IDS_PER_QUERY)
+            ids = [doc["_id"] async for doc in cursor]
+            if not ids:
+                return
+            await self.collection.delete_many({"_id": {"$in": ids}})
 
     async def _read(self, query: dict[str, Any], into: dict[str, dict[str, Any]]) -> None:
         async for doc in self.collection.find(query, {"id": 1, "r": 1}):

@@ -9,11 +9,12 @@ never dropped: it is the history every rebuild folds, older than any topic's ret
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import suppress
 from datetime import UTC
 from typing import Any
 
+import pymongo
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
@@ -26,6 +27,7 @@ META = "reporting_meta"
 META_ID = "versions"
 CHUNK = 500
 ATTEMPTS = 20
+STREAM_SECONDS = 6 * 3600.0
 VERSIONED_FACTS = re.compile(r"v\d+_facts")
 
 
@@ -73,19 +75,29 @@ class MongoFactLog:
                 inserted += len(chunk) - len(duplicate_indexes(exc))
         return inserted
 
-    async def page(self, after: str | None, limit: int) -> list[LoggedEvent]:
-        """Up to `limit` facts with keys after `after` (from the first when None), in key order."""
-        query: dict[str, Any] = {"_id": {"$gt": after}} if after is not None else {}
-        return [_event_of(doc) async for doc in self.facts.find(query).sort("_id", 1).limit(limit)]
+    async def stream(self, batch: int) -> AsyncIterator[list[LoggedEvent]]:
+        """Every fact in batches, in no particular order, through one cursor.
+
+        One cursor, unsorted: each batch is one short command, and the whole pass costs what
+        the log holds. (Pages sorted by `_id` would cost the same on MongoDB, but the local
+        server sorts in memory: every page would read the whole log.) The cursor may live
+        longer than one operation's timeout, hence its own.
+        """
+        with pymongo.timeout(STREAM_SECONDS):
+            cursor = self.facts.find({}, batch_size=batch)
+            chunk: list[LoggedEvent] = []
+            async for doc in cursor:
+                chunk.append(_event_of(doc))
+                if len(chunk) == batch:
+                    yield chunk
+                    chunk = []
+            if chunk:
+                yield chunk
 
     async def load(self) -> list[LoggedEvent]:
-        """Every fact, in key order."""
-        events: list[LoggedEvent] = []
-        while True:
-            read = await self.page(events[-1].key if events else None, CHUNK)
-            events.extend(read)
-            if len(read) < CHUNK:
-                return events
+        """Every fact, in key order (for tests and small logs)."""
+        events = [event async for chunk in self.stream(CHUNK) for event in chunk]
+        return sorted(events, key=lambda event: event.key)
 
     async def adopt_versioned_logs(self) -> int:
         """Move facts kept per version (before the log was one collection) into it; return how many.
@@ -98,15 +110,14 @@ class MongoFactLog:
             if not VERSIONED_FACTS.fullmatch(name):
                 continue
             old: AsyncCollection[Any] = self._db[name]
-            after: str | None = None
-            while True:
-                query: dict[str, Any] = {"_id": {"$gt": after}} if after is not None else {}
-                docs = [doc async for doc in old.find(query).sort("_id", 1).limit(CHUNK)]
-                if docs:
-                    moved += await self.append([_event_of(doc) for doc in docs])
-                    after = docs[-1]["_id"]
-                if len(docs) < CHUNK:
-                    break
+            with pymongo.timeout(STREAM_SECONDS):
+                chunk: list[LoggedEvent] = []
+                async for doc in old.find({}, batch_size=CHUNK):
+                    chunk.append(_event_of(doc))
+                    if len(chunk) == CHUNK:
+                        moved += await self.append(chunk)
+                        chunk = []
+                moved += await self.append(chunk) if chunk else 0
             await old.drop()
         return moved
 
@@ -135,7 +146,7 @@ def _document_of(state: ProjectionVersions) -> dict[str, Any]:
             "version": rebuild.version,
             "holder": rebuild.holder,
             "until": rebuild.until,
-            "after": rebuild.after,
+            "folded": rebuild.folded,
         },
         "retired": list(state.retired),
     }
@@ -150,7 +161,7 @@ def _versions_of(doc: dict[str, Any]) -> ProjectionVersions:
             version=int(stored["version"]),
             holder=stored["holder"],
             until=until if until.tzinfo is not None else until.replace(tzinfo=UTC),
-            after=stored.get("after"),
+            folded=int(stored.get("folded") or 0),
         )
     retired = tuple(int(v) for v in doc.get("retired", []))
     return ProjectionVersions(active=int(doc["active"]), rebuild=rebuild, retired=retired)

@@ -33,15 +33,15 @@ class LoggedEvent:
 class Rebuild:
     """A rebuild in progress: the version it fills, who holds it until when, how far it got.
 
-    `after` is the last fact key folded (facts are read in key order), so whoever takes the
-    rebuild over after a crash goes on from there; folding again what was folded before the
-    crash changes nothing.
+    `folded` counts the facts folded so far, for the operator. Whoever takes a rebuild over
+    after a crash folds the log from its start again: the merges are idempotent, so what was
+    folded before the crash is merged once more to no effect.
     """
 
     version: int
     holder: str
     until: datetime
-    after: str | None = None
+    folded: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,15 +75,15 @@ class ProjectionVersions:
         if current is None:
             return replace(self, rebuild=Rebuild(self.active + 1, holder, until))
         if current.holder == holder or current.until < now:
-            return replace(self, rebuild=replace(current, holder=holder, until=until))
+            return replace(self, rebuild=replace(current, holder=holder, until=until, folded=0))
         return None
 
-    def advanced(self, holder: str, after: str, until: datetime) -> ProjectionVersions | None:
-        """The rebuild moved past `after` and its lease extended; None if `holder` lost it."""
+    def advanced(self, holder: str, folded: int, until: datetime) -> ProjectionVersions | None:
+        """The rebuild folded `folded` facts and its lease runs on; None if `holder` lost it."""
         current = self.rebuild
         if current is None or current.holder != holder:
             return None
-        return replace(self, rebuild=replace(current, after=after, until=until))
+        return replace(self, rebuild=replace(current, folded=folded, until=until))
 
     def finished(self, holder: str) -> ProjectionVersions | None:
         """The rebuilt version made active; None if `holder` lost the rebuild."""

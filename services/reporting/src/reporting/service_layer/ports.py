@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
 from reporting.domain.client_segment import ClientSegmentState
@@ -31,8 +31,8 @@ class FactLog(Protocol):
         """Store events not stored yet (same key: stored once); return how many were new."""
         ...
 
-    async def page(self, after: str | None, limit: int) -> list[LoggedEvent]:
-        """Up to `limit` facts with keys after `after` (from the first when None), in key order."""
+    def stream(self, batch: int) -> AsyncIterator[list[LoggedEvent]]:
+        """Every fact, in batches of `batch`, in no particular order."""
         ...
 
 

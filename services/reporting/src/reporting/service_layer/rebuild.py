@@ -78,34 +78,30 @@ class Projections:
     async def rebuild(self) -> int | None:
         """Fold every fact into version N+1, switch reads to it, drop N; None if held elsewhere.
 
-        The rebuild takes a lease in the versions' state and renews it with the key of the last
-        fact folded, so after a crash whoever takes it over goes on from there. Live ingestion
-        appends each batch to the log *before* it reads which versions to merge into, so a fact
-        appended after the rebuild began is either read by the rebuild or merged into the new
-        version by the live consumer. Returns the version now active.
+        The rebuild holds a lease in the versions' state and renews it after every batch; if
+        its holder stops, another replica takes it over and folds the log from its start again
+        (merges are idempotent). Live ingestion appends each batch to the log *before* it reads
+        which versions to merge into, so a fact appended after the rebuild began is either read
+        by the rebuild or merged into the new version by the live consumer. Returns the version
+        now active.
         """
         state = await self._log.change(lambda s: s.claimed(self._holder, *self._lease_from_now()))
         if state is None or state.rebuild is None:
             return None
-        version, after = state.rebuild.version, state.rebuild.after
-        log.info("rebuild running", version=version, resumed=after is not None)
-        while True:
-            page = await self._log.page(after, self._page)
-            await merge_facts(self._records, version, facts_of(page))
-            if page:
-                after = page[-1].key
-                until = self._lease_from_now()[1]
-                advance = partial(
-                    ProjectionVersions.advanced, holder=self._holder, after=after, until=until
-                )
-                moved = await self._log.change(advance)
-                if moved is None:
-                    raise RebuildTakenOver(f"version {version} was taken over")
-            if len(page) < self._page:
-                break
+        version, folded = state.rebuild.version, 0
+        log.info("rebuild running", version=version)
+        async for batch in self._log.stream(self._page):
+            await merge_facts(self._records, version, facts_of(batch))
+            folded += len(batch)
+            until = self._lease_from_now()[1]
+            advance = partial(
+                ProjectionVersions.advanced, holder=self._holder, folded=folded, until=until
+            )
+            if await self._log.change(advance) is None:
+                raise RebuildTakenOver(f"version {version} was taken over")
         if await self._log.change(lambda s: s.finished(self._holder)) is None:
             raise RebuildTakenOver(f"version {version} was taken over")
-        log.info("rebuild finished", version=version)
+        log.info("rebuild finished", version=version, facts=folded)
         await self.drop_retired()
         return version
 
