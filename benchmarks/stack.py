@@ -65,13 +65,26 @@ async def isolated(stack: Stack, part: str) -> AsyncIterator[KafkaSettings]:
     try:
         yield kafka
     finally:
+        await clean_up(kafka, stack.mongo_url, prefix)
+
+
+async def clean_up(kafka: KafkaSettings, mongo_url: str, prefix: str) -> None:
+    """Delete a benchmark's topics and databases; a failure is reported, never raised.
+
+    A busy server must not turn figures already measured into an error.
+    """
+    try:
         await delete_prefixed_topics(kafka, prefix)
-        await drop_databases(stack.mongo_url, prefix.rstrip("."))
+        await drop_databases(mongo_url, prefix.rstrip("."), wait_seconds=120)
+    except Exception as exc:
+        progress(f"cleanup of {prefix} failed ({type(exc).__name__}); delete it by hand")
 
 
-async def drop_databases(mongo_url: str, stem: str) -> None:
+async def drop_databases(mongo_url: str, stem: str, *, wait_seconds: float = 5.0) -> None:
     """Drop every database whose name starts with `stem` (the benchmark's own)."""
-    client: AsyncMongoClient[Any] = AsyncMongoClient(mongo_url, serverSelectionTimeoutMS=5000)
+    client: AsyncMongoClient[Any] = AsyncMongoClient(
+        mongo_url, serverSelectionTimeoutMS=int(wait_seconds * 1000)
+    )
     try:
         for name in await client.list_database_names():
             if name.startswith(stem):
