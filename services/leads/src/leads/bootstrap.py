@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -24,6 +25,7 @@ from leads.service_layer.commands import LeadCommands
 from leads.service_layer.contact_book import ContactBook
 from leads.service_layer.http_intake import HttpIntake
 from leads.service_layer.intake import LeadIntake
+from leads.service_layer.intake_batch import BatchIntake
 from leads.service_layer.loads import LoadKeeper
 from leads.service_layer.queries import LeadQueries
 from leads.service_layer.sla_watcher import SlaWatcher
@@ -31,11 +33,14 @@ from leads.service_layer.telephony import ExternalActivities
 from leads.settings import LeadsSettings
 from shared.platform.clock import Clock, SystemClock, clock_from_env
 from shared.platform.indexes import ensure_indexes
+from shared.platform.logging import get_logger
 from shared.platform.loops import run_every
 from shared.platform.outbox import KafkaOutboxPublisher, OutboxRelay
 from shared.platform.runtime import Connections, create_service_app
 
 SERVICE = "leads"
+
+log = get_logger(__name__)
 
 
 @dataclass
@@ -58,6 +63,19 @@ def sla_policy(settings: LeadsSettings) -> SlaPolicy:
         by_priority=settings.sla_minutes_by_priority,
         max_breaches=settings.sla_max_breaches,
     )
+
+
+def publish_now(relay: OutboxRelay) -> Callable[[], Awaitable[None]]:
+    """Publish what is pending at once, in the caller's task; on failure leave it to the relay."""
+
+    async def publish() -> None:
+        try:
+            await relay.drain_once()
+        except Exception as exc:  # the relay's own loop retries; the stored leads stay stored
+            log.warning("outbox pass after intake failed", error_type=type(exc).__name__)
+            relay.wake()
+
+    return publish
 
 
 def build(settings: LeadsSettings, *, clock: Clock | None = None) -> LeadsService:
@@ -99,6 +117,9 @@ def build(settings: LeadsSettings, *, clock: Clock | None = None) -> LeadsServic
         poll_interval=settings.outbox_poll_seconds,
     )
     intake = LeadIntake(leads, assigner, book=book, loads=loads, clock=clock, on_stored=relay.wake)
+    batch_intake = BatchIntake(
+        intake, leads, assigner, book=book, loads=loads, clock=clock, publish=publish_now(relay)
+    )
     commands = LeadCommands(
         leads,
         assigner,
@@ -119,7 +140,7 @@ def build(settings: LeadsSettings, *, clock: Clock | None = None) -> LeadsServic
     )
     register_subscribers(
         connections.broker,
-        intake=intake,
+        intake=batch_intake,
         activities=ExternalActivities(leads, commands, book),
         group_id=prefix + settings.consumer_group,
         topic_prefix=prefix,

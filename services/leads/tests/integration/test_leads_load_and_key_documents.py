@@ -10,7 +10,7 @@ import pytest
 
 from leads.adapters.contact_key_store import MongoContactKeys
 from leads.adapters.load_counter import MongoLoadCounter, set_id
-from leads.domain.contact_keys import ClientRef
+from leads.domain.contact_keys import ClientRef, KeyClaim
 
 pytestmark = pytest.mark.integration
 
@@ -49,6 +49,25 @@ async def test_one_claim_wins_a_key_and_a_release_frees_it_only_for_its_owner(
     await keys.release("phone:+79120000000", winner)
     assert await keys.claim("phone:+79120000000", "lead-next", expected=None, at=AT)
     assert not await keys.claim("phone:+79120000000", "lead-late", expected=winner, at=AT)
+
+
+async def test_claims_in_bulk_say_which_keys_point_to_their_lead(mongo_db: Any) -> None:
+    keys = MongoContactKeys(mongo_db)
+    await keys.claim("phone:+79120000002", "lead-other", expected=None, at=AT)
+    claims = [
+        KeyClaim("phone:+79120000001", "lead-a", None),
+        KeyClaim("phone:+79120000002", "lead-b", None),
+        KeyClaim("phone:+79120000003", "lead-c", None),
+    ]
+
+    won = await keys.claim_many(claims, at=AT)
+
+    owners = {key.key: key.owner for key in await keys.read([c.key for c in claims])}
+    # The refused claim stops the command (FerretDB whatever `ordered` says; MongoDB as ordered):
+    # a claim after it did not run and is reported lost, which sends its lead to `claim`.
+    assert won == [True, False, False]
+    assert owners == {"phone:+79120000001": "lead-a", "phone:+79120000002": "lead-other"}
+    assert await keys.claim_many(claims[2:], at=AT) == [True]
 
 
 async def test_a_key_keeps_its_latest_client(mongo_db: Any) -> None:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from leads.adapters.lead_mapper import LeadMapper
 from leads.domain.assignment import AssignmentRule
-from leads.domain.contact_keys import ClientRef, ContactKey
+from leads.domain.contact_keys import ClientRef, ContactKey, KeyClaim
 from leads.domain.ids import SOURCE
 from leads.domain.lead import Lead
 from leads.domain.lead_filter import LeadFilter
@@ -22,6 +22,7 @@ from leads.service_layer.commands import LeadCommands
 from leads.service_layer.contact_book import ContactBook
 from leads.service_layer.http_intake import HttpIntake
 from leads.service_layer.intake import LeadIntake
+from leads.service_layer.intake_batch import BatchIntake, Received
 from leads.service_layer.loads import LoadKeeper
 from leads.service_layer.queries import LeadQueries
 from leads.service_layer.sla_watcher import SlaWatcher
@@ -42,6 +43,23 @@ class InMemoryLeadRepository(InMemoryRepository[Lead]):
 
     async def by_id_or_alias(self, lead_id: str) -> Lead | None:
         return next((x for x in self.all() if lead_id == x.id or lead_id in x.aliases), None)
+
+    async def by_ids_or_aliases(self, lead_ids: Sequence[str]) -> dict[str, Lead]:
+        found = {lead_id: await self.by_id_or_alias(lead_id) for lead_id in lead_ids}
+        return {lead_id: lead for lead_id, lead in found.items() if lead is not None}
+
+    async def get_many(self, lead_ids: Sequence[str]) -> dict[str, Lead]:
+        found = {lead_id: await self.get(lead_id) for lead_id in lead_ids}
+        return {lead_id: lead for lead_id, lead in found.items() if lead is not None}
+
+    async def add_many(self, leads: Sequence[Lead], *, causation_ids: Sequence[str]) -> list[bool]:
+        return [
+            await self.add(lead, causation_id=cause)
+            for lead, cause in zip(leads, causation_ids, strict=True)
+        ]
+
+    async def counted_for_many(self, lead_ids: Sequence[str]) -> dict[str, str | None]:
+        return {lead_id: await self.counted_for(lead_id) for lead_id in lead_ids}
 
     async def due(self, now: datetime, limit: int) -> list[Lead]:
         due = [lead for lead in self.all() if lead.is_sla_due(now)]
@@ -90,6 +108,11 @@ class InMemoryLoadCounter:
         self._crash()
         self.sets.setdefault(manager_id, set()).add(lead_id)
 
+    async def count_many(self, counts: Sequence[tuple[str, str]]) -> None:
+        self._crash()
+        for manager_id, lead_id in counts:
+            self.sets.setdefault(manager_id, set()).add(lead_id)
+
     async def uncount(self, manager_id: str, lead_id: str) -> None:
         self._crash()
         self.sets.get(manager_id, set()).discard(lead_id)
@@ -130,6 +153,9 @@ class InMemoryContactKeys:
             return False
         self.keys[key] = replace(stored, owner=lead_id, claimed_at=at)
         return True
+
+    async def claim_many(self, claims: Sequence[KeyClaim], *, at: datetime) -> list[bool]:
+        return [await self.claim(c.key, c.lead_id, expected=c.expected, at=at) for c in claims]
 
     async def release(self, key: str, lead_id: str) -> None:
         await asyncio.sleep(0)
@@ -179,6 +205,9 @@ class InMemoryRoster:
 
     async def get_rules(self) -> list[AssignmentRule]:
         return list(self.rules)
+
+    async def assignment_settings(self) -> tuple[list[AssignmentRule], str | None]:
+        return list(self.rules), self.rotation
 
     async def put_rules(self, rules: Sequence[AssignmentRule]) -> None:
         self.rules = list(rules)
@@ -241,6 +270,7 @@ class LeadsWorld:
     loads: LoadKeeper
     roster: InMemoryRoster
     intake: LeadIntake
+    batch: BatchIntake
     commands: LeadCommands
     watcher: SlaWatcher
     telephony: ExternalActivities
@@ -265,6 +295,20 @@ class LeadsWorld:
         )
         return lead_id, decoded
 
+    async def receive_batch(self, bodies: Sequence[Mapping[str, Any]]) -> list[str]:
+        """Deliver one `lead.received` per body as one batch; the lead id each ended in."""
+        now = self.clock.now()
+        return await self.batch.receive_batch(
+            [
+                Received(
+                    received(b, event_id=f"evt-{b.get('external_id')}", at=now).event,
+                    f"evt-{b.get('external_id')}",
+                    now,
+                )
+                for b in bodies
+            ]
+        )
+
 
 def received(
     body: Mapping[str, Any], *, event_id: str, at: datetime, source: str = "urn:test:channel"
@@ -283,6 +327,7 @@ def leads_world(
     *,
     max_breaches: int = 2,
     repository: type[InMemoryLeadRepository] = InMemoryLeadRepository,
+    publish: Callable[[], Awaitable[None]] | None = None,
 ) -> LeadsWorld:
     """Everything wired as bootstrap does, with fakes instead of MongoDB and Kafka."""
     clock = ManualClock(START)
@@ -304,6 +349,7 @@ def leads_world(
     )
     publisher = FakePublisher()
     requests = InMemoryRequestLog()
+    intake = LeadIntake(leads, assigner, book=book, loads=loads, clock=clock)
     return LeadsWorld(
         clock=clock,
         leads=leads,
@@ -311,7 +357,10 @@ def leads_world(
         contact_keys=contact_keys,
         loads=loads,
         roster=roster,
-        intake=LeadIntake(leads, assigner, book=book, loads=loads, clock=clock),
+        intake=intake,
+        batch=BatchIntake(
+            intake, leads, assigner, book=book, loads=loads, clock=clock, publish=publish
+        ),
         commands=commands,
         watcher=SlaWatcher(leads, assigner, policy, loads=loads, clock=clock, poll_seconds=1),
         telephony=ExternalActivities(leads, commands, book),

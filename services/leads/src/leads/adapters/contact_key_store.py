@@ -16,7 +16,8 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from leads.domain.contact_keys import ClientRef, ContactKey
+from leads.adapters.bulk import upsert_all
+from leads.domain.contact_keys import ClientRef, ContactKey, KeyClaim
 
 COLLECTION = "contact_keys"
 
@@ -29,9 +30,10 @@ class MongoContactKeys:
 
     async def read(self, keys: Sequence[str]) -> list[ContactKey]:
         """The stored keys among `keys`."""
-        # One `_id` equality each (at most two): some servers scan for `_id: {$in: …}`.
-        found = [await self.collection.find_one({"_id": key}) for key in keys]
-        return [contact_key(document) for document in found if document is not None]
+        if not keys:
+            return []
+        cursor = self.collection.find({"_id": {"$in": list(keys)}})
+        return [contact_key(document) async for document in cursor]
 
     async def claim(self, key: str, lead_id: str, *, expected: str | None, at: datetime) -> bool:
         """Point the key to `lead_id` if its owner is still `expected` (None: absent)."""
@@ -44,6 +46,21 @@ class MongoContactKeys:
         except DuplicateKeyError:
             return False
         return True
+
+    async def claim_many(self, claims: Sequence[KeyClaim], *, at: datetime) -> list[bool]:
+        """Each claim as `claim` would make it, in as few commands as the chunking allows."""
+        updates = [
+            (
+                {"_id": claim.key, "owner": claim.expected},
+                {"$set": {"owner": claim.lead_id, "claimed_at": at}},
+            )
+            for claim in claims
+        ]
+        if await upsert_all(self.collection, updates):
+            return [True] * len(claims)
+        # Some claim lost, and which statements ran is unknown: a key is ours if it points to us.
+        owners = {key.key: key.owner for key in await self.read([c.key for c in claims])}
+        return [owners.get(claim.key) == claim.lead_id for claim in claims]
 
     async def release(self, key: str, lead_id: str) -> None:
         """Free the key if `lead_id` still owns it."""

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
+from leads.adapters.bulk import insert_all
 from leads.adapters.lead_mapper import LeadMapper
 from leads.domain.ids import SOURCE
 from leads.domain.lead import Lead
 from leads.domain.lead_filter import LeadFilter
 from leads.domain.lifecycle import AWAITING_CONTACT, OPEN_STATUSES
 from shared.platform.clock import Clock
-from shared.platform.repository import MongoRepository, message_on_own_topic
+from shared.platform.outbox import outbox_fields
+from shared.platform.repository import REVISION_FIELD, MongoRepository, message_on_own_topic
 
 OPEN = sorted(status.value for status in OPEN_STATUSES)
 AWAITING = sorted(status.value for status in AWAITING_CONTACT)
@@ -44,6 +47,45 @@ class MongoLeadRepository(MongoRepository[Lead]):
         # Written before the merge's save: it counts only once the lead lists the alias.
         return target if target is not None and lead_id in target.aliases else None
 
+    async def get_many(self, lead_ids: Sequence[str]) -> dict[str, Lead]:
+        """The stored leads among `lead_ids`, by id (one `_id: {$in}` read)."""
+        if not lead_ids:
+            return {}
+        leads = await self.find({"_id": {"$in": sorted(set(lead_ids))}})
+        return {lead.id: lead for lead in leads}
+
+    async def by_ids_or_aliases(self, lead_ids: Sequence[str]) -> dict[str, Lead]:
+        """`by_id_or_alias` of several ids in at most three reads; absent ids are left out."""
+        found = await self.get_many(lead_ids)
+        missing = sorted(set(lead_ids) - set(found))
+        if not missing:
+            return found
+        cursor = self.aliases.find({"_id": {"$in": missing}})
+        targets = {document["_id"]: document["lead_id"] async for document in cursor}
+        leads = await self.get_many(list(targets.values()))
+        for alias, target_id in targets.items():
+            target = leads.get(target_id)
+            if target is not None and alias in target.aliases:
+                found[alias] = target
+        return found
+
+    async def add_many(self, leads: Sequence[Lead], *, causation_ids: Sequence[str]) -> list[bool]:
+        """`add` of several leads in as few commands as the chunking allows."""
+        documents = [self._mapper.to_document(lead) for lead in leads]
+        taken = await insert_all(
+            self.collection,
+            [
+                {**document, REVISION_FIELD: 0, **outbox_fields(self._messages(lead, cause))}
+                for lead, document, cause in zip(leads, documents, causation_ids, strict=True)
+            ],
+        )
+        for index, (lead, document) in enumerate(zip(leads, documents, strict=True)):
+            if index not in taken:
+                lead.collect_events()
+                lead.revision = 0
+                self._remember(lead, document)
+        return [index not in taken for index in range(len(leads))]
+
     async def save(self, aggregate: Lead, *, causation_id: str | None = None) -> None:
         """Save, first pointing each newly merged duplicate's id to the lead by `_id`."""
         before = self._loaded.get(aggregate)
@@ -70,6 +112,19 @@ class MongoLeadRepository(MongoRepository[Lead]):
             return None
         owner: str | None = document.get("manager_id")
         return owner
+
+    async def counted_for_many(self, lead_ids: Sequence[str]) -> dict[str, str | None]:
+        """`counted_for` of several leads in one read."""
+        if not lead_ids:
+            return {}
+        cursor = self.collection.find(
+            {"_id": {"$in": sorted(set(lead_ids))}}, {"manager_id": 1, "status": 1}
+        )
+        stored = {
+            document["_id"]: document.get("manager_id") if document.get("status") in OPEN else None
+            async for document in cursor
+        }
+        return {lead_id: stored.get(lead_id) for lead_id in lead_ids}
 
     async def open_ids_of(self, manager_id: str) -> set[str]:
         """Ids of the manager's open leads."""

@@ -21,6 +21,8 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from leads.adapters.bulk import upsert_all
+
 COUNTS = "manager_load"
 SETS = "manager_load_sets"
 BUCKETS = 16
@@ -58,7 +60,35 @@ class MongoLoadCounter:
                 absent, update, return_document=ReturnDocument.AFTER
             )
         if changed is not None:
-            await self._copy_size(manager_id, changed)
+            await self._copy_size(changed)
+
+    async def count_many(self, counts: Sequence[tuple[str, str]]) -> None:
+        """Include each (manager, lead): one command for the sets, one read, one for the counts."""
+        by_set: dict[str, list[str]] = {}
+        for manager_id, lead_id in counts:
+            by_set.setdefault(set_id(manager_id, lead_id), []).append(lead_id)
+        # `$addToSet` keeps the change idempotent; it bumps `v` even when nothing was added,
+        # which only makes the copy below a little more eager.
+        additions = [
+            ({"_id": bucket}, {"$addToSet": {"leads": {"$each": ids}}, "$inc": {"v": 1}})
+            for bucket, ids in by_set.items()
+        ]
+        if not await upsert_all(self.sets, additions):
+            # A concurrent first count created a set meanwhile: repeat each, as `count` does.
+            for query, update in additions:
+                try:
+                    await self.sets.update_one(query, update, upsert=True)
+                except DuplicateKeyError:
+                    await self.sets.update_one(query, update)
+        by_manager: dict[str, list[Mapping[str, Any]]] = {}
+        async for document in self.sets.find({"_id": {"$in": list(by_set)}}):
+            by_manager.setdefault(manager_of(document), []).append(document)
+        # One write per manager for all its buckets. Where one of them holds a later version
+        # already, that write is refused: every bucket is then copied on its own.
+        if not await upsert_all(self.counts, [size_copy(sets) for sets in by_manager.values()]):
+            for sets in by_manager.values():
+                for stored in sets:
+                    await self._copy_size(stored)
 
     async def uncount(self, manager_id: str, lead_id: str) -> None:
         """Drop the lead from the manager's load if it is there."""
@@ -68,7 +98,7 @@ class MongoLoadCounter:
             return_document=ReturnDocument.AFTER,
         )
         if changed is not None:
-            await self._copy_size(manager_id, changed)
+            await self._copy_size(changed)
 
     async def loads(self, manager_ids: Sequence[str]) -> dict[str, int]:
         """The counted size of each named manager's sets."""
@@ -86,7 +116,7 @@ class MongoLoadCounter:
         for bucket in bucket_ids(manager_id):
             document = await self.sets.find_one({"_id": bucket})
             if document is not None:
-                await self._copy_size(manager_id, document)
+                await self._copy_size(document)
                 found.update(document.get("leads") or [])
         return found
 
@@ -102,14 +132,26 @@ class MongoLoadCounter:
                 return list(found)
             query = {"_id": {"$gt": page[-1]}}
 
-    async def _copy_size(self, manager_id: str, stored: Mapping[str, Any]) -> None:
+    async def _copy_size(self, stored: Mapping[str, Any]) -> None:
         """Set a bucket's count from its set as read, unless a later version was copied."""
-        bucket = str(stored["_id"]).rsplit("/", 1)[1]
-        version = int(stored.get("v") or 0)
         # A later version copied already: the filter misses, the upsert's insert collides.
         with contextlib.suppress(DuplicateKeyError):
-            await self.counts.update_one(
-                {"_id": manager_id, f"v.{bucket}": {"$not": {"$gte": version}}},
-                {"$set": {f"n.{bucket}": len(stored.get("leads") or []), f"v.{bucket}": version}},
-                upsert=True,
-            )
+            await self.counts.update_one(*size_copy([stored]), upsert=True)
+
+
+def manager_of(stored: Mapping[str, Any]) -> str:
+    """The manager a set document belongs to."""
+    return str(stored["_id"]).rsplit("/", 1)[0]
+
+
+def size_copy(sets: Sequence[Mapping[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Copy one manager's set sizes to its count, only where it holds older versions of all."""
+    query: dict[str, Any] = {"_id": manager_of(sets[0])}
+    fields: dict[str, Any] = {}
+    for stored in sets:
+        bucket = str(stored["_id"]).rsplit("/", 1)[1]
+        version = int(stored.get("v") or 0)
+        query[f"v.{bucket}"] = {"$not": {"$gte": version}}
+        fields[f"n.{bucket}"] = len(stored.get("leads") or [])
+        fields[f"v.{bucket}"] = version
+    return query, {"$set": fields}

@@ -68,6 +68,17 @@ class MongoRosterStore:
         document = await self.config.find_one({"_id": RULES_ID})
         return [assignment_rule(rule) for rule in document["rules"]] if document else []
 
+    async def assignment_settings(self) -> tuple[list[AssignmentRule], str | None]:
+        """The assignment rules and the round-robin pointer, in one read."""
+        cursor = self.config.find({"_id": {"$in": [RULES_ID, ROTATION_ID]}})
+        stored = {document["_id"]: document async for document in cursor}
+        rules = stored.get(RULES_ID)
+        rotation = stored.get(ROTATION_ID)
+        return (
+            [assignment_rule(rule) for rule in rules["rules"]] if rules else [],
+            rotation.get("last_manager_id") if rotation else None,
+        )
+
     async def put_rules(self, rules: Sequence[AssignmentRule]) -> None:
         """Replace the assignment rules."""
         stored = [{**asdict(rule), "manager_ids": list(rule.manager_ids)} for rule in rules]

@@ -33,6 +33,15 @@ class ContactKey:
         return self.claimed_at is not None and now - self.claimed_at < CLAIM_GRACE
 
 
+@dataclass(frozen=True, slots=True)
+class KeyClaim:
+    """Point `key` to `lead_id` if it still points to `expected` (None: free or absent)."""
+
+    key: str
+    lead_id: str
+    expected: str | None
+
+
 def latest_client(clients: Iterable[ClientRef | None]) -> ClientRef | None:
     """The most recent conversion among several keys (ties go to the greatest lead id)."""
     return max(

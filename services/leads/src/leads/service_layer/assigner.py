@@ -18,7 +18,7 @@ from leads.domain.assignment import (
     assign,
 )
 from leads.domain.lead_records import Owner
-from leads.domain.roster import RosterManager, WorkingTime
+from leads.domain.roster import RosterManager, RosterTeam, WorkingTime
 from leads.domain.sla import SlaPolicy
 from leads.service_layer.calendars import calendar_of
 from leads.service_layer.ports import ManagerLoads, Roster
@@ -51,29 +51,43 @@ class Assigner:
         team_hint: str | None = None,
     ) -> Owner:
         """Pick the owner at `at` and compute the deadline in the owner's team calendar."""
+        round_ = await self.start_round()
+        owner = await round_.choose(lead, priority=priority, at=at, team_hint=team_hint)
+        await round_.finish()
+        return owner
+
+    async def start_round(self) -> AssignmentRound:
+        """Read the roster, the loads and the rules once for several assignments in a row."""
         candidates = [
             member
             for member in await self._roster.list_managers(active_only=True)
             if not member.is_head_of_sales
         ]
         loads = await self._loads.loads([member.id for member in candidates])
-        managers = [
-            self._manager(member, loads.get(member.id, 0), at.year) for member in candidates
-        ]
-        rules = await self._roster.get_rules()
-        state = RotationState(last_manager_id=await self._roster.last_assigned())
-        decision = assign(lead, managers, self._strategy(rules), at=at, state=state)
-        if decision.manager_id is not None:
-            await self._roster.set_last_assigned(decision.manager_id)
-            team = next(m.team for m in managers if m.id == decision.manager_id)
-        else:
-            team = team_hint or self._config.default_team
-        deadline = await self.deadline(team, lead.channel, priority, at)
-        return Owner(decision.manager_id, team, decision.reason, deadline)
+        rules, last = await self._roster.assignment_settings()
+        return AssignmentRound(self, candidates, loads, self._strategy(rules), last)
 
     async def deadline(self, team: str, channel: str, priority: int, at: datetime) -> datetime:
         """First-contact deadline for a lead handed to `team` at `at`."""
-        stored = await self._roster.get_team(team)
+        return self.deadline_in(await self._roster.get_team(team), channel, priority, at)
+
+    @property
+    def default_team(self) -> str:
+        """The team of a lead nobody could take."""
+        return self._config.default_team
+
+    async def team(self, team_id: str) -> RosterTeam | None:
+        """A team of the roster."""
+        return await self._roster.get_team(team_id)
+
+    async def keep_rotation(self, manager_id: str) -> None:
+        """Move the round-robin pointer to the manager chosen last."""
+        await self._roster.set_last_assigned(manager_id)
+
+    def deadline_in(
+        self, stored: RosterTeam | None, channel: str, priority: int, at: datetime
+    ) -> datetime:
+        """First-contact deadline for a lead handed at `at` to a team stored as `stored`."""
         calendar = calendar_of(
             stored.working_time if stored else None,
             default=self._config.default_calendar,
@@ -104,7 +118,8 @@ class Assigner:
         )
         return RuleBased(tuple(rules), then=base) if rules else base
 
-    def _manager(self, member: RosterManager, open_leads: int, year: int) -> Manager:
+    def manager(self, member: RosterManager, open_leads: int, year: int) -> Manager:
+        """The roster member as the domain's assignment sees them."""
         hours = member.working_hours
         calendar = (
             calendar_of(hours, default=self._config.default_calendar, year=year) if hours else None
@@ -121,3 +136,53 @@ class Assigner:
             present=member.present,
             calendar=calendar,
         )
+
+
+class AssignmentRound:
+    """Assignments from one read of the roster: each choice counts towards the next one's loads.
+
+    The loads are those read at the start plus the round's own choices, so a round of n leads
+    decides as n single assignments in a row would; the rotation pointer is written once, at the
+    end, and only if it moved. The roster is as stale as its read (one batch of leads).
+    """
+
+    def __init__(
+        self,
+        assigner: Assigner,
+        candidates: Sequence[RosterManager],
+        loads: dict[str, int],
+        strategy: AssignmentStrategy,
+        last: str | None,
+    ) -> None:
+        self._assigner = assigner
+        self._candidates = list(candidates)
+        self._loads = dict(loads)
+        self._strategy = strategy
+        self._read_last = self._last = last
+        self._teams: dict[str, RosterTeam | None] = {}
+
+    async def choose(
+        self, lead: LeadToAssign, *, priority: int, at: datetime, team_hint: str | None = None
+    ) -> Owner:
+        """Pick the owner at `at` and the deadline in the owner's team calendar."""
+        managers = [
+            self._assigner.manager(member, self._loads.get(member.id, 0), at.year)
+            for member in self._candidates
+        ]
+        state = RotationState(last_manager_id=self._last)
+        decision = assign(lead, managers, self._strategy, at=at, state=state)
+        if decision.manager_id is not None:
+            self._last = decision.manager_id
+            self._loads[decision.manager_id] = self._loads.get(decision.manager_id, 0) + 1
+            team = next(m.team for m in managers if m.id == decision.manager_id)
+        else:
+            team = team_hint or self._assigner.default_team
+        if team not in self._teams:
+            self._teams[team] = await self._assigner.team(team)
+        deadline = self._assigner.deadline_in(self._teams[team], lead.channel, priority, at)
+        return Owner(decision.manager_id, team, decision.reason, deadline)
+
+    async def finish(self) -> None:
+        """Keep the rotation pointer for the next round (written only if it moved)."""
+        if self._last is not None and self._last != self._read_last:
+            await self._assigner.keep_rotation(self._last)

@@ -14,11 +14,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from leads.domain.contact import NormalizedContact
-from leads.domain.contact_keys import ClientRef, latest_client
+from leads.domain.contact_keys import ClientRef, ContactKey, KeyClaim, latest_client
 from leads.domain.dedupe import find_duplicate
 from leads.domain.lead import Lead
 from leads.service_layer.ports import ContactKeys, LeadRepository
 from shared.platform.clock import Clock
+
+
+@dataclass(frozen=True)
+class Asking:
+    """One request to look up: its dedupe keys and contact, and the id it would be stored as."""
+
+    keys: Sequence[str]
+    contact: NormalizedContact
+    received_at: datetime
+    own_id: str | None = None
 
 
 @dataclass
@@ -53,30 +63,64 @@ class ContactBook:
         own_id: str | None = None,
     ) -> Sighting:
         """The open lead this request duplicates (if any) and the client the person is."""
-        stored = {key.key: key for key in await self._keys.read(keys)}
-        sighting = Sighting(
-            owners={key: stored[key].owner if key in stored else None for key in keys}
-        )
-        clients = [key.client for key in stored.values()]
+        [sighting] = await self.look_many([Asking(keys, contact, received_at, own_id)])
+        return sighting
+
+    async def look_many(self, asks: Sequence[Asking]) -> list[Sighting]:
+        """`look` for several requests: one read of all their keys, one of the leads owning them."""
+        wanted = sorted({key for ask in asks for key in ask.keys})
+        stored = {key.key: key for key in await self._keys.read(wanted)} if wanted else {}
+        owners = sorted({key.owner for key in stored.values() if key.owner})
+        leads = await self._leads.get_many(owners) if owners else {}
         now = self._clock.now()
-        for key in stored.values():
-            if key.owner is None or key.owner == own_id or key.owner in sighting.leads:
+        return [self._sighting(ask, stored, leads, now) for ask in asks]
+
+    def _sighting(
+        self,
+        ask: Asking,
+        stored: Mapping[str, ContactKey],
+        leads: Mapping[str, Lead],
+        now: datetime,
+    ) -> Sighting:
+        mine = [stored[key] for key in ask.keys if key in stored]
+        owners = {key: stored[key].owner if key in stored else None for key in ask.keys}
+        sighting = Sighting(owners=owners)
+        clients = [key.client for key in mine]
+        for key in mine:
+            if key.owner is None or key.owner == ask.own_id or key.owner in sighting.leads:
                 continue
-            lead = await self._leads.get(key.owner)
+            lead = leads.get(key.owner)
             if lead is None:
                 sighting.in_flight |= key.claim_in_flight(now)
                 continue
             sighting.leads[lead.id] = lead
             clients.append(lead.client_ref())  # closed before its keys were updated
         found = find_duplicate(
-            contact,
+            ask.contact,
             [lead.dedupe_ref() for lead in sighting.leads.values()],
-            received_at=received_at,
+            received_at=ask.received_at,
             window=self._window,
         )
         sighting.duplicate = sighting.leads[found.lead_id] if found else None
         sighting.client = latest_client(clients)
         return sighting
+
+    async def claim_many(self, claims: Sequence[tuple[str, Mapping[str, str | None]]]) -> set[str]:
+        """`claim` for several new leads (id, owners as read) at once; the ids that hold all."""
+        # Not key by key in order as `claim`: a lead losing any key gives back the rest and is
+        # left to `claim` on its next look, so two claimers cannot keep taking one key each.
+        wanted = [
+            KeyClaim(key, lead_id, owners[key])
+            for lead_id, owners in claims
+            for key in sorted(owners)
+            if owners[key] != lead_id  # a redelivery: claimed by the first try
+        ]
+        taken = await self._keys.claim_many(wanted, at=self._clock.now()) if wanted else []
+        lost = {claim.lead_id for claim, ok in zip(wanted, taken, strict=True) if not ok}
+        for claim, ok in zip(wanted, taken, strict=True):
+            if ok and claim.lead_id in lost:
+                await self._keys.release(claim.key, claim.lead_id)
+        return {lead_id for lead_id, _ in claims} - lost
 
     async def claim(self, lead_id: str, owners: Mapping[str, str | None]) -> bool:
         """Take every key for a new lead; on a lost race give back what was taken, False."""

@@ -12,7 +12,8 @@ from leads.domain.contact_keys import ClientRef
 from leads.domain.dedupe import dedupe_keys
 from leads.domain.ids import lead_id_for
 from leads.domain.lead import Lead
-from leads.domain.priority import LeadSignals, score_lead
+from leads.domain.lead_records import Owner
+from leads.domain.priority import LeadSignals, Priority, score_lead
 from leads.service_layer.assigner import Assigner
 from leads.service_layer.contact_book import ContactBook, Sighting
 from leads.service_layer.loads import LoadKeeper
@@ -65,13 +66,7 @@ class LeadIntake:
             await self._loads.settle(existing.id, existing.counted_for)
             return existing.id
         received_at = event.received_at or sent_at
-        contact = normalize_contact(
-            name=event.contact.name,
-            phone=event.contact.phone,
-            email=event.contact.email,
-            company=event.contact.company,
-            messenger_handle=event.contact.messenger_handle,
-        )
+        contact = contact_of(event)
         keys = dedupe_keys(contact)
         for _ in range(ATTEMPTS):
             sighting = await self._book.look(keys, contact, received_at=received_at, own_id=lead_id)
@@ -125,40 +120,11 @@ class LeadIntake:
         client: ClientRef | None,
     ) -> None:
         now = self._clock.now()
-        priority = score_lead(
-            LeadSignals(
-                channel=event.channel.value,
-                received_at=received_at,
-                request_text=event.request_text or "",
-                product=event.product,
-                quantity=event.quantity,
-                budget=event.budget.amount if event.budget else None,
-                deadline=event.deadline,
-                is_returning_client=client is not None,
-                referred_by=event.referred_by,
-            )
-        )
+        priority = priority_of(event, received_at, client)
         owner = await self._assigner.choose(
-            LeadToAssign(
-                lead_id=lead_id,
-                channel=event.channel.value,
-                region=event.region,
-                product=event.product,
-                client_manager_id=client.manager_id if client else None,
-            ),
-            priority=priority.score,
-            at=now,
+            to_assign(lead_id, event, client), priority=priority.score, at=now
         )
-        lead = Lead.receive(
-            lead_id=lead_id,
-            request=event,
-            contact=contact,
-            received_at=received_at,
-            priority=priority,
-            owner=owner,
-            client_lead_id=client.lead_id if client else None,
-            now=now,
-        )
+        lead = new_lead(lead_id, event, contact, received_at, priority, owner, client, now)
         if await self._leads.add(lead, causation_id=event_id):
             await self._loads.settle(lead_id, lead.counted_for)
             log.info(
@@ -173,3 +139,65 @@ class LeadIntake:
     def _stored(self) -> None:
         if self._on_stored is not None:
             self._on_stored()
+
+
+def contact_of(event: LeadReceivedV1) -> NormalizedContact:
+    """The request's contact, cleaned."""
+    return normalize_contact(
+        name=event.contact.name,
+        phone=event.contact.phone,
+        email=event.contact.email,
+        company=event.contact.company,
+        messenger_handle=event.contact.messenger_handle,
+    )
+
+
+def priority_of(event: LeadReceivedV1, received_at: datetime, client: ClientRef | None) -> Priority:
+    """The new lead's priority from the request's signals."""
+    return score_lead(
+        LeadSignals(
+            channel=event.channel.value,
+            received_at=received_at,
+            request_text=event.request_text or "",
+            product=event.product,
+            quantity=event.quantity,
+            budget=event.budget.amount if event.budget else None,
+            deadline=event.deadline,
+            is_returning_client=client is not None,
+            referred_by=event.referred_by,
+        )
+    )
+
+
+def to_assign(lead_id: str, event: LeadReceivedV1, client: ClientRef | None) -> LeadToAssign:
+    """What assignment looks at in a new lead."""
+    return LeadToAssign(
+        lead_id=lead_id,
+        channel=event.channel.value,
+        region=event.region,
+        product=event.product,
+        client_manager_id=client.manager_id if client else None,
+    )
+
+
+def new_lead(
+    lead_id: str,
+    event: LeadReceivedV1,
+    contact: NormalizedContact,
+    received_at: datetime,
+    priority: Priority,
+    owner: Owner,
+    client: ClientRef | None,
+    now: datetime,
+) -> Lead:
+    """The lead a request opens, assigned to `owner`."""
+    return Lead.receive(
+        lead_id=lead_id,
+        request=event,
+        contact=contact,
+        received_at=received_at,
+        priority=priority,
+        owner=owner,
+        client_lead_id=client.lead_id if client else None,
+        now=now,
+    )

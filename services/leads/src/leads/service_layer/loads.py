@@ -47,6 +47,16 @@ class LoadKeeper:
             owner = stored  # moved meanwhile: our write may have landed after the mover's
         log.warning("lead load still moving; left to reconciliation", lead_id=lead_id)
 
+    async def settle_new(self, leads: Sequence[tuple[str, str | None]]) -> None:
+        """`settle` of just-stored leads (id, owner as saved): one count write, one check read."""
+        owned = [(owner, lead_id) for lead_id, owner in leads if owner]
+        if owned:
+            await self._counter.count_many(owned)
+        stored = await self._leads.counted_for_many([lead_id for lead_id, _ in leads])
+        for lead_id, owner in leads:
+            if stored.get(lead_id) != owner:  # moved meanwhile: as the loop of `settle` goes on
+                await self.settle(lead_id, stored.get(lead_id), {owner})
+
     async def reconcile(self) -> int:
         """Settle every lead counted where it does not belong or missing where it does."""
         managers = (

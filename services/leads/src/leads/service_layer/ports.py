@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Protocol, TypeVar
 
 from leads.domain.assignment import AssignmentRule
-from leads.domain.contact_keys import ClientRef, ContactKey
+from leads.domain.contact_keys import ClientRef, ContactKey, KeyClaim
 from leads.domain.lead import Lead
 from leads.domain.lead_filter import LeadFilter
 from leads.domain.roster import RosterManager, RosterTeam
@@ -38,14 +38,26 @@ class LeadRepository(Protocol):
     ) -> tuple[Lead, R] | None:
         """Load, change and save, starting over on a lost race; None when there is no such lead."""
 
+    async def get_many(self, lead_ids: Sequence[str]) -> dict[str, Lead]:
+        """The stored leads among `lead_ids`, by id."""
+
+    async def add_many(self, leads: Sequence[Lead], *, causation_ids: Sequence[str]) -> list[bool]:
+        """Store new leads with their events; per lead, False if its id is taken."""
+
     async def by_id_or_alias(self, lead_id: str) -> Lead | None:
         """A lead by its id or by the id of a duplicate merged into it."""
+
+    async def by_ids_or_aliases(self, lead_ids: Sequence[str]) -> dict[str, Lead]:
+        """`by_id_or_alias` of several ids, keyed by the id asked for; absent ids left out."""
 
     async def due(self, now: datetime, limit: int) -> list[Lead]:
         """Uncontacted leads whose first-contact timer fired by `now`, earliest first."""
 
     async def counted_for(self, lead_id: str) -> str | None:
         """The manager whose load the stored lead belongs to (None: closed, unowned or absent)."""
+
+    async def counted_for_many(self, lead_ids: Sequence[str]) -> dict[str, str | None]:
+        """`counted_for` of each lead."""
 
     async def open_ids_of(self, manager_id: str) -> set[str]:
         """Ids of the manager's open leads (for reconciliation, not the hot path)."""
@@ -72,6 +84,9 @@ class LoadCounter(ManagerLoads, Protocol):
     async def count(self, manager_id: str, lead_id: str) -> None:
         """Include the lead in the manager's load."""
 
+    async def count_many(self, counts: Sequence[tuple[str, str]]) -> None:
+        """Include each (manager, lead) pair, as `count` does one."""
+
     async def uncount(self, manager_id: str, lead_id: str) -> None:
         """Drop the lead from the manager's load."""
 
@@ -90,6 +105,9 @@ class ContactKeys(Protocol):
 
     async def claim(self, key: str, lead_id: str, *, expected: str | None, at: datetime) -> bool:
         """Point the key to `lead_id` if it still points to `expected`; False if it moved."""
+
+    async def claim_many(self, claims: Sequence[KeyClaim], *, at: datetime) -> list[bool]:
+        """`claim` of each, in order of `claims`: True where the key now points to its lead."""
 
     async def release(self, key: str, lead_id: str) -> None:
         """Free the key if `lead_id` still owns it."""
@@ -124,6 +142,9 @@ class Roster(Protocol):
 
     async def get_rules(self) -> list[AssignmentRule]:
         """Assignment rules in the order they apply."""
+
+    async def assignment_settings(self) -> tuple[list[AssignmentRule], str | None]:
+        """The assignment rules and the round-robin pointer, read together."""
 
     async def put_rules(self, rules: Sequence[AssignmentRule]) -> None:
         """Replace the assignment rules."""
