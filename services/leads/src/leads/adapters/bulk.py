@@ -15,6 +15,8 @@ from typing import Any
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, OperationFailure
 
+from shared.platform.mongo import duplicate_indexes
+
 CHUNK = 50
 """FerretDB holds one SQLite connection per update statement until the command ends (pool 100)."""
 DUPLICATE_KEY = 11000
@@ -49,8 +51,8 @@ async def insert_all(
         try:
             await collection.insert_many(list(documents[start : start + CHUNK]), ordered=False)
         except BulkWriteError as exc:
-            errors: list[Mapping[str, Any]] = exc.details.get("writeErrors") or []
-            if not errors or any(error.get("code") != DUPLICATE_KEY for error in errors):
+            duplicates = duplicate_indexes(exc)  # raises on any other failure or write concern
+            if not duplicates:
                 raise
-            taken.update(start + int(error["index"]) for error in errors)
+            taken.update(start + index for index in duplicates)
     return taken
