@@ -65,6 +65,9 @@ class InMemoryLeadRepository(InMemoryRepository[Lead]):
         due = [lead for lead in self.all() if lead.is_sla_due(now)]
         return sorted(due, key=lambda lead: lead.sla_due_at or now)[:limit]
 
+    async def postpone(self, lead_id: str, until: datetime) -> None:
+        await self.set_aside(lead_id, "sla_due_at", until)
+
     async def counted_for(self, lead_id: str) -> str | None:
         lead = await self.get(lead_id)
         return lead.counted_for if lead else None

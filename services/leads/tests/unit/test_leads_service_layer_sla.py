@@ -10,6 +10,7 @@ from leads_fakes import START, InMemoryLeadRepository, LeadsWorld, leads_world
 from leads.domain.dedupe import LeadStatus
 from leads.domain.lead import Lead
 from leads.domain.lead_records import Activity
+from leads.domain.sla import SET_ASIDE
 from shared.contracts.events.lead_lifecycle import ActivityDirection, ActivityKind
 from shared.contracts.topics import Topic
 from shared.platform.repository import REVISION_FIELD
@@ -125,3 +126,35 @@ async def test_a_breach_that_lost_the_race_writes_and_publishes_nothing() -> Non
     assert await world.watcher.fire_due() == 0
     assert world.published(Topic.LEAD_SLA_BREACHED) == []
     assert world.leads.stored(lead_id).manager_id == "mgr-a"
+
+
+class FirstDueIsBroken(InMemoryLeadRepository):
+    """The earliest due lead breaks in its own code when breached (a bug, bad data)."""
+
+    broken: str | None = None
+
+    async def due(self, now: datetime, limit: int) -> list[Lead]:
+        found = await super().due(now, limit)
+        for lead in found:
+            if lead.id == self.broken:
+
+                def fails(*_: object) -> None:
+                    raise KeyError("sla_missed_by")
+
+                lead.reassign_after_breach = fails  # type: ignore[method-assign]
+        return found
+
+
+async def test_one_lead_that_fails_to_breach_is_set_aside_and_later_deadlines_still_fire() -> None:
+    world, first = await assigned_lead(repository=FirstDueIsBroken)
+    world.clock.advance(timedelta(minutes=1))
+    second, _ = await world.receive(
+        {**LEAD, "external_id": "sla-2", "contact": {"phone": "+7 343 210-00-01"}}
+    )
+    assert isinstance(world.leads, FirstDueIsBroken)
+    world.leads.broken = first  # due first, since its deadline is the earliest
+    world.clock.advance(timedelta(minutes=61))
+    assert await world.watcher.fire_due() == 1
+    assert world.leads.stored(second).sla_breaches == 1
+    assert world.leads.stored(first).sla_breaches == 0
+    assert world.leads.stored(first).sla_due_at == world.clock.now() + SET_ASIDE

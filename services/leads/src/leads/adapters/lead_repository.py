@@ -15,6 +15,7 @@ from leads.domain.ids import SOURCE
 from leads.domain.lead import Lead
 from leads.domain.lead_filter import LeadFilter
 from leads.domain.lifecycle import AWAITING_CONTACT, OPEN_STATUSES
+from leads.domain.sla import SET_ASIDE
 from shared.platform.clock import Clock
 from shared.platform.outbox import outbox_fields
 from shared.platform.repository import REVISION_FIELD, MongoRepository, message_on_own_topic
@@ -98,12 +99,25 @@ class MongoLeadRepository(MongoRepository[Lead]):
         await super().save(aggregate, causation_id=causation_id)
 
     async def due(self, now: datetime, limit: int) -> list[Lead]:
-        """Uncontacted leads whose first-contact timer fired by `now`, earliest first."""
-        return await self.find(
+        """Uncontacted leads whose first-contact timer fired by `now`, earliest first.
+
+        A stored lead the mapper cannot read is set aside (`SET_ASIDE`), not allowed to stop
+        every later deadline.
+        """
+        unreadable: list[str] = []
+        due = await self.find(
             {"sla_due_at": {"$lte": now}, "status": {"$in": AWAITING}},
             sort=[("sla_due_at", ASCENDING)],
             limit=limit,
+            unreadable=unreadable,
         )
+        for lead_id in unreadable:
+            await self.postpone(lead_id, now + SET_ASIDE)
+        return due
+
+    async def postpone(self, lead_id: str, until: datetime) -> None:
+        """Keep a lead's first-contact timer from firing before `until`."""
+        await self.set_aside(lead_id, "sla_due_at", until)
 
     async def counted_for(self, lead_id: str) -> str | None:
         """The owner of the stored lead while it is open (None: closed, unowned or absent)."""

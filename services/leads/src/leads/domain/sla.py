@@ -9,6 +9,9 @@ from types import MappingProxyType
 
 from leads.domain.calendar import BusinessCalendar
 
+SET_ASIDE = timedelta(hours=1)
+"""How long a lead whose breach fails in its own code waits before the timer tries again."""
+
 DEFAULT_MINUTES = 60
 
 

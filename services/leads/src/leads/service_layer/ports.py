@@ -53,6 +53,9 @@ class LeadRepository(Protocol):
     async def due(self, now: datetime, limit: int) -> list[Lead]:
         """Uncontacted leads whose first-contact timer fired by `now`, earliest first."""
 
+    async def postpone(self, lead_id: str, until: datetime) -> None:
+        """Keep a lead's first-contact timer from firing before `until`."""
+
     async def counted_for(self, lead_id: str) -> str | None:
         """The manager whose load the stored lead belongs to (None: closed, unowned or absent)."""
 

@@ -13,11 +13,13 @@ from datetime import datetime
 from leads.domain.assignment import LeadToAssign
 from leads.domain.lead import Lead
 from leads.domain.lead_records import Owner
-from leads.domain.sla import SlaPolicy
+from leads.domain.sla import SET_ASIDE, SlaPolicy
 from leads.service_layer.assigner import Assigner
 from leads.service_layer.loads import LoadKeeper
 from leads.service_layer.ports import LeadRepository
 from shared.platform.clock import Clock
+from shared.platform.dead_letter import describe_error
+from shared.platform.errors import is_transient
 from shared.platform.logging import get_logger
 from shared.platform.loops import run_every
 from shared.platform.repository import ConcurrentModification
@@ -59,13 +61,37 @@ class SlaWatcher:
         while True:
             now = self._clock.now()
             due = await self._leads.due(now, BATCH)
-            applied = [await self._breach(lead, now) for lead in due]
-            fired += sum(applied)
-            if len(due) < BATCH or not any(applied):
+            outcomes = [await self._breach_or_set_aside(lead, now) for lead in due]
+            fired += sum(outcome is True for outcome in outcomes)
+            if len(due) < BATCH or all(outcome is False for outcome in outcomes):
                 break
         if fired and self._on_fired is not None:
             self._on_fired()
         return fired
+
+    async def _breach_or_set_aside(self, lead: Lead, now: datetime) -> bool | None:
+        """Breach one lead (True, or False if someone got there first); None: set aside.
+
+        If a lead's own handling fails, it is set aside so the others still breach.
+
+        Deadlines are read earliest first: without this, one lead whose breach always fails
+        would come first in every pass and hold back every later deadline. An outage stops the
+        pass instead (the next one starts over).
+        """
+        try:
+            return await self._breach(lead, now)
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            until = now + SET_ASIDE
+            log.error(
+                "SLA breach failed; set aside",
+                lead_id=lead.id,
+                until=until.isoformat(),
+                error=describe_error(exc),
+            )
+            await self._leads.postpone(lead.id, until)
+            return None
 
     async def _breach(self, lead: Lead, now: datetime) -> bool:
         if not lead.is_sla_due(now):
