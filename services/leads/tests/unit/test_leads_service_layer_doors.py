@@ -12,7 +12,7 @@ import pytest
 from leads_fakes import START, LeadsWorld, leads_world
 
 from leads.domain.dedupe import LeadStatus
-from leads.domain.ids import SOURCE
+from leads.domain.ids import SOURCE, lead_id_for
 from leads.service_layer.http_intake import INTAKE_SOURCE, HttpIntake, IdempotencyKeyReused
 from leads.service_layer.queries import LeadListQuery
 from shared.contracts.codec import DecodedEvent
@@ -20,7 +20,7 @@ from shared.contracts.envelope import Envelope
 from shared.contracts.events.lead_lifecycle import LeadActivityLoggedV1
 from shared.contracts.events.lead_received import LeadReceivedV1
 from shared.contracts.topics import Topic
-from shared.platform.errors import InfrastructureUnavailable
+from shared.platform.errors import InfrastructureUnavailable, RetryLater
 from shared.platform.outbox import OutboxMessage
 
 pytestmark = pytest.mark.unit
@@ -80,6 +80,18 @@ async def test_telephony_ignores_own_events_unknown_numbers_and_closed_leads() -
     await world.commands.disqualify(lead_id, reason="spam", note=None, by=None)
     await world.telephony(pbx_call(world, lead_id=lead_id))
     assert world.leads.stored(lead_id).activities == []
+
+
+async def test_a_call_on_a_lead_not_arrived_yet_waits_for_it_and_then_counts() -> None:
+    world = leads_world()
+    body = lead_body("tel-3", "89123450003")
+    lead_id = lead_id_for("website", "tel-3", "unused: the external id decides")
+    call = pbx_call(world, lead_id=lead_id)
+    with pytest.raises(RetryLater):  # the consumer reads it again later; never dropped
+        await world.telephony(call)
+    await world.receive(body)
+    await world.telephony(call)
+    assert [a.id for a in world.leads.stored(lead_id).activities] == ["pbx-42"]
 
 
 WEB_LEAD = LeadReceivedV1.model_validate(lead_body("form-1", "89123456789"))

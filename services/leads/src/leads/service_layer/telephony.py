@@ -11,6 +11,7 @@ from leads.service_layer.contact_book import ContactBook
 from leads.service_layer.ports import LeadRepository
 from shared.contracts.codec import DecodedEvent
 from shared.contracts.events.lead_lifecycle import LeadActivityLoggedV1
+from shared.platform.errors import RetryLater
 from shared.platform.logging import get_logger
 
 log = get_logger(__name__)
@@ -29,8 +30,14 @@ class ExternalActivities:
         if decoded.envelope.source == SOURCE:
             return
         event = decoded.event
-        lead_id = event.lead_id or await self._lead_by_phone(event.contact_phone)
-        if lead_id is None or await self._leads.by_id_or_alias(lead_id) is None:
+        if event.lead_id is not None:
+            if await self._leads.by_id_or_alias(event.lead_id) is None:
+                # Named by id, so the lead exists or will: its `lead.received` is behind.
+                raise RetryLater("the lead of this activity has not arrived yet")
+            lead_id: str | None = event.lead_id
+        else:
+            lead_id = await self._lead_by_phone(event.contact_phone)
+        if lead_id is None:
             # A call from a number with no open lead is not poison, just nothing to attach to.
             log.info("activity matches no lead; ignored", activity_id=event.activity_id)
             return
