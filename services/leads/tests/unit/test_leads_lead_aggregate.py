@@ -9,7 +9,7 @@ import pytest
 from leads.adapters.lead_mapper import LeadMapper
 from leads.domain.contact import normalize_contact
 from leads.domain.dedupe import LeadStatus
-from leads.domain.lead import Lead
+from leads.domain.lead import KEPT_ENTRIES, KEPT_IDS, Lead
 from leads.domain.lead_records import Activity, Conversion, Owner
 from leads.domain.lifecycle import LifecycleError
 from leads.domain.priority import Priority, Reason
@@ -228,3 +228,17 @@ def test_the_mapper_stores_every_field_and_reads_the_same_lead_back() -> None:
         "reason": "round_robin",
     }
     assert mapper.to_document(mapper.from_document(document)) == document
+
+
+def test_a_busy_lead_keeps_its_newest_activities_and_still_knows_recent_repeats() -> None:
+    lead = new_lead()
+    now = T0
+    for n in range(KEPT_ENTRIES + 50):
+        now += timedelta(minutes=1)
+        assert lead.log_activity(call(n, kind=ActivityKind.NOTE, id_=f"n-{n}"), now)
+    assert len(lead.activities) == KEPT_ENTRIES and len(lead.history) <= KEPT_ENTRIES
+    assert lead.activities[-1].id == f"n-{KEPT_ENTRIES + 49}"
+    assert lead.activities[0].id == "n-50"
+    # The ids outlive the entries: a redelivered recent activity is still recognised.
+    assert not lead.log_activity(call(1, kind=ActivityKind.NOTE, id_="n-10"), now)
+    assert len(lead.activity_ids) == KEPT_ENTRIES + 50 <= KEPT_IDS

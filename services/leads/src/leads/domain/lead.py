@@ -42,6 +42,11 @@ from shared.contracts.events.lead_received import LeadChannel, LeadReceivedV1, U
 from shared.contracts.events.money import Money
 from shared.kernel.aggregate import Aggregate
 
+KEPT_ENTRIES = 200
+"""Activities and history entries a lead keeps (the newest)."""
+KEPT_IDS = 2000
+"""Activity ids and merged aliases a lead remembers to recognise a redelivery."""
+
 REPEAT_ACTIVITY_KIND = {"phone": "call", "email": "email"}
 """How a repeat request shows on the timeline, by the channel it came through (else message)."""
 
@@ -223,6 +228,7 @@ class Lead(Aggregate[EventModel]):
         self.contact.fill_from(contact)
         self.last_inbound_at = max(received_at, self.last_inbound_at)
         self.updated_at = now
+        self._keep_bounded()
         return True
 
     def log_activity(self, activity: Activity, now: datetime) -> bool:
@@ -251,7 +257,22 @@ class Lead(Aggregate[EventModel]):
         if contact and self.awaiting_contact:
             self._first_contact(activity, now)
         self.updated_at = now
+        self._keep_bounded()
         return True
+
+    def _keep_bounded(self) -> None:
+        """Keep the newest entries of the lists a busy lead keeps growing.
+
+        A document that grew with every call and repeat request would slow every read of the
+        lead and at last exceed MongoDB's 16 MB. The full record lives in the events (and in
+        reporting); the lead keeps the last `KEPT_ENTRIES` activities and history entries,
+        and the last `KEPT_IDS` activity ids and merged aliases, which tell a redelivery from
+        a new request.
+        """
+        del self.activities[:-KEPT_ENTRIES]
+        del self.history[:-KEPT_ENTRIES]
+        del self.activity_ids[:-KEPT_IDS]
+        del self.aliases[:-KEPT_IDS]
 
     def _first_contact(self, activity: Activity, now: datetime) -> None:
         contacted_at = min(activity.occurred_at, now)
