@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 
+from deals.adapters.reminder_schedules import ScheduledRepository
 from deals.domain.contract import DealContract, RenewalNotice, contract_terms
-from deals.domain.reminder_schedule import SET_ASIDE, ReminderStatus
+from deals.domain.reminder_schedule import ReminderStatus
 from shared.platform.clock import Clock
-from shared.platform.repository import Document, MessageOf, MongoRepository
+from shared.platform.repository import Document, MessageOf
 
 Record = dict[str, Any]
 
@@ -69,26 +69,13 @@ def _notice_field(notice: RenewalNotice) -> dict[str, Any]:
     return stored
 
 
-class MongoContractRepository(MongoRepository[DealContract]):
+class MongoContractRepository(ScheduledRepository[DealContract]):
     """Contracts by id and those with a renewal reminder due; records for the HTTP API."""
 
     def __init__(
         self, collection: AsyncCollection[Any], *, clock: Clock, message_of: MessageOf[DealContract]
     ) -> None:
         super().__init__(collection, ContractMapper(), clock=clock, message_of=message_of)
-
-    async def due_reminders(self, now: datetime, *, limit: int) -> list[DealContract]:
-        """Contracts whose earliest pending reminder is due (indexed by `next_reminder_at`)."""
-        unreadable: list[str] = []
-        query = {"next_reminder_at": {"$lte": now}}
-        due = await self.find(query, limit=limit, unreadable=unreadable)
-        for aggregate_id in unreadable:  # one broken document must not stop every reminder
-            await self.postpone(aggregate_id, now + SET_ASIDE)
-        return due
-
-    async def postpone(self, aggregate_id: str, until: datetime) -> None:
-        """Keep an aggregate's reminders from firing before `until`."""
-        await self.set_aside(aggregate_id, "next_reminder_at", until)
 
     async def record(self, contract_id: str) -> Record | None:
         """The stored contract as the API shows it."""

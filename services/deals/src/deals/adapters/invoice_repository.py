@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 
 from deals.adapters.money_fields import money_field, money_from_field
+from deals.adapters.reminder_schedules import ScheduledRepository
 from deals.adapters.store import DealsStore
 from deals.domain.invoice import (
     InstallmentReminder,
@@ -18,10 +19,10 @@ from deals.domain.invoice import (
     installment_id,
 )
 from deals.domain.invoices import Installment, installment_states
-from deals.domain.reminder_schedule import SET_ASIDE, ReminderStatus
+from deals.domain.reminder_schedule import ReminderStatus
 from shared.kernel.reminders import ReminderKind
 from shared.platform.clock import Clock
-from shared.platform.repository import Document, MessageOf, MongoRepository
+from shared.platform.repository import Document, MessageOf
 
 Record = dict[str, Any]
 
@@ -132,7 +133,7 @@ def _reminder_field(reminder: InstallmentReminder) -> dict[str, Any]:
     return stored
 
 
-class MongoInvoiceRepository(MongoRepository[IssuedInvoice]):
+class MongoInvoiceRepository(ScheduledRepository[IssuedInvoice]):
     """Invoices by id, by client, and those with a reminder due; records for the HTTP API."""
 
     def __init__(
@@ -147,19 +148,6 @@ class MongoInvoiceRepository(MongoRepository[IssuedInvoice]):
     async def of_client(self, client_id: str) -> list[IssuedInvoice]:
         """Every invoice of a client (indexed by `client_id`)."""
         return await self.find({"client_id": client_id})
-
-    async def due_reminders(self, now: datetime, *, limit: int) -> list[IssuedInvoice]:
-        """Invoices whose earliest pending reminder is due (indexed by `next_reminder_at`)."""
-        unreadable: list[str] = []
-        query = {"next_reminder_at": {"$lte": now}}
-        due = await self.find(query, limit=limit, unreadable=unreadable)
-        for aggregate_id in unreadable:  # one broken document must not stop every reminder
-            await self.postpone(aggregate_id, now + SET_ASIDE)
-        return due
-
-    async def postpone(self, aggregate_id: str, until: datetime) -> None:
-        """Keep an aggregate's reminders from firing before `until`."""
-        await self.set_aside(aggregate_id, "next_reminder_at", until)
 
     async def record(self, invoice_id: str) -> Record | None:
         """The stored invoice as the API shows it."""
