@@ -13,7 +13,7 @@ the same way and both ends are inclusive, so the cut can only widen a selection.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
@@ -212,11 +212,6 @@ def lead_ids_of_deals(deals: Mapping[str, Mapping[str, Any]]) -> set[str]:
         for record in deals.values()
         for lead in _given(entry.get("lead_id") for entry in record["stages"])
     }
-
-
-def selected(selections: Sequence[Selection], entity_id: str, keys: Mapping[str, Any]) -> bool:
-    """Whether any of the selections holds the record."""
-    return any(selection.matches(entity_id, keys) for selection in selections)
 
 
 @dataclass(frozen=True, slots=True)
