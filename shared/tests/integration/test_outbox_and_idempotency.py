@@ -6,15 +6,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from aiokafka.errors import MessageSizeTooLargeError
 from faststream.kafka import KafkaBroker
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
+from pymongo.monitoring import (
+    CommandFailedEvent,
+    CommandListener,
+    CommandStartedEvent,
+    CommandSucceededEvent,
+)
 
 from shared.contracts.codec import DecodedEvent
 from shared.contracts.events.lead_received import LeadContact, LeadReceivedV1
@@ -32,7 +42,7 @@ from shared.platform.outbox import (
     with_outbox,
 )
 from shared.platform.repository import MongoRepository, message_on_own_topic
-from shared.platform.settings import KafkaSettings
+from shared.platform.settings import KafkaSettings, MongoSettings
 from shared.testing.kafka import read_topic, wait_until
 from shared.testing.sample_aggregate import SAMPLE_SOURCE, SampleAccount, SampleAccountMapper
 
@@ -109,8 +119,8 @@ async def test_relay_killed_between_publish_and_clear_republishes_and_consumer_a
     )
     assert await restarted.drain_once() == 1
 
-    records = await read_topic(kafka_settings.bootstrap_servers, topic, count=6)
-    assert len(records) == 6  # 2 republished after the crash: at-least-once on the wire
+    records = await read_topic(kafka_settings.bootstrap_servers, topic, count=7)
+    assert len(records) == 7  # the killed batch (3) republished: at-least-once on the wire
 
     applied = mongo_db.applied
     consumer = broker_factory()
@@ -134,10 +144,10 @@ async def test_relay_killed_between_publish_and_clear_republishes_and_consumer_a
     await consumer.start()
 
     async def all_delivered() -> bool:
-        return len(deliveries) == 6
+        return len(deliveries) == 7
 
     await wait_until(all_delivered)
-    # Six deliveries of four distinct events: each took effect once.
+    # Seven deliveries of four distinct events: each took effect once.
     effects = await applied.find({}).to_list(None)
     assert len(set(deliveries)) == 4
     assert sorted(d["lead"] for d in effects) == ["a", "a", "b", "b"]
@@ -222,3 +232,211 @@ async def test_events_kafka_refuses_for_good_are_parked_after_ten_tries_and_othe
     assert [m["key"] for m in stored["_outbox_parked"]] == ["b"]
     clock.advance(timedelta(seconds=31))
     assert await relay.drain_once() == 0  # parked: no more tries
+
+
+class CountsCommands(CommandListener):
+    """Counts the commands a client sends, by name."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+
+    def started(self, event: CommandStartedEvent) -> None:
+        self.counts[event.command_name] += 1
+
+    def succeeded(self, event: CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: CommandFailedEvent) -> None:
+        pass
+
+
+async def test_one_pass_drains_hundreds_of_documents_in_a_few_commands(
+    kafka_topics: Any,
+    kafka_settings: KafkaSettings,
+    mongo_settings: MongoSettings,
+    mongo_db: AsyncDatabase[Any],
+    broker_factory: Callable[[], KafkaBroker],
+    clock: ManualClock,
+) -> None:
+    topic = await kafka_topics(Topic.LEAD_RECEIVED)
+    await ensure_indexes(mongo_db, outbox_indexes("aggregates"))
+    await mongo_db.aggregates.insert_many(
+        [
+            {"_id": f"d{n:03d}", **outbox_fields(messages_for(f"d{n:03d}", [1, 2]))}
+            for n in range(250)
+        ]
+    )
+    producer = broker_factory()
+    await producer.start()
+    publisher = KafkaOutboxPublisher(producer, topic_prefix=kafka_settings.topic_prefix)
+    commands = CountsCommands()
+    client: AsyncMongoClient[Any] = AsyncMongoClient(
+        mongo_settings.url.get_secret_value(), tz_aware=True, event_listeners=[commands]
+    )
+    try:
+        relay = OutboxRelay(
+            [client[str(mongo_settings.database)].aggregates], publisher, clock=clock
+        )
+        assert await relay.drain_once() == 500
+        sent = dict(commands.counts)
+    finally:
+        await client.close()
+
+    # Per 100 documents: a read, a lease, a read back and two clearing updates; one count.
+    assert sent == {"find": 6, "update": 8, "aggregate": 1}, sent
+    left = await mongo_db.aggregates.count_documents({"_outbox_pending": True})
+    held = await mongo_db.aggregates.count_documents({"_outbox_owner": {"$exists": True}})
+    assert (left, held) == (0, 0)
+    records = await read_topic(kafka_settings.bootstrap_servers, topic, count=500)
+    assert len(records) == 500
+
+
+class AppendsWhilePublishing:
+    """Publishes for real; before the first batch, a save appends events to one document."""
+
+    def __init__(
+        self,
+        inner: KafkaOutboxPublisher,
+        collection: AsyncCollection[Any],
+        doc_id: str,
+        appended: list[OutboxMessage],
+    ) -> None:
+        self.inner = inner
+        self.collection = collection
+        self.doc_id = doc_id
+        self.appended = appended
+
+    async def publish_batch(self, messages: Sequence[OutboxMessage]) -> None:
+        if self.appended:
+            update = with_outbox({"$inc": {"state": 1}}, self.appended)
+            await self.collection.update_one({"_id": self.doc_id}, update)
+            self.appended = []
+        await self.inner.publish_batch(messages)
+
+
+async def test_an_event_appended_between_claim_and_clear_stays_pending_for_the_next_pass(
+    kafka_topics: Any,
+    kafka_settings: KafkaSettings,
+    mongo_db: AsyncDatabase[Any],
+    broker_factory: Callable[[], KafkaBroker],
+    clock: ManualClock,
+) -> None:
+    topic = await kafka_topics(Topic.LEAD_RECEIVED)
+    col = mongo_db.aggregates
+    first = {key: messages_for(key, numbers) for key, numbers in (("a", [1, 2]), ("b", [3, 4]))}
+    await col.insert_many(
+        [{"_id": key, "state": 1, **outbox_fields(m)} for key, m in first.items()]
+    )
+    producer = broker_factory()
+    await producer.start()
+    kafka = KafkaOutboxPublisher(producer, topic_prefix=kafka_settings.topic_prefix)
+    late = messages_for("b", [5])
+    relay = OutboxRelay([col], AppendsWhilePublishing(kafka, col, "b", late), clock=clock)
+
+    assert await relay.drain_once() == 4
+    a, b = await col.find({}).sort("_id").to_list(None)
+    assert (a["_outbox"], a["_outbox_pending"]) == ([], False)
+    assert ([m["id"] for m in b["_outbox"]], b["_outbox_pending"]) == ([late[0].id], True)
+    assert "_outbox_owner" not in b and "_outbox_lease" not in b, "released for the next pass"
+    assert b["state"] == 2
+
+    assert await relay.drain_once() == 1
+    b = await col.find_one({"_id": "b"})
+    assert b is not None and (b["_outbox"], b["_outbox_pending"]) == ([], False)
+    records = await read_topic(kafka_settings.bootstrap_servers, topic, count=5)
+    ids_of_b = [dict(r.headers)["ce_id"].decode() for r in records if r.key == b"b"]
+    assert ids_of_b == [m.id for m in [*first["b"], *late]], "once each, in order"
+
+
+class Records:
+    """Publishes for real and keeps the ids it got acknowledged, per key, in order."""
+
+    def __init__(self, inner: KafkaOutboxPublisher) -> None:
+        self.inner = inner
+        self.ids: dict[str, list[str]] = {}
+
+    async def publish_batch(self, messages: Sequence[OutboxMessage]) -> None:
+        await self.inner.publish_batch(messages)
+        for m in messages:
+            self.ids.setdefault(str(m.key), []).append(m.id)
+
+
+async def test_two_relays_and_concurrent_writes_lose_no_event_and_publish_each_once(
+    kafka_topics: Any,
+    kafka_settings: KafkaSettings,
+    mongo_db: AsyncDatabase[Any],
+    broker_factory: Callable[[], KafkaBroker],
+    clock: ManualClock,
+) -> None:
+    topic = await kafka_topics(Topic.LEAD_RECEIVED)
+    col = mongo_db.aggregates
+    keys = [f"d{n:02d}" for n in range(40)]
+    written = {key: messages_for(key, [n]) for n, key in enumerate(keys)}
+    await col.insert_many([{"_id": key, **outbox_fields(m)} for key, m in written.items()])
+    producer = broker_factory()
+    await producer.start()
+    publisher = Records(KafkaOutboxPublisher(producer, topic_prefix=kafka_settings.topic_prefix))
+    one, two = (OutboxRelay([col], publisher, clock=clock) for _ in range(2))
+    writing = True
+
+    async def write() -> None:
+        nonlocal writing
+        for round_ in range(1, 4):
+            for n, key in enumerate(keys):
+                more = messages_for(key, [(n + round_) % 60])
+                await col.update_one({"_id": key}, with_outbox({"$inc": {"v": 1}}, more))
+                written[key].extend(more)
+        writing = False
+
+    async def relay_while_writing(relay: OutboxRelay) -> None:
+        while writing:
+            # Two passes of one relay at once too (its loop and a caller's `drain_once`).
+            await asyncio.gather(relay.drain_once(), relay.drain_once())
+
+    await asyncio.gather(write(), relay_while_writing(one), relay_while_writing(two))
+    while sum(await asyncio.gather(one.drain_once(), two.drain_once())):
+        pass
+
+    assert publisher.ids == {key: [m.id for m in messages] for key, messages in written.items()}
+    for doc in await col.find({}).to_list(None):
+        assert (doc["_outbox"], doc["_outbox_pending"]) == ([], False)
+    records = await read_topic(kafka_settings.bootstrap_servers, topic, count=160)
+    assert len(records) == 160
+
+
+async def test_a_document_kafka_refuses_is_parked_while_the_rest_of_its_batch_is_published(
+    kafka_topics: Any,
+    kafka_settings: KafkaSettings,
+    mongo_db: AsyncDatabase[Any],
+    broker_factory: Callable[[], KafkaBroker],
+    clock: ManualClock,
+) -> None:
+    topic = await kafka_topics(Topic.LEAD_RECEIVED)
+    col = mongo_db.aggregates
+    (oversized,) = messages_for("b", [2])
+    too_large = replace(oversized, value=oversized.value + " " * 1_100_000)  # over 1 MiB
+    await col.insert_many(
+        [
+            {"_id": "a", **outbox_fields(messages_for("a", [1]))},
+            {"_id": "b", **outbox_fields([too_large])},
+            {"_id": "c", **outbox_fields(messages_for("c", [3]))},
+        ]
+    )
+    producer = broker_factory()
+    await producer.start()
+    relay = OutboxRelay(
+        [col], KafkaOutboxPublisher(producer, topic_prefix=kafka_settings.topic_prefix), clock=clock
+    )
+
+    assert await relay.drain_once() == 2
+    for _ in range(2, 11):
+        clock.advance(timedelta(seconds=31))  # the refused document's lease runs out
+        assert await relay.drain_once() == 0
+
+    docs = {doc["_id"]: doc for doc in await col.find({}).to_list(None)}
+    assert [(d["_outbox"], d["_outbox_pending"]) for d in docs.values()] == [([], False)] * 3
+    assert [m["id"] for m in docs["b"]["_outbox_parked"]] == [too_large.id]
+    assert docs["b"]["_outbox_failures"] == 10
+    assert "_outbox_parked" not in docs["a"] and "_outbox_parked" not in docs["c"]
+    records = await read_topic(kafka_settings.bootstrap_servers, topic, count=2)
+    assert {r.key for r in records} == {b"a", b"c"}  # `a` or `c` twice if sent before `b`

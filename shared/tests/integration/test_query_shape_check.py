@@ -61,7 +61,7 @@ async def test_an_unindexed_query_on_the_real_server_is_recorded_and_reported(
     )
     assert errors == []
     assert set(shapes) == {
-        QueryShape("shape-check", "things", "findAndModify", lease, (), True),
+        QueryShape("shape-check", "things", "find", lease, (), True),
         QueryShape("shape-check", "things", "aggregate", filter_shape({"_outbox_pending": 1})),
         unindexed,
     }

@@ -2,9 +2,11 @@
 
 Pending events live inside the aggregate document they describe (`_outbox`, an array in
 append order, plus an indexed `_outbox_pending` flag), written by the same single-document
-update as the state change. A relay publishes them in order and removes each one only after
-Kafka acknowledged it, so a crash between publish and clear republishes (at-least-once);
-consumers are idempotent (ADR 0004: deterministic ids, or state checked by revision). Every
+update as the state change. A relay publishes them in order and removes them only after
+Kafka acknowledged them, so a crash between publish and clear republishes (at-least-once);
+consumers are idempotent (ADR 0004: deterministic ids, or state checked by revision). It
+empties an outbox that still holds exactly what was published, and otherwise removes the
+published heads one by one, so events appended meanwhile stay pending (ADR 0023). Every
 operator used here was checked against FerretDB v1 (which silently ignores `$pull` with a
 sub-document condition, hence the conditional `$pop`).
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +23,6 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from faststream.kafka import KafkaBroker
-from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 
 from shared.contracts.codec import encode
@@ -39,6 +41,12 @@ OWNER_FIELD = "_outbox_owner"
 FAILURES_FIELD = "_outbox_failures"
 PARKED_FIELD = "_outbox_parked"
 PARK_AFTER_FAILURES = 10
+CLAIM_BATCH = 100
+"""Documents claimed per step: one read, one update and one read back for all of them."""
+CLEAR_CHUNK = 50
+"""Statements per clearing `update`: FerretDB v1 holds a connection per statement (pool 100)."""
+BACKLOG_EVERY = timedelta(seconds=30)
+"""How often the backlog gauge is counted: the count reads every pending document."""
 
 log = get_logger(__name__)
 
@@ -184,7 +192,8 @@ class OutboxRelay:
 
     Several replicas may run relays on the same collections: a short lease on each document
     keeps them from publishing the same events at once (a lost lease only causes a duplicate,
-    which consumers absorb).
+    which consumers absorb). Documents are claimed, published and cleared `CLAIM_BATCH` at a
+    time, in a few commands per batch; the backlog gauge is counted every `BACKLOG_EVERY`.
     """
 
     def __init__(
@@ -204,6 +213,8 @@ class OutboxRelay:
         self._lease = lease
         self._max_docs = max_documents_per_pass
         self._owner = uuid.uuid4().hex
+        self._claims = itertools.count()
+        self._backlog_counted_at: datetime | None = None
         self._wakeup = asyncio.Event()
 
     def wake(self) -> None:
@@ -228,32 +239,131 @@ class OutboxRelay:
         """Publish what is pending now; return the number of events published."""
         total = 0
         for collection in self._collections:
-            for _ in range(self._max_docs):
-                doc = await self._claim(collection)
-                if doc is None:
-                    break
-                try:
-                    total += await self._publish_document(collection, doc)
-                except Exception as exc:
-                    if is_transient(exc):
-                        raise  # the broker is away: the whole pass waits for it
-                    await self._refused(collection, doc, exc)
-        OUTBOX_PUBLISHED.inc(total)
+            left = self._max_docs
+            while left > 0:
+                wanted = min(CLAIM_BATCH, left)
+                candidates, claimed = await self._claim(collection, wanted)
+                published = await self._publish(collection, claimed)
+                OUTBOX_PUBLISHED.inc(published)
+                total += published
+                left -= candidates
+                if candidates < wanted:
+                    break  # nothing else was claimable when this batch was read
+        await self._count_backlog()
+        return total
+
+    async def _claim(
+        self, collection: AsyncCollection[Any], limit: int
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """Lease up to `limit` pending documents; the number of candidates and those won.
+
+        Each claim has its own owner token, so two passes of this relay running at once (the
+        loop and a caller's `drain_once`) never both take a document.
+        """
+        now = self._clock.now()
+        claimable = {PENDING_FIELD: True, "$or": [{LEASE_FIELD: None}, {LEASE_FIELD: {"$lt": now}}]}
+        found = await collection.find(claimable, {"_id": 1}).limit(limit).to_list(None)
+        ids = [doc["_id"] for doc in found]
+        if not ids:
+            return 0, []
+        token = f"{self._owner}-{next(self._claims)}"
+        await collection.update_many(
+            {"_id": {"$in": ids}, **claimable},
+            {"$set": {LEASE_FIELD: now + self._lease, OWNER_FIELD: token}},
+        )
+        # Another replica may have leased some of them between the read and the update.
+        won = collection.find({"_id": {"$in": ids}, OWNER_FIELD: token}).limit(len(ids))
+        return len(ids), await won.to_list(None)
+
+    async def _publish(self, collection: AsyncCollection[Any], docs: list[dict[str, Any]]) -> int:
+        """Publish the documents' events in one batch and clear them; the number published."""
+        messages = [message for doc in docs for message in _messages(doc)]
+        published = docs
+        try:
+            if messages:
+                await self._publisher.publish_batch(messages)
+        except Exception as exc:
+            if is_transient(exc):
+                raise  # the broker is away: the whole pass waits for it
+            # Some document's events are refused: find it, so only it is counted and parked.
+            published = await self._publish_one_by_one(collection, docs)
+        await self._clear(collection, published)
+        return sum(len(doc.get(OUTBOX_FIELD) or []) for doc in published)
+
+    async def _publish_one_by_one(
+        self, collection: AsyncCollection[Any], docs: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """Publish each document's events on its own; the documents that went out."""
+        published = []
+        for doc in docs:
+            try:
+                messages = _messages(doc)
+                if messages:
+                    await self._publisher.publish_batch(messages)
+            except Exception as exc:
+                if is_transient(exc):
+                    raise
+                await self._refused(collection, doc, exc)
+            else:
+                published.append(doc)
+        return published
+
+    async def _clear(self, collection: AsyncCollection[Any], docs: list[dict[str, Any]]) -> None:
+        """Empty the published outboxes in bulk; one appended to meanwhile is popped instead."""
+        for start in range(0, len(docs), CLEAR_CHUNK):
+            chunk = docs[start : start + CLEAR_CHUNK]
+            command: dict[str, Any] = {
+                "update": collection.name,
+                "updates": [_clearing(doc) for doc in chunk],
+                "ordered": True,
+            }
+            if collection.write_concern.document:
+                command["writeConcern"] = collection.write_concern.document
+            reply = await collection.database.command(command)
+            if reply.get("n") == len(chunk) and not reply.get("writeErrors"):
+                continue
+            # FerretDB v1 stops at a failing statement and misreports it, so read back: a
+            # document still held was appended to (or not reached). One whose lease was lost
+            # is left to its new holder, which publishes it again.
+            held = await collection.find(
+                {
+                    "_id": {"$in": [doc["_id"] for doc in chunk]},
+                    OWNER_FIELD: {"$in": sorted({doc[OWNER_FIELD] for doc in chunk})},
+                },
+                {"_id": 1},
+            ).to_list(None)
+            ids = {doc["_id"] for doc in held}
+            for doc in chunk:
+                if doc["_id"] in ids:
+                    await self._pop_published(collection, doc)
+
+    async def _pop_published(self, collection: AsyncCollection[Any], doc: dict[str, Any]) -> None:
+        """Remove the published events one head at a time, keeping any appended since."""
+        for message in _messages(doc):
+            await collection.update_one(
+                {"_id": doc["_id"], f"{OUTBOX_FIELD}.0.id": message.id},
+                {"$pop": {OUTBOX_FIELD: -1}},
+            )
+        # Cleared only if nothing was appended meanwhile; otherwise the next pass takes it.
+        await collection.update_one(
+            {"_id": doc["_id"], f"{OUTBOX_FIELD}.0": {"$exists": False}},
+            {"$set": {PENDING_FIELD: False}},
+        )
+        await collection.update_one(
+            {"_id": doc["_id"], OWNER_FIELD: doc[OWNER_FIELD]},
+            {"$unset": {LEASE_FIELD: "", OWNER_FIELD: ""}},
+        )
+
+    async def _count_backlog(self) -> None:
+        """Count the pending documents for the backlog gauge, at most every `BACKLOG_EVERY`."""
+        now = self._clock.now()
+        if self._backlog_counted_at is not None and now - self._backlog_counted_at < BACKLOG_EVERY:
+            return
+        self._backlog_counted_at = now
         backlog = 0
         for collection in self._collections:
             backlog += await collection.count_documents({PENDING_FIELD: True})
         OUTBOX_BACKLOG.set(backlog)
-        return total
-
-    async def _claim(self, collection: AsyncCollection[Any]) -> dict[str, Any] | None:
-        # No projection: FerretDB v1's findAndModify does not implement `fields`.
-        now = self._clock.now()
-        claimed: dict[str, Any] | None = await collection.find_one_and_update(
-            {PENDING_FIELD: True, "$or": [{LEASE_FIELD: None}, {LEASE_FIELD: {"$lt": now}}]},
-            {"$set": {LEASE_FIELD: now + self._lease, OWNER_FIELD: self._owner}},
-            return_document=ReturnDocument.AFTER,
-        )
-        return claimed
 
     async def _refused(
         self, collection: AsyncCollection[Any], doc: dict[str, Any], exc: Exception
@@ -278,7 +388,7 @@ class OutboxRelay:
             return
         parked = await collection.update_one(
             # Only the events that were refused: one appended meanwhile gets its own chances.
-            {"_id": doc["_id"], OWNER_FIELD: self._owner, OUTBOX_FIELD: doc.get(OUTBOX_FIELD)},
+            {"_id": doc["_id"], OWNER_FIELD: doc[OWNER_FIELD], OUTBOX_FIELD: doc.get(OUTBOX_FIELD)},
             {
                 "$push": {PARKED_FIELD: {"$each": doc.get(OUTBOX_FIELD) or []}},
                 "$set": {OUTBOX_FIELD: [], PENDING_FIELD: False, FAILURES_FIELD: failures},
@@ -294,22 +404,22 @@ class OutboxRelay:
                 events=len(doc.get(OUTBOX_FIELD) or []),
             )
 
-    async def _publish_document(self, collection: AsyncCollection[Any], doc: dict[str, Any]) -> int:
-        messages = [OutboxMessage.from_document(d) for d in doc.get(OUTBOX_FIELD) or []]
-        if messages:
-            await self._publisher.publish_batch(messages)
-        for message in messages:
-            await collection.update_one(
-                {"_id": doc["_id"], f"{OUTBOX_FIELD}.0.id": message.id},
-                {"$pop": {OUTBOX_FIELD: -1}},
-            )
-        # Cleared only if nothing was appended meanwhile; otherwise the next pass takes it.
-        await collection.update_one(
-            {"_id": doc["_id"], f"{OUTBOX_FIELD}.0": {"$exists": False}},
-            {"$set": {PENDING_FIELD: False}},
-        )
-        await collection.update_one(
-            {"_id": doc["_id"], OWNER_FIELD: self._owner},
-            {"$unset": {LEASE_FIELD: "", OWNER_FIELD: ""}},
-        )
-        return len(messages)
+
+def _messages(doc: Mapping[str, Any]) -> list[OutboxMessage]:
+    """The document's pending events, in order."""
+    return [OutboxMessage.from_document(d) for d in doc.get(OUTBOX_FIELD) or []]
+
+
+def _clearing(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """An `update` statement emptying the outbox if it still holds exactly what was published."""
+    return {
+        "q": {
+            "_id": doc["_id"],
+            OWNER_FIELD: doc[OWNER_FIELD],
+            OUTBOX_FIELD: doc.get(OUTBOX_FIELD),
+        },
+        "u": {
+            "$set": {OUTBOX_FIELD: [], PENDING_FIELD: False},
+            "$unset": {LEASE_FIELD: "", OWNER_FIELD: ""},
+        },
+    }
