@@ -17,6 +17,10 @@ from shared.platform.consumer import BatchItem
 from shared.platform.repository import message_on_own_topic
 from shared.testing.fakes import InMemoryRepository
 
+TEST_SOURCE = "urn:test"
+TRUSTED = frozenset({TEST_SOURCE})
+"""Payment sources the tests' ingestor counts: the source `delivered` gives every event."""
+
 
 class InMemoryFactLog:
     """The fact log in a dict keyed like the real one, and the versions' state."""
@@ -129,6 +133,6 @@ def delivered(*events: EventModel) -> list[BatchItem]:
     """The events as a batch consumer hands them over: encoded, then decoded from the bytes."""
     items = []
     for event in events:
-        value, headers = encode(event, source="urn:test", time=datetime(2026, 3, 1, tzinfo=UTC))
+        value, headers = encode(event, source=TEST_SOURCE, time=datetime(2026, 3, 1, tzinfo=UTC))
         items.append(BatchItem(FakeRecord(value), decode(value, headers, topic=event.event_type)))
     return items

@@ -85,7 +85,9 @@ def build(settings: ReportingSettings, *, clock: Clock | None = None) -> Reporti
         interval=settings.segment_check_seconds,
         on_published=relay.wake,
     )
-    ingestor = Ingestor(store, records, on_batch=watcher.notice)
+    ingestor = Ingestor(
+        store, records, payment_sources=settings.payment_sources, on_batch=watcher.notice
+    )
     register_subscribers(
         connections.broker,
         ingestor=ingestor,

@@ -38,6 +38,11 @@ class ReportingSettings(ServiceSettings):
     segment_check_seconds: float = Field(
         default=3600.0, gt=0, description="How often client segments are recomputed."
     )
+    payment_sources: list[str] = Field(
+        default_factory=list,
+        description="Event sources (CloudEvents `source`) whose `payment.received` is counted, "
+        "besides the deals service's own; set it like DEALS_PAYMENT_SOURCES (JSON list).",
+    )
     outbox_poll_seconds: float = Field(
         default=0.5, gt=0, description="How often the outbox relay looks for unpublished events."
     )

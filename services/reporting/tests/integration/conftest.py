@@ -30,6 +30,7 @@ def reporting_settings(
         database=mongo_settings.database,
         outbox_poll_seconds=0.1,
         batch_timeout_ms=50,
+        payment_sources=["urn:test"],
     )
 
 

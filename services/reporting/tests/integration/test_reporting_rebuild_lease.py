@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from reporting_events import stage_change
-from reporting_fakes import delivered
+from reporting_fakes import TRUSTED, delivered
 
 from reporting.adapters.indexes import INDEXES
 from reporting.adapters.read_models import MongoReadModels
@@ -46,7 +46,9 @@ async def test_a_crashed_rebuild_is_refused_to_others_until_its_lease_ends_then_
         stage_change(f"D{i}", "qualification", StageKind.OPEN, 1 + i % 28, "10.00")
         for i in range(70)
     ]
-    await Ingestor(MongoFactLog(mongo_db), records).ingest(delivered(*events))
+    await Ingestor(MongoFactLog(mongo_db), records, payment_sources=TRUSTED).ingest(
+        delivered(*events)
+    )
     live = await records.select(1, [Selection("deals")])
 
     dying = Projections(KilledAfter(mongo_db), records, clock=clock, holder="a", page=20)

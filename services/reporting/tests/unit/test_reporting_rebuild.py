@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from reporting_events import stage_change
-from reporting_fakes import InMemoryFactLog, InMemoryReadModels, delivered
+from reporting_fakes import TRUSTED, InMemoryFactLog, InMemoryReadModels, delivered
 from reporting_world import fold_all, world
 
 from reporting.domain.fact_log import ProjectionVersions, Rebuild
@@ -53,7 +53,7 @@ def projections(
 async def test_a_rebuild_folds_the_whole_log_with_live_batches_and_switches() -> None:
     log, events = logged_world(1)
     records, clock = InMemoryReadModels(), ManualClock(T0)
-    ingestor = Ingestor(log, records)
+    ingestor = Ingestor(log, records, payment_sources=TRUSTED)
     half = len(events) // 2
     await ingestor.ingest(delivered(*events[:half]))
     older = dict(log.facts)
@@ -76,7 +76,7 @@ async def test_a_rebuild_held_elsewhere_is_refused_until_its_lease_runs_out_then
 ):
     log, events = logged_world(2)
     records, clock = InMemoryReadModels(), ManualClock(T0)
-    await Ingestor(log, records).ingest(delivered(*events))
+    await Ingestor(log, records, payment_sources=TRUSTED).ingest(delivered(*events))
 
     async def killed_at_the_third_batch(batches_read: int) -> None:
         if batches_read == 2:
@@ -100,7 +100,7 @@ async def test_a_rebuild_held_elsewhere_is_refused_until_its_lease_runs_out_then
 async def test_a_stalled_holder_that_lost_its_rebuild_stops() -> None:
     log, events = logged_world(3)
     records, clock = InMemoryReadModels(), ManualClock(T0)
-    await Ingestor(log, records).ingest(delivered(*events))
+    await Ingestor(log, records, payment_sources=TRUSTED).ingest(delivered(*events))
 
     async def stalled_past_the_lease(batches_read: int) -> None:
         if batches_read == 1:

@@ -5,13 +5,14 @@ from decimal import Decimal
 
 import pytest
 from reporting_events import empty_invoice, stage_change
-from reporting_fakes import InMemoryFactLog, InMemoryReadModels, delivered
+from reporting_fakes import TRUSTED, InMemoryFactLog, InMemoryReadModels, delivered
 
 from reporting.domain.segments import SegmentThresholds
 from reporting.service_layer.ingest import Ingestor
 from reporting.service_layer.queries import Filters, Reports
 from shared.contracts import (
     ClientSegmentChangedV1,
+    PaymentReceivedV1,
     StageKind,
 )
 from shared.platform.consumer import BatchItem
@@ -40,7 +41,7 @@ def reports_over(log: InMemoryFactLog, records: InMemoryReadModels) -> Reports:
 
 async def test_a_batch_is_appended_once_and_its_redelivery_appends_nothing() -> None:
     log, records = InMemoryFactLog(), InMemoryReadModels()
-    ingestor = Ingestor(log, records)
+    ingestor = Ingestor(log, records, payment_sources=TRUSTED)
     assert await ingestor.ingest(march()) == 5
     # Delivered again with new envelopes (new ids, times): the payload bytes are the same.
     await ingestor(march())
@@ -54,20 +55,25 @@ async def test_events_no_report_uses_are_not_appended() -> None:
     segment_changed = ClientSegmentChangedV1(
         client_id="client-D1", to_segment="hot", changed_at=datetime(2026, 3, 1, tzinfo=UTC)
     )
-    assert await Ingestor(log, records).ingest(delivered(segment_changed)) == 0
+    assert (
+        await Ingestor(log, records, payment_sources=TRUSTED).ingest(delivered(segment_changed))
+        == 0
+    )
     assert await log.load() == []
 
 
 async def test_a_batch_with_an_event_no_fold_can_take_appends_nothing() -> None:
     log, records = InMemoryFactLog(), InMemoryReadModels()
     with pytest.raises(ValueError, match="installment"):
-        await Ingestor(log, records).ingest([*march(), *delivered(empty_invoice())])
+        await Ingestor(log, records, payment_sources=TRUSTED).ingest(
+            [*march(), *delivered(empty_invoice())]
+        )
     assert await log.load() == []
 
 
 async def test_sales_figures_over_the_ingested_facts() -> None:
     log, records = InMemoryFactLog(), InMemoryReadModels()
-    ingestor = Ingestor(log, records)
+    ingestor = Ingestor(log, records, payment_sources=TRUSTED)
     await ingestor.ingest(march())
     reports = reports_over(log, records)
     sales = await reports.sales(Filters())
@@ -84,3 +90,19 @@ async def test_sales_figures_over_the_ingested_facts() -> None:
     await ingestor.ingest(delivered(lost))
     after = await reports.sales(Filters())
     assert (after.lost_count, after.open_count, after.won_count) == (1, 0, 2)
+
+
+async def test_a_payment_from_a_source_deals_does_not_trust_is_not_counted() -> None:
+    """Deals dead-letters such a payment; counting it would show money no invoice received."""
+    payment = PaymentReceivedV1.model_validate(
+        {
+            "payment_id": "pay-forged",
+            "invoice_id": "I1",
+            "amount": {"amount": "300000.00", "currency": RUB},
+            "paid_at": datetime(2026, 3, 10, tzinfo=UTC),
+        }
+    )
+    log, records = InMemoryFactLog(), InMemoryReadModels()
+    assert await Ingestor(log, records, payment_sources=()).ingest(delivered(payment)) == 0
+    assert await log.load() == []
+    assert await Ingestor(log, records, payment_sources=TRUSTED).ingest(delivered(payment)) == 1

@@ -6,7 +6,13 @@ from datetime import UTC, datetime
 
 import pytest
 from reporting_events import stage_change
-from reporting_fakes import InMemoryClientSegments, InMemoryFactLog, InMemoryReadModels, delivered
+from reporting_fakes import (
+    TRUSTED,
+    InMemoryClientSegments,
+    InMemoryFactLog,
+    InMemoryReadModels,
+    delivered,
+)
 
 from reporting.domain.client_segment import ClientSegmentState
 from reporting.domain.segments import Segment, SegmentThresholds
@@ -36,7 +42,7 @@ async def watcher_with_d1_won_on_20_march(
 ) -> SegmentWatcher:
     log, records = InMemoryFactLog(), InMemoryReadModels()
     won = stage_change("D1", to="won", kind=StageKind.WON, day=20, amount="1000.00")
-    await Ingestor(log, records).ingest(delivered(won))
+    await Ingestor(log, records, payment_sources=TRUSTED).ingest(delivered(won))
     reports = Reports(log, records, time_zone="Europe/Moscow", thresholds=SegmentThresholds())
     return SegmentWatcher(clients, reports, clock=clock, interval=3600, on_published=on_published)
 

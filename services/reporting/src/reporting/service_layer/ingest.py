@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 
 from reporting.domain.fact_log import LoggedEvent
 from reporting.domain.facts import Fact
 from reporting.service_layer.ports import Delivered, FactLog, ReadModels
 from reporting.service_layer.records import merge_facts
 from reporting.service_layer.translate import fact_of
+from shared.contracts.events.invoicing import PaymentReceivedV1
+from shared.platform.logging import get_logger
+
+DEALS_SOURCE = "urn:voronka:deals"
+"""The deals service's CloudEvents source: payments it records are always counted."""
+
+log = get_logger(__name__)
 
 
 def logged_event_of(item: Delivered) -> LoggedEvent:
@@ -25,10 +32,12 @@ class Ingestor:
         log_store: FactLog,
         records: ReadModels,
         *,
+        payment_sources: Collection[str],
         on_batch: Callable[[list[Fact]], None] | None = None,
     ) -> None:
         self._log = log_store
         self._records = records
+        self._payment_sources = frozenset({DEALS_SOURCE, *payment_sources})
         self._on_batch = on_batch
 
     async def __call__(self, items: Sequence[Delivered]) -> None:
@@ -48,6 +57,8 @@ class Ingestor:
         facts: list[Fact] = []
         events: list[LoggedEvent] = []
         for item in items:
+            if not self._counts(item):
+                continue
             fact = fact_of(item.decoded.event)
             if fact is not None:
                 facts.append(fact)
@@ -60,3 +71,15 @@ class Ingestor:
         if self._on_batch is not None:
             self._on_batch(facts)
         return len(events)
+
+    def _counts(self, item: Delivered) -> bool:
+        """False for a payment from a source deals does not trust: deals dead-letters it, so
+        counting it would show money no invoice received."""
+        if not isinstance(item.decoded.event, PaymentReceivedV1):
+            return True
+        if item.decoded.envelope.source in self._payment_sources:
+            return True
+        log.warning(
+            "payment from an untrusted source not counted", event_id=item.decoded.envelope.id
+        )
+        return False
