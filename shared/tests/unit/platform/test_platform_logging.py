@@ -32,19 +32,22 @@ def restore_logging() -> Iterator[None]:
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     libraries = {
-        name: (list(lg.handlers), lg.propagate)
+        name: (list(lg.handlers), lg.propagate, lg.level)
         for name in LIBRARY_LOGGERS
         for lg in [logging.getLogger(name)]
     }
+    for name in LIBRARY_LOGGERS:  # a test server elsewhere may have quieted one (uvicorn does)
+        logging.getLogger(name).setLevel(logging.NOTSET)
     yield
     structlog.contextvars.clear_contextvars()
     structlog.reset_defaults()
     root.handlers[:] = handlers
     root.setLevel(level)
-    for name, (lib_handlers, propagate) in libraries.items():
+    for name, (lib_handlers, propagate, lib_level) in libraries.items():
         lg = logging.getLogger(name)
         lg.handlers[:] = lib_handlers
         lg.propagate = propagate
+        lg.setLevel(lib_level)
 
 
 def json_lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
