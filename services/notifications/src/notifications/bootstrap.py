@@ -43,6 +43,8 @@ from notifications.service_layer.webhooks import Webhooks
 from notifications.settings import NotificationsSettings
 from shared.platform.clock import Clock, clock_from_env
 from shared.platform.indexes import ensure_indexes
+from shared.platform.lease_time import ServerLeaseTime
+from shared.platform.mongo import server_time_of
 from shared.platform.outbox import KafkaOutboxPublisher, OutboxRelay
 from shared.platform.runtime import Connections, create_service_app
 
@@ -166,6 +168,7 @@ def build(settings: NotificationsSettings, *, clock: Clock | None = None) -> Not
             busy_delay=timedelta(seconds=settings.busy_recipient_delay_seconds),
         ),
         clock=clock,
+        lease_time=ServerLeaseTime(server_time_of(connections.mongo)),
         jitter=random.random if settings.retry_jitter else None,
         on_outbox=relay.wake,
     )

@@ -29,7 +29,8 @@ from notifications.service_layer.payments import PaymentReceived
 from notifications.service_layer.triggers import Triggers
 from shared.contracts.codec import DecodedEvent, decode, encode
 from shared.contracts.events.base import EventModel
-from shared.platform.clock import ManualClock
+from shared.platform.clock import Clock, ManualClock
+from shared.platform.lease_time import ClockLeaseTime, LeaseTime
 from shared.testing.fakes import InMemoryRepository
 
 CONSUMER_GROUP = "notifications"
@@ -47,9 +48,11 @@ class FakeDeliveries(InMemoryRepository[Delivery]):
             message_of=delivery_messages(consumer_group=CONSUMER_GROUP, topic_prefix=""),
         )
 
-    async def claim_due(self, now: datetime, *, owner: str, until: datetime) -> Delivery | None:
+    async def claim_due(
+        self, now: datetime, *, owner: str, lease_now: datetime, until: datetime
+    ) -> Delivery | None:
         """Lease the earliest due delivery, as the find-and-modify does."""
-        due = [d for d in self.all() if d.is_due(now)]
+        due = [d for d in self.all() if d.is_due(now, lease_now=lease_now)]
         if not due:
             return None
         claimed = min(due, key=lambda d: (d.next_attempt_at or now, d.id))
@@ -227,6 +230,7 @@ def notifications(
         retry=retry or RetryPolicy(),
         config=DispatchConfig(poll_seconds=1.0, lease=LEASE, busy_delay=BUSY_DELAY),
         clock=clock,
+        lease_time=ClockLeaseTime(clock),
     )
     payments = PaymentReceived(deliveries, settlements, triggers, clock=clock)
     return Notifications(
@@ -254,3 +258,20 @@ def decoded(
         time=at or datetime(2026, 3, 2, 6, 0, tzinfo=UTC),
     )
     return decode(payload, headers, topic=event.event_type)
+
+
+def another_replica(service: Notifications, *, clock: Clock, lease_time: LeaseTime) -> Dispatcher:
+    """A second dispatcher on the same stores and channels, with its own clock."""
+    return Dispatcher(
+        service.deliveries,
+        service.directory,
+        NoOverrides(),
+        service.webhooks,
+        service.channels,
+        context=ContextBuilder(service.directory, sender_name="Voronka"),
+        pressure=PressurePolicy(),
+        retry=RetryPolicy(),
+        config=DispatchConfig(poll_seconds=1.0, lease=LEASE, busy_delay=BUSY_DELAY),
+        clock=clock,
+        lease_time=lease_time,
+    )

@@ -9,7 +9,15 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from notifications_fakes import BUSY_DELAY, CONSUMER_GROUP, Notifications, decoded, notifications
+from notifications_fakes import (
+    BUSY_DELAY,
+    CONSUMER_GROUP,
+    LEASE,
+    Notifications,
+    another_replica,
+    decoded,
+    notifications,
+)
 
 from notifications.domain.delivery import DeliveryQuery
 from notifications.domain.messages import DeliveryError, ProviderReceipt
@@ -29,6 +37,8 @@ from notifications.service_layer.sources import source_of
 from shared.contracts.events.invoicing import PaymentReceivedV1
 from shared.contracts.events.money import Money
 from shared.contracts.events.payment_due import PaymentDueV1, ReminderKind, payment_reminder_id
+from shared.platform.clock import ManualClock
+from shared.platform.lease_time import ClockLeaseTime
 from shared.platform.outbox import OutboxMessage
 
 pytestmark = pytest.mark.unit
@@ -400,4 +410,27 @@ async def test_a_stop_during_a_send_lets_the_send_finish_and_be_recorded() -> No
         await passing
     client = service.deliveries.one(key_of(CLIENT))
     assert (client.status, client.attempts) == (DeliveryStatus.SENT, 1)
+    assert len(service.channels[Channel.EMAIL].sent) == 1
+
+
+async def test_a_replica_whose_clock_runs_two_leases_ahead_takes_no_delivery_another_holds() -> (
+    None
+):
+    """Leases are judged by one time for all replicas (the database's), not each one's clock."""
+    service = with_people(rules=CLIENT_ONLY)
+    await service.triggers(decoded(reminder(), key="inv-1", event_id="evt-1"))
+    sending, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_provider() -> None:
+        sending.set()
+        await release.wait()
+
+    service.channels[Channel.EMAIL].during_send = slow_provider
+    first = asyncio.create_task(service.dispatcher.dispatch_due())
+    await sending.wait()
+    ahead = ManualClock(service.clock.now() + 2 * LEASE)
+    skewed = another_replica(service, clock=ahead, lease_time=ClockLeaseTime(service.clock))
+    assert await skewed.dispatch_due() == 0
+    release.set()
+    assert await first == 1
     assert len(service.channels[Channel.EMAIL].sent) == 1

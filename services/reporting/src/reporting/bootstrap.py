@@ -26,6 +26,8 @@ from reporting.service_layer.segment_watcher import SegmentWatcher
 from reporting.settings import ReportingSettings
 from shared.platform.clock import Clock, clock_from_env
 from shared.platform.indexes import ensure_indexes
+from shared.platform.lease_time import ServerLeaseTime
+from shared.platform.mongo import server_time_of
 from shared.platform.outbox import KafkaOutboxPublisher, OutboxRelay
 from shared.platform.runtime import Connections, create_service_app
 
@@ -97,7 +99,13 @@ def build(settings: ReportingSettings, *, clock: Clock | None = None) -> Reporti
         max_records=settings.batch_max_records,
         batch_timeout_ms=settings.batch_timeout_ms,
     )
-    projections = Projections(store, records, clock=clock, holder=holder_id())
+    projections = Projections(
+        store,
+        records,
+        clock=clock,
+        holder=holder_id(),
+        lease_time=ServerLeaseTime(server_time_of(connections.mongo)),
+    )
     service = ReportingService(
         app=FastAPI(),
         store=store,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import AsyncMongoClient
@@ -92,3 +93,14 @@ def duplicate_indexes(exc: BulkWriteError) -> list[int]:
     if details.get("writeConcernErrors") or any(e.get("code") != DUPLICATE_KEY for e in errors):
         raise exc
     return [int(e["index"]) for e in errors]
+
+
+def server_time_of(client: AsyncMongoClient[Any]) -> Callable[[], Awaitable[datetime]]:
+    """A reader of the server's clock: `hello` answers with the server's `localTime`."""
+
+    async def read() -> datetime:
+        reply = await client.admin.command("hello")
+        local: datetime = reply["localTime"]
+        return local.replace(tzinfo=UTC) if local.tzinfo is None else local.astimezone(UTC)
+
+    return read

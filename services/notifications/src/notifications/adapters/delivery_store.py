@@ -33,7 +33,9 @@ class MongoDeliveryRepository(MongoRepository[Delivery]):
             message_of=delivery_messages(consumer_group=consumer_group, topic_prefix=topic_prefix),
         )
 
-    async def claim_due(self, now: datetime, *, owner: str, until: datetime) -> Delivery | None:
+    async def claim_due(
+        self, now: datetime, *, owner: str, lease_now: datetime, until: datetime
+    ) -> Delivery | None:
         """Lease the earliest due pending delivery whose lease is free or expired."""
         # The claim is one find-and-modify, not get -> lease -> save: it must pick among every
         # due delivery and take it atomically, which only a conditional write over the index
@@ -44,7 +46,7 @@ class MongoDeliveryRepository(MongoRepository[Delivery]):
             {
                 "status": {"$in": PENDING},
                 "next_attempt_at": {"$lte": now},
-                "$or": [{"lease_until": None}, {"lease_until": {"$lt": now}}],
+                "$or": [{"lease_until": None}, {"lease_until": {"$lt": lease_now}}],
             },
             {"$set": {"lease_until": until, "lease_owner": owner}, "$inc": {REVISION_FIELD: 1}},
             sort=[("next_attempt_at", ASCENDING), ("_id", ASCENDING)],

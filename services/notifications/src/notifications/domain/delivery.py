@@ -167,10 +167,12 @@ class Delivery(Aggregate[DeliveryEvent]):
         """Queued or deferred: it may still be sent, deferred, failed or cancelled."""
         return not self.status.is_terminal
 
-    def is_due(self, now: datetime) -> bool:
-        """Pending, due by `now`, and leased by nobody (or by someone whose lease ran out)."""
+    def is_due(self, now: datetime, *, lease_now: datetime | None = None) -> bool:
+        """Pending, due by `now`, and leased by nobody (or by someone whose lease ran out by
+        `lease_now`, the time leases are judged by; `now` when not given)."""
         due = self.next_attempt_at is not None and self.next_attempt_at <= now
-        free = self.lease_until is None or self.lease_until < now
+        lease_now = now if lease_now is None else lease_now
+        free = self.lease_until is None or self.lease_until < lease_now
         return self.is_pending and due and free
 
     def held_by(self, owner: str, *, valid_at: datetime | None = None) -> bool:

@@ -48,6 +48,7 @@ from notifications.service_layer.rendering import RENDER_SECONDS, render_within
 from notifications.service_layer.triggers import UNKNOWN_RECIPIENT
 from shared.platform.clock import Clock
 from shared.platform.errors import is_transient
+from shared.platform.lease_time import ClockLeaseTime, LeaseTime
 from shared.platform.logging import get_logger
 from shared.platform.loops import run_every
 from shared.platform.repository import ConcurrentModification
@@ -94,6 +95,7 @@ class Dispatcher:
         retry: RetryPolicy,
         config: DispatchConfig,
         clock: Clock,
+        lease_time: LeaseTime | None = None,
         jitter: Callable[[], float] | None = None,
         on_outbox: Callable[[], None] | None = None,
     ) -> None:
@@ -107,6 +109,7 @@ class Dispatcher:
         self._retry = retry
         self._config = config
         self._clock = clock
+        self._lease_time = lease_time or ClockLeaseTime(clock)
         self._jitter = jitter
         self._on_outbox = on_outbox
         self._wakeup = asyncio.Event()
@@ -147,9 +150,9 @@ class Dispatcher:
         """Handle every delivery due by now; return how many were handled."""
         handled = 0
         while True:
-            now = self._clock.now()
+            now, lease_now = self._clock.now(), await self._lease_time.now()
             delivery = await self._deliveries.claim_due(
-                now, owner=self.owner, until=now + self._config.lease
+                now, owner=self.owner, lease_now=lease_now, until=lease_now + self._config.lease
             )
             if delivery is None:
                 return handled
@@ -185,11 +188,12 @@ class Dispatcher:
         if profile is None:
             await self._close(delivery, DeliveryStatus.SUPPRESSED, UNKNOWN_RECIPIENT)
             return
-        now = self._clock.now()
+        lease_now = await self._lease_time.now()
         if not await self._directory.lock(
-            recipient_id, self.owner, now=now, until=now + self._config.lease
+            recipient_id, self.owner, now=lease_now, until=lease_now + self._config.lease
         ):
-            await self._release(delivery, now + self._config.busy_delay, "recipient_busy")
+            retry_at = self._clock.now() + self._config.busy_delay
+            await self._release(delivery, retry_at, "recipient_busy")
             return
         try:
             await self._contact(delivery, profile)
@@ -285,7 +289,10 @@ class Dispatcher:
         now = self._clock.now()
         # Counted before the call, so a crash mid-send still counts the attempt, and only
         # while the lease is ours and the delivery is still pending (not cancelled meanwhile).
-        started = await self._apply(delivery, lambda d: d.start_attempt(now), lease_valid_at=now)
+        lease_now = await self._lease_time.now()
+        started = await self._apply(
+            delivery, lambda d: d.start_attempt(now), lease_valid_at=lease_now
+        )
         if started is None:
             log.info("delivery changed before sending; skipped")
             return

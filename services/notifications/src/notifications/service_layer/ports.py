@@ -85,7 +85,9 @@ class DeliveryRepository(Protocol):
         """Load, change and save, again on a lost race; None when there is no such delivery."""
         ...
 
-    async def claim_due(self, now: datetime, *, owner: str, until: datetime) -> Delivery | None:
+    async def claim_due(
+        self, now: datetime, *, owner: str, lease_now: datetime, until: datetime
+    ) -> Delivery | None:
         """Lease the earliest due pending delivery nobody holds, or None."""
         ...
 

@@ -14,6 +14,7 @@ from reporting.service_layer.records import merge_facts
 from reporting.service_layer.translate import fact_of
 from shared.contracts.registry import REGISTRY
 from shared.platform.clock import Clock
+from shared.platform.lease_time import ClockLeaseTime, LeaseTime
 from shared.platform.logging import get_logger
 from shared.platform.loops import run_every
 
@@ -48,6 +49,7 @@ class Projections:
         *,
         clock: Clock,
         holder: str,
+        lease_time: LeaseTime | None = None,
         lease_seconds: float = LEASE_SECONDS,
         page: int = PAGE,
     ) -> None:
@@ -55,6 +57,7 @@ class Projections:
         self._records = records
         self._clock = clock
         self._holder = holder
+        self._lease_time = lease_time or ClockLeaseTime(clock)
         self._lease = lease_seconds
         self._page = page
         self._task: asyncio.Task[int | None] | None = None
@@ -66,7 +69,7 @@ class Projections:
     async def running(self) -> bool:
         """Whether a rebuild is under way here or under another replica's lease."""
         here = self._task is not None and not self._task.done()
-        return here or (await self.versions()).running(self._clock.now())
+        return here or (await self.versions()).running(await self._lease_time.now())
 
     async def start(self) -> bool:
         """Start a rebuild in the background; False if one is running here or elsewhere."""
@@ -85,7 +88,8 @@ class Projections:
         by the rebuild or merged into the new version by the live consumer. Returns the version
         now active.
         """
-        state = await self._log.change(lambda s: s.claimed(self._holder, *self._lease_from_now()))
+        now, until = await self._lease_from_now()
+        state = await self._log.change(lambda s: s.claimed(self._holder, now, until))
         if state is None or state.rebuild is None:
             return None
         version, folded = state.rebuild.version, 0
@@ -93,7 +97,7 @@ class Projections:
         async for batch in self._log.stream(self._page):
             await merge_facts(self._records, version, facts_of(batch))
             folded += len(batch)
-            until = self._lease_from_now()[1]
+            until = (await self._lease_from_now())[1]
             advance = partial(
                 ProjectionVersions.advanced, holder=self._holder, folded=folded, until=until
             )
@@ -116,7 +120,7 @@ class Projections:
         if self._task is not None and not self._task.done():
             return
         state = await self.versions()
-        if state.rebuild is not None and not state.running(self._clock.now()):
+        if state.rebuild is not None and not state.running(await self._lease_time.now()):
             await self.rebuild()
         elif state.retired:
             await self.drop_retired()
@@ -125,6 +129,6 @@ class Projections:
         """Tend the versions every lease, forever."""
         await run_every(self.tend, clock=self._clock, seconds=self._lease, what="rebuild watch")
 
-    def _lease_from_now(self) -> tuple[datetime, datetime]:
-        now = self._clock.now()
+    async def _lease_from_now(self) -> tuple[datetime, datetime]:
+        now = await self._lease_time.now()
         return now, now + timedelta(seconds=self._lease)
