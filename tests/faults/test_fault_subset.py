@@ -1,4 +1,4 @@
-"""CI's share of `make faults`: kill -9 of each service, a Kafka restart, a database stall."""
+"""CI's share of `make faults`: kill -9 of each service and a Kafka restart."""
 
 from __future__ import annotations
 
