@@ -26,6 +26,10 @@ MAX_PER_DAY = 3
 MAX_PER_WEEK = 6
 DEALS_SOURCE = "urn:voronka:deals"
 PARTITIONS = {spec.name: spec.partitions for spec in TOPIC_SPECS}
+QUIET_WITHIN = 180
+"""Seconds the check waits for every consumer and outbox to catch up before judging. After a
+database stall one notifications replica took up to ~100 s to recover its connection pool
+(slow, not lossy); the run's timeline shows how long it took."""
 """Notification caps per recipient (the service's defaults)."""
 
 
@@ -151,7 +155,7 @@ class Checker:
             with contextlib.suppress(AssertionError):
                 await wait_for(lambda i=lead_id: self._has_call(i), what="", timeout=90)
         with contextlib.suppress(AssertionError):
-            await wait_for(self._quiet, what="", timeout=90, interval=1.0)
+            await wait_for(self._quiet, what="", timeout=QUIET_WITHIN, interval=1.0)
 
     async def _quiet(self) -> bool:
         """True when every group has read every message, no outbox holds an event, and nothing

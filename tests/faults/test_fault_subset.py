@@ -1,4 +1,4 @@
-"""CI's share of `make faults`: kill -9 of each service and a Kafka restart."""
+"""CI's share of `make faults`: kill -9 of each service, a Kafka restart, a database stall."""
 
 from __future__ import annotations
 
