@@ -109,10 +109,11 @@ class Fleet:
         await self.ready(replica)
 
     async def stop(self, name: str) -> None:
-        """SIGTERM: the replica leaves its consumer groups and drains."""
+        """SIGTERM (after SIGCONT, if frozen): the replica leaves its groups and drains."""
         replica = self.replicas[name]
         process = replica.process
         if process is not None and process.returncode is None:
+            process.send_signal(signal.SIGCONT)
             process.terminate()
             try:
                 await asyncio.wait_for(process.wait(), 20)
@@ -141,22 +142,7 @@ class Fleet:
         ]
 
     async def stop_all(self) -> None:
-        for replica in self.replicas.values():
-            process = replica.process
-            if process is None or process.returncode is not None:
-                continue
-            process.send_signal(signal.SIGCONT)
-            process.terminate()
-        for replica in self.replicas.values():
-            process = replica.process
-            if process is None:
-                continue
-            try:
-                await asyncio.wait_for(process.wait(), 15)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
-            replica.process = None
+        await asyncio.gather(*(self.stop(name) for name in self.replicas))
 
 
 def base_env(

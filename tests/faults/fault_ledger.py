@@ -16,10 +16,11 @@ from zoneinfo import ZoneInfo
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from fault_workload import CLIENT_EMAIL, DEAL_AMOUNT, RUB, TRUSTED, Doors, Ledger, wait_for
+from fault_workload import CLIENT_EMAIL, DEAL_AMOUNT, RUB, TRUSTED, Doors, Ledger
 from pymongo import AsyncMongoClient
 
 from shared.contracts.topics import TOPIC_SPECS, dead_letter_topic
+from shared.testing.kafka import wait_until
 from shared.testing.servers import Mailbox
 
 MAX_PER_DAY = 3
@@ -153,9 +154,9 @@ class Checker:
         """Wait for what must eventually hold; a timeout is itself a finding, checked below."""
         for lead_id in self.ledger.called_first:
             with contextlib.suppress(AssertionError):
-                await wait_for(lambda i=lead_id: self._has_call(i), what="", timeout=90)
+                await wait_until(lambda i=lead_id: self._has_call(i), timeout=90, interval=0.3)
         with contextlib.suppress(AssertionError):
-            await wait_for(self._quiet, what="", timeout=QUIET_WITHIN, interval=1.0)
+            await wait_until(self._quiet, timeout=QUIET_WITHIN, interval=1.0)
 
     async def _quiet(self) -> bool:
         """True when every group has read every message, no outbox holds an event, and nothing

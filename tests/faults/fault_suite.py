@@ -28,12 +28,13 @@ from fault_fleet import REPLICAS, Fleet, base_env
 from fault_ledger import REPORT_TOPICS, Checker, Findings, read_history, reference_figures
 from fault_scenarios import SCENARIOS, Scenario, Target
 from fault_stack import ROOT, Infrastructure
-from fault_workload import Doors, Publisher, Refused, Workload, wait_for
+from fault_workload import Doors, Publisher, Refused, Workload
 from pymongo import AsyncMongoClient
 
 from shared.contracts.topics import TOPIC_SPECS
 from shared.platform.settings import KafkaSettings
 from shared.platform.topics import delete_prefixed_topics, ensure_topics
+from shared.testing.kafka import wait_until
 from shared.testing.servers import smtp_server
 
 RESULTS = ROOT / "tests" / "faults" / "results"
@@ -164,7 +165,7 @@ async def check_reports(
         return await report_figures(doors) == reference
 
     try:
-        await wait_for(live_matches, what="live reports equal the reference", timeout=90)
+        await wait_until(live_matches, timeout=90, interval=0.3)
     except AssertionError:
         figures = await report_figures(doors)
         findings.wrong.append(f"reports {figures} != reference {reference}")
@@ -177,7 +178,7 @@ async def check_reports(
         state = await doors.get("reporting", "/v1/projections")
         return state["active"] != before["active"] and not state["rebuild_running"]
 
-    await wait_for(rebuilt, what="the rebuild finished", timeout=120)
+    await wait_until(rebuilt, timeout=120, interval=0.3)
     after = await report_figures(doors)
     if after != reference:
         findings.wrong.append(f"rebuild {after} != live {reference}")

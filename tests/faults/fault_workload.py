@@ -27,6 +27,7 @@ from leads.domain.ids import lead_id_for
 from shared.contracts.codec import encode
 from shared.contracts.events.invoicing import PaymentReceivedV1
 from shared.contracts.events.lead_lifecycle import LeadActivityLoggedV1
+from shared.testing.kafka import wait_until
 
 RUB = "RUB"
 MANAGERS = ("m-1", "m-2", "m-3")
@@ -269,7 +270,7 @@ class Workload:
             if lead_id in self.ledger.contacted or lead_id in self.ledger.called_first:
                 continue
             path = f"/v1/leads/{lead_id}"
-            await wait_for(lambda p=path: self._breached(p), what=f"a breach of {lead_id}")
+            await wait_until(lambda p=path: self._breached(p), timeout=150, interval=0.3)
 
     async def _breached(self, path: str) -> bool:
         return int((await self.doors.get("leads", path))["sla_breaches"]) >= 1
@@ -373,15 +374,3 @@ class Workload:
         )
         value, headers = encode(event, source=source)
         await self.publisher.send("payment.received", value, key=invoice_id, headers=headers)
-
-
-async def wait_for(
-    check: Callable[[], Awaitable[bool]], *, what: str, timeout: float = 150, interval: float = 0.3
-) -> None:
-    """Poll `check` until it holds; fail naming `what` after `timeout` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not await check():
-        if loop.time() > deadline:
-            raise AssertionError(f"never happened: {what}")
-        await asyncio.sleep(interval)

@@ -391,9 +391,8 @@ async def test_the_delivery_log_pages_the_deliveries_of_one_reminder() -> None:
     assert await log.get(key_of(MANAGER)) is not None
 
 
-async def test_a_stop_during_a_send_lets_the_send_finish_and_be_recorded() -> None:
-    service = with_people(rules=CLIENT_ONLY)
-    await service.triggers(decoded(reminder(), key="inv-1", event_id="evt-1"))
+def held_in_send(service: Notifications) -> tuple[asyncio.Event, asyncio.Event]:
+    """E-mail sends that signal `sending` and wait for `release` before the provider answers."""
     sending, release = asyncio.Event(), asyncio.Event()
 
     async def slow_provider() -> None:
@@ -401,6 +400,13 @@ async def test_a_stop_during_a_send_lets_the_send_finish_and_be_recorded() -> No
         await release.wait()
 
     service.channels[Channel.EMAIL].during_send = slow_provider
+    return sending, release
+
+
+async def test_a_stop_during_a_send_lets_the_send_finish_and_be_recorded() -> None:
+    service = with_people(rules=CLIENT_ONLY)
+    await service.triggers(decoded(reminder(), key="inv-1", event_id="evt-1"))
+    sending, release = held_in_send(service)
     passing = asyncio.create_task(service.dispatcher.dispatch_due())
     await sending.wait()
     passing.cancel()  # SIGTERM: the service stops its loops
@@ -419,13 +425,7 @@ async def test_a_replica_whose_clock_runs_two_leases_ahead_takes_no_delivery_ano
     """Leases are judged by one time for all replicas (the database's), not each one's clock."""
     service = with_people(rules=CLIENT_ONLY)
     await service.triggers(decoded(reminder(), key="inv-1", event_id="evt-1"))
-    sending, release = asyncio.Event(), asyncio.Event()
-
-    async def slow_provider() -> None:
-        sending.set()
-        await release.wait()
-
-    service.channels[Channel.EMAIL].during_send = slow_provider
+    sending, release = held_in_send(service)
     first = asyncio.create_task(service.dispatcher.dispatch_due())
     await sending.wait()
     ahead = ManualClock(service.clock.now() + 2 * LEASE)
