@@ -41,13 +41,28 @@ def broker_security(settings: KafkaSettings) -> BaseSecurity | None:
     return None
 
 
+class GroupsAtOnceBroker(KafkaBroker):
+    """A FastStream Kafka broker whose subscribers join their consumer groups at once.
+
+    FastStream starts subscribers one after another, and each start waits for its group's
+    join; a second replica of notifications (eight groups) was ready after 8 joins in a row.
+    """
+
+    async def start(self) -> None:
+        await self.connect()
+        await asyncio.gather(*(subscriber.start() for subscriber in self.subscribers))
+        for publisher in self.publishers:
+            await publisher.start()
+        self.running = True
+
+
 def create_broker(settings: KafkaSettings, *, client_id: str, **options: Any) -> KafkaBroker:
     """Build a FastStream Kafka broker whose producer never loses an acknowledged write.
 
     `acks="all"` with idempotence: a publish returns only when every in-sync replica has the
     record, and producer retries never duplicate it. `linger_ms` batches concurrent sends.
     """
-    return KafkaBroker(
+    return GroupsAtOnceBroker(
         settings.bootstrap_servers,
         client_id=client_id,
         acks="all",
