@@ -9,8 +9,11 @@ from typing import Any
 import pytest
 
 from leads.adapters.contact_key_store import MongoContactKeys
+from leads.adapters.lead_repository import MongoLeadRepository
 from leads.adapters.load_counter import MongoLoadCounter, set_id
 from leads.domain.contact_keys import ClientRef, KeyClaim
+from leads.service_layer.loads import LoadKeeper
+from shared.platform.clock import ManualClock
 
 pytestmark = pytest.mark.integration
 
@@ -97,3 +100,25 @@ async def test_a_count_left_behind_by_a_crash_catches_up_with_its_set(mongo_db: 
 
     assert await counter.counted("mgr-a") == {"lead-1", "lead-2"}  # what reconciliation reads
     assert await counter.loads(["mgr-a"]) == {"mgr-a": 2}
+
+
+async def test_reconciliation_counts_open_leads_nobody_counted_and_drops_closed_ones(
+    mongo_db: Any,
+) -> None:
+    # Through the services' own client options: the server once refused reconciliation's read.
+    await mongo_db.leads.insert_many(
+        [
+            {"_id": "lead-1", "manager_id": "mgr-a", "status": "assigned"},
+            {"_id": "lead-2", "manager_id": "mgr-a", "status": "contacted"},
+            {"_id": "lead-3", "manager_id": "mgr-b", "status": "disqualified"},
+            {"_id": "lead-4", "manager_id": None, "status": "new"},
+        ]
+    )
+    counter = MongoLoadCounter(mongo_db)
+    await counter.count("mgr-b", "lead-3")  # counted, then closed before its uncount
+    keeper = LoadKeeper(MongoLeadRepository(mongo_db, clock=ManualClock(AT)), counter)
+
+    assert await keeper.reconcile() == 3
+
+    assert await counter.loads(["mgr-a", "mgr-b"]) == {"mgr-a": 2, "mgr-b": 0}
+    assert await keeper.reconcile() == 0

@@ -31,21 +31,24 @@ def watch_commands(factory: ListenerFactory) -> Callable[[], None]:
     return lambda: _listener_factories.remove(factory)
 
 
-def create_mongo_client(settings: MongoSettings, *, app_name: str) -> AsyncMongoClient[Any]:
+def create_mongo_client(
+    settings: MongoSettings, *, app_name: str, watched: bool = True
+) -> AsyncMongoClient[Any]:
     """Build a client with aware UTC datetimes, bounded timeouts and majority writes.
 
     `tz_aware=True` makes every datetime read back aware UTC, so business code never meets a
     naive one. `timeoutMS` bounds every operation, so a stalled server fails the work (and it
     is retried as an outage) instead of hanging it. `w="majority"`: a write is acknowledged
     only once a majority of a replica set holds it, so a failover cannot roll it back. The
-    client connects lazily; call `ping_mongo` to fail fast.
+    client connects lazily; call `ping_mongo` to fail fast. `watched=False` leaves out the
+    command listeners tests attach (a test's own reads are not the code's query shapes).
     """
     options: dict[str, Any] = {}
     if settings.tls:
         # Only ever forced on: PyMongo refuses `tls=None`, and `tls=False` would override a URL
         # that asks for TLS itself.
         options["tls"] = True
-    listeners = [make(app_name) for make in _listener_factories]
+    listeners = [make(app_name) for make in _listener_factories] if watched else []
     if listeners:
         options["event_listeners"] = listeners
     return AsyncMongoClient(

@@ -15,13 +15,12 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from pydantic import SecretStr
-from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.contracts.topics import TOPIC_SPECS, TopicSpec, dead_letter_topic
 from shared.platform.clock import ManualClock
 from shared.platform.indexes import Index
-from shared.platform.mongo import watch_commands
+from shared.platform.mongo import create_mongo_client, watch_commands
 from shared.platform.settings import KafkaSettings, MongoSettings
 from shared.platform.topics import delete_prefixed_topics, ensure_topics
 from shared.testing.index_plans import LoadedPlans, load_plans
@@ -136,10 +135,9 @@ def mongo_settings(infrastructure: Endpoints, test_id: str) -> MongoSettings:
 
 @pytest_asyncio.fixture
 async def mongo_db(mongo_settings: MongoSettings) -> AsyncIterator[AsyncDatabase[Any]]:
-    """A fresh database for this test, dropped afterwards."""
-    client: AsyncMongoClient[Any] = AsyncMongoClient(
-        mongo_settings.url.get_secret_value(), tz_aware=True, serverSelectionTimeoutMS=5000
-    )
+    """A fresh database for this test, dropped afterwards, through a client with the services'
+    own options (timeouts, write concern), so the server meets the commands production sends."""
+    client = create_mongo_client(mongo_settings, app_name="voronka-tests", watched=False)
     assert mongo_settings.database is not None
     try:
         yield client[mongo_settings.database]

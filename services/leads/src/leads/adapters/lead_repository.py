@@ -149,8 +149,11 @@ class MongoLeadRepository(MongoRepository[Lead]):
 
     async def managers_with_open_leads(self) -> set[str]:
         """Every manager owning an open lead."""
-        owners = await self.collection.distinct("manager_id", {"status": {"$in": OPEN}})
-        return {owner for owner in owners if owner}
+        # Not `distinct`: FerretDB refuses the `maxTimeMS` that the client's timeoutMS adds to it.
+        cursor = await self.collection.aggregate(
+            [{"$match": {"status": {"$in": OPEN}}}, {"$group": {"_id": "$manager_id"}}]
+        )
+        return {group["_id"] async for group in cursor if group["_id"]}
 
     async def search(
         self, wanted: LeadFilter, *, offset: int, limit: int
