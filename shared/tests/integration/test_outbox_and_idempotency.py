@@ -227,11 +227,52 @@ async def test_events_kafka_refuses_for_good_are_parked_after_ten_tries_and_othe
         clock.advance(timedelta(seconds=31))  # the refused document's lease runs out
         await relay.drain_once()
         stored = await col.find_one({"_id": "b"})
-        assert stored is not None and stored["_outbox_failures"] == tries
+        assert stored is not None
+        if tries < 10:
+            assert stored["_outbox_failures"] == tries
+    # Parked at the tenth refusal, with the count cleared for whatever is appended next.
+    assert "_outbox_failures" not in stored
     assert stored["_outbox_pending"] is False and stored["_outbox"] == []
     assert [m["key"] for m in stored["_outbox_parked"]] == ["b"]
     clock.advance(timedelta(seconds=31))
     assert await relay.drain_once() == 0  # parked: no more tries
+
+
+class RefusesWhileTold:
+    """Kafka refusing every event while `refusing` is set (a flapping quota, say)."""
+
+    def __init__(self) -> None:
+        self.refusing = True
+        self.published: list[str] = []
+
+    async def publish_batch(self, messages: Sequence[OutboxMessage]) -> None:
+        if self.refusing:
+            raise MessageSizeTooLargeError()
+        self.published.extend(m.key for m in messages if m.key)
+
+
+async def test_a_document_published_after_refusals_starts_counting_refusals_afresh(
+    mongo_db: AsyncDatabase[Any], clock: ManualClock
+) -> None:
+    col = mongo_db.aggregates
+    await col.insert_one({"_id": "a", **outbox_fields(messages_for("a", [1]))})
+    publisher = RefusesWhileTold()
+    relay = OutboxRelay([col], publisher, clock=clock)
+    for _ in range(9):
+        await relay.drain_once()
+        clock.advance(timedelta(seconds=31))
+    publisher.refusing = False
+    assert await relay.drain_once() == 1
+    stored = await col.find_one({"_id": "a"})
+    assert stored is not None and "_outbox_failures" not in stored
+
+    # A new event refused once more is tried again, not parked as the tenth refusal.
+    await col.update_one({"_id": "a"}, {"$set": outbox_fields(messages_for("a", [2]))})
+    publisher.refusing = True
+    await relay.drain_once()
+    stored = await col.find_one({"_id": "a"})
+    assert stored is not None and stored["_outbox_failures"] == 1
+    assert stored["_outbox_pending"] is True and "_outbox_parked" not in stored
 
 
 class CountsCommands(CommandListener):
@@ -436,7 +477,7 @@ async def test_a_document_kafka_refuses_is_parked_while_the_rest_of_its_batch_is
     docs = {doc["_id"]: doc for doc in await col.find({}).to_list(None)}
     assert [(d["_outbox"], d["_outbox_pending"]) for d in docs.values()] == [([], False)] * 3
     assert [m["id"] for m in docs["b"]["_outbox_parked"]] == [too_large.id]
-    assert docs["b"]["_outbox_failures"] == 10
+    assert "_outbox_failures" not in docs["b"]  # parked; the count starts afresh
     assert "_outbox_parked" not in docs["a"] and "_outbox_parked" not in docs["c"]
     records = await read_topic(kafka_settings.bootstrap_servers, topic, count=2)
     assert {r.key for r in records} == {b"a", b"c"}  # `a` or `c` twice if sent before `b`

@@ -351,7 +351,7 @@ class OutboxRelay:
         )
         await collection.update_one(
             {"_id": doc["_id"], OWNER_FIELD: doc[OWNER_FIELD]},
-            {"$unset": {LEASE_FIELD: "", OWNER_FIELD: ""}},
+            {"$unset": {LEASE_FIELD: "", OWNER_FIELD: "", FAILURES_FIELD: ""}},
         )
 
     async def _count_backlog(self) -> None:
@@ -391,8 +391,8 @@ class OutboxRelay:
             {"_id": doc["_id"], OWNER_FIELD: doc[OWNER_FIELD], OUTBOX_FIELD: doc.get(OUTBOX_FIELD)},
             {
                 "$push": {PARKED_FIELD: {"$each": doc.get(OUTBOX_FIELD) or []}},
-                "$set": {OUTBOX_FIELD: [], PENDING_FIELD: False, FAILURES_FIELD: failures},
-                "$unset": {LEASE_FIELD: "", OWNER_FIELD: ""},
+                "$set": {OUTBOX_FIELD: [], PENDING_FIELD: False},
+                "$unset": {LEASE_FIELD: "", OWNER_FIELD: "", FAILURES_FIELD: ""},
             },
         )
         if parked.modified_count:
@@ -420,6 +420,7 @@ def _clearing(doc: Mapping[str, Any]) -> dict[str, Any]:
         },
         "u": {
             "$set": {OUTBOX_FIELD: [], PENDING_FIELD: False},
-            "$unset": {LEASE_FIELD: "", OWNER_FIELD: ""},
+            # Published: the next event refused gets its own PARK_AFTER_FAILURES chances.
+            "$unset": {LEASE_FIELD: "", OWNER_FIELD: "", FAILURES_FIELD: ""},
         },
     }
