@@ -51,9 +51,9 @@ bench: sync infra-up ## Every performance figure in one table (QUICK=1: minutes;
 		$(UV) run --frozen --no-sync python benchmarks/suite.py \
 		$(if $(QUICK),--quick) $(if $(ONLY),--only $(ONLY))
 
-faults: sync infra-up ## Seeded faults (kill -9, SIGSTOP, Kafka/DB restarts…) + ledger check (RUNS=20 SEED= ONLY=)
+faults: sync infra-up ## Seeded faults (kill -9, SIGSTOP, Kafka/DB restarts…) + ledger check (RUNS=20 SEED= ONLY= WORKERS=2)
 	@$(UV) run --frozen --no-sync python tests/faults/fault_suite.py --runs $(or $(RUNS),20) \
-		$(if $(SEED),--seed $(SEED)) $(if $(ONLY),--only $(ONLY))
+		--workers $(or $(WORKERS),2) $(if $(SEED),--seed $(SEED)) $(if $(ONLY),--only $(ONLY))
 
 dlq: sync ## List the dead letters of TOPIC (e.g. TOPIC=payment.received); REPLAY=1 replays them once
 	@test -n "$(TOPIC)" || { echo "make dlq TOPIC=<topic> [REPLAY=1]"; exit 2; }

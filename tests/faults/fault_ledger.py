@@ -96,35 +96,59 @@ async def read_history(bootstrap: str, prefix: str, topics: Iterable[str]) -> li
     return records
 
 
-async def offsets(
-    bootstrap: str, prefix: str
-) -> tuple[dict[tuple[str, int], int], dict[tuple[str, int], int]]:
-    """End offsets of this run's topics, and every offset this run's groups committed."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await admin.start()
-    await consumer.start()
-    try:
+class Looks:
+    """The clients one check looks through: opened once, not on every one-second look."""
+
+    def __init__(self, bootstrap: str, prefix: str, mongodb_url: str, databases: list[str]):
+        self.prefix = prefix
+        self.databases = databases
+        self.admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        self.consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+        self.mongo: AsyncMongoClient[Any] = AsyncMongoClient(mongodb_url, timeoutMS=20000)
+
+    async def __aenter__(self) -> Looks:
+        await self.admin.start()
+        await self.consumer.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.consumer.stop()
+        await self.admin.close()
+        await self.mongo.close()
+
+    async def offsets(self) -> tuple[dict[tuple[str, int], int], dict[tuple[str, int], int]]:
+        """End offsets of this run's topics, and every offset this run's groups committed."""
         partitions = [
-            TopicPartition(prefix + name, p)
+            TopicPartition(self.prefix + name, p)
             for name, count in PARTITIONS.items()
             for p in range(count)
         ]
         ends = {
             (tp.topic, tp.partition): end
-            for tp, end in (await consumer.end_offsets(partitions)).items()
+            for tp, end in (await self.consumer.end_offsets(partitions)).items()
         }
         committed: dict[tuple[str, int], int] = {}
-        for group, *_ in await admin.list_consumer_groups():
-            if not group.startswith(prefix):
+        for group, *_ in await self.admin.list_consumer_groups():
+            if not group.startswith(self.prefix):
                 continue
-            for tp, meta in (await admin.list_consumer_group_offsets(group)).items():
+            for tp, meta in (await self.admin.list_consumer_group_offsets(group)).items():
                 key = (tp.topic, tp.partition)
                 committed[key] = min(committed.get(key, meta.offset), meta.offset)
         return ends, committed
-    finally:
-        await consumer.stop()
-        await admin.close()
+
+    async def pending_outboxes(self) -> list[str]:
+        """Collections of this run's databases whose documents still hold or parked events."""
+        left = []
+        for name in self.databases:
+            db = self.mongo[name]
+            for collection in await db.list_collection_names():
+                pending = await db[collection].count_documents({"_outbox_pending": True})
+                parked = await db[collection].count_documents(
+                    {"_outbox_parked.0": {"$exists": True}}
+                )
+                if pending or parked:
+                    left.append(f"{name}.{collection}: {pending} pending, {parked} parked")
+        return left
 
 
 def distinct_events(records: list[Record], topic: str, by: str) -> dict[str, set[str]]:
@@ -150,18 +174,18 @@ class Checker:
     findings: Findings = field(default_factory=Findings)
     last_look: Any = None
 
-    async def settle(self) -> None:
+    async def settle(self, looks: Looks) -> None:
         """Wait for what must eventually hold; a timeout is itself a finding, checked below."""
         for lead_id in self.ledger.called_first:
             with contextlib.suppress(AssertionError):
                 await wait_until(lambda i=lead_id: self._has_call(i), timeout=90, interval=0.3)
         with contextlib.suppress(AssertionError):
-            await wait_until(self._quiet, timeout=QUIET_WITHIN, interval=1.0)
+            await wait_until(lambda: self._quiet(looks), timeout=QUIET_WITHIN, interval=1.0)
 
-    async def _quiet(self) -> bool:
+    async def _quiet(self, looks: Looks) -> bool:
         """True when every group has read every message, no outbox holds an event, and nothing
         moved since the previous look (a consumer may still be retrying a message)."""
-        snapshot = (await offsets(self.bootstrap, self.prefix), await self._pending_outboxes())
+        snapshot = (await looks.offsets(), await looks.pending_outboxes())
         (ends, committed), pending = snapshot
         previous, self.last_look = self.last_look, snapshot
         caught_up = all(ends.get(tp, 0) == offset for tp, offset in committed.items())
@@ -172,35 +196,17 @@ class Checker:
         ids = {a.get("activity_id") or a.get("id") for a in lead["activities"]}
         return self.ledger.called_first[lead_id] in ids
 
-    async def _outboxes_empty(self) -> bool:
-        return not await self._pending_outboxes()
-
-    async def _pending_outboxes(self) -> list[str]:
-        client: AsyncMongoClient[Any] = AsyncMongoClient(self.mongodb_url, timeoutMS=20000)
-        left = []
-        try:
-            for name in self.databases:
-                db = client[name]
-                for collection in await db.list_collection_names():
-                    pending = await db[collection].count_documents({"_outbox_pending": True})
-                    parked = await db[collection].count_documents(
-                        {"_outbox_parked.0": {"$exists": True}}
-                    )
-                    if pending or parked:
-                        left.append(f"{name}.{collection}: {pending} pending, {parked} parked")
-        finally:
-            await client.close()
-        return left
-
     async def check(self) -> Findings:
-        await self.settle()
+        async with Looks(self.bootstrap, self.prefix, self.mongodb_url, self.databases) as looks:
+            await self.settle(looks)
+            left_pending = await looks.pending_outboxes()
         history = await read_history(self.bootstrap, self.prefix, HISTORY_TOPICS)
         await self.leads(history)
         self.breaches(history)
         await self.reminders(history)
         self.dead_letters(history)
         await self.money()
-        for left in await self._pending_outboxes():
+        for left in left_pending:
             self.findings.lost.append(f"outbox not drained: {left}")
         return self.findings
 

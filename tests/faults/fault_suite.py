@@ -1,6 +1,7 @@
 """`make faults`: every scenario RUNS times with seeded faults, a ledger check each, one table.
 
 Usage: python tests/faults/fault_suite.py [--runs N] [--seed S] [--only a,b] [--ci] [--json PATH]
+       [--workers W]
 A failing seed reruns alone with `make faults SEED=<seed> ONLY=<scenario>`.
 """
 
@@ -245,27 +246,33 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         )
 
 
-async def suite(scenarios: list[Scenario], seeds: list[int], json_path: Path | None) -> int:
+async def suite(
+    scenarios: list[Scenario], seeds: list[int], json_path: Path | None, workers: int = 1
+) -> int:
+    """Every (scenario, seed) once, shared among `workers`, each with its own Kafka and FerretDB."""
     home = Path(tempfile.mkdtemp(prefix="voronka-faults-"))
-    infra = await asyncio.to_thread(Infrastructure.start, home / "infra")
+    jobs: asyncio.Queue[tuple[Scenario, int]] = asyncio.Queue()
+    for scenario in scenarios:
+        for seed in seeds:
+            jobs.put_nowait((scenario, seed))
     results: list[RunResult] = []
-    try:
-        for scenario in scenarios:
-            for seed in seeds:
+
+    async def work(number: int) -> None:
+        infra = await asyncio.to_thread(Infrastructure.start, home / f"infra-{number}")
+        try:
+            while not jobs.empty():
+                scenario, seed = jobs.get_nowait()
                 result = await run_once(scenario, seed, infra, home)
                 results.append(result)
-                verdict = "passed" if result.passed else "FAILED"
-                print(f"{scenario.name} seed {seed}: {verdict} in {result.seconds} s", flush=True)
-                if not result.passed:
-                    for kind, items in result.findings.items():
-                        for item in items[:10]:
-                            print(f"    {kind}: {item}")
-                    for line in result.events:
-                        print(f"    | {line}")
+                report(result)
                 # A fault may leave the infrastructure down; the next run starts it fresh.
                 await asyncio.to_thread(revive, infra)
-    finally:
-        await asyncio.to_thread(infra.shutdown)
+        finally:
+            await asyncio.to_thread(infra.shutdown)
+
+    await asyncio.gather(*(work(number) for number in range(workers)))
+    order = {scenario.name: index for index, scenario in enumerate(scenarios)}
+    results.sort(key=lambda r: (order[r.scenario], r.seed))
     rows = table(results)
     print_table(rows)
     path = json_path or RESULTS / f"faults-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
@@ -275,6 +282,17 @@ async def suite(scenarios: list[Scenario], seeds: list[int], json_path: Path | N
     if all(r.passed for r in results):
         shutil.rmtree(home, ignore_errors=True)
     return 0 if all(r.passed for r in results) else 1
+
+
+def report(result: RunResult) -> None:
+    verdict = "passed" if result.passed else "FAILED"
+    print(f"{result.scenario} seed {result.seed}: {verdict} in {result.seconds} s", flush=True)
+    if not result.passed:
+        for kind, items in result.findings.items():
+            for item in items[:10]:
+                print(f"    {kind}: {item}")
+        for line in result.events:
+            print(f"    | {line}")
 
 
 def revive(infra: Infrastructure) -> None:
@@ -291,6 +309,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="", help="comma-separated scenario names")
     parser.add_argument("--ci", action="store_true", help="only the scenarios CI runs, seed 1")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument(
+        "--workers", type=int, default=1, help="runs at once, each on its own Kafka and FerretDB"
+    )
     args = parser.parse_args(argv)
     chosen = [s for s in SCENARIOS if not args.only or s.name in args.only.split(",")]
     if args.ci:
@@ -300,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     seeds = (
         [args.seed] if args.seed is not None else list(range(1, (1 if args.ci else args.runs) + 1))
     )
-    return asyncio.run(suite(chosen, seeds, args.json))
+    return asyncio.run(suite(chosen, seeds, args.json, max(1, args.workers)))
 
 
 if __name__ == "__main__":
