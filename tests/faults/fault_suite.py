@@ -10,8 +10,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -277,11 +279,21 @@ async def suite(
     print_table(rows)
     path = json_path or RESULTS / f"faults-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"table": rows, "runs": [asdict(r) for r in results]}, indent=1))
+    setting = {"commit": commit(), "cpus": os.cpu_count(), "workers": workers}
+    path.write_text(
+        json.dumps({**setting, "table": rows, "runs": [asdict(r) for r in results]}, indent=1)
+    )
     print(f"kept in {path}")
     if all(r.passed for r in results):
         shutil.rmtree(home, ignore_errors=True)
     return 0 if all(r.passed for r in results) else 1
+
+
+def commit() -> str:
+    """The checkout's commit, marked when the working tree differs from it."""
+    head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=ROOT)
+    dirty = subprocess.run(["git", "status", "--porcelain"], capture_output=True, cwd=ROOT)
+    return head.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
 
 
 def report(result: RunResult) -> None:
