@@ -252,6 +252,7 @@ async def suite(
     scenarios: list[Scenario], seeds: list[int], json_path: Path | None, workers: int = 1
 ) -> int:
     """Every (scenario, seed) once, shared among `workers`, each with its own Kafka and FerretDB."""
+    setting = {"commit": commit(), "cpus": os.cpu_count(), "workers": workers}
     home = Path(tempfile.mkdtemp(prefix="voronka-faults-"))
     jobs: asyncio.Queue[tuple[Scenario, int]] = asyncio.Queue()
     for scenario in scenarios:
@@ -279,7 +280,6 @@ async def suite(
     print_table(rows)
     path = json_path or RESULTS / f"faults-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    setting = {"commit": commit(), "cpus": os.cpu_count(), "workers": workers}
     path.write_text(
         json.dumps({**setting, "table": rows, "runs": [asdict(r) for r in results]}, indent=1)
     )
