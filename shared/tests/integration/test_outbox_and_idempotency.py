@@ -202,7 +202,7 @@ async def test_relays_of_two_replicas_publish_each_pending_event_once(
 class RefusesOne:
     """Kafka refusing one document's events for good (too large, say) and taking the rest."""
 
-    def __init__(self, refused_key: str) -> None:
+    def __init__(self, refused_key: str | None) -> None:
         self.refused_key = refused_key
         self.published: list[str] = []
 
@@ -238,37 +238,24 @@ async def test_events_kafka_refuses_for_good_are_parked_after_ten_tries_and_othe
     assert await relay.drain_once() == 0  # parked: no more tries
 
 
-class RefusesWhileTold:
-    """Kafka refusing every event while `refusing` is set (a flapping quota, say)."""
-
-    def __init__(self) -> None:
-        self.refusing = True
-        self.published: list[str] = []
-
-    async def publish_batch(self, messages: Sequence[OutboxMessage]) -> None:
-        if self.refusing:
-            raise MessageSizeTooLargeError()
-        self.published.extend(m.key for m in messages if m.key)
-
-
 async def test_a_document_published_after_refusals_starts_counting_refusals_afresh(
     mongo_db: AsyncDatabase[Any], clock: ManualClock
 ) -> None:
     col = mongo_db.aggregates
     await col.insert_one({"_id": "a", **outbox_fields(messages_for("a", [1]))})
-    publisher = RefusesWhileTold()
+    publisher = RefusesOne("a")
     relay = OutboxRelay([col], publisher, clock=clock)
     for _ in range(9):
         await relay.drain_once()
         clock.advance(timedelta(seconds=31))
-    publisher.refusing = False
+    publisher.refused_key = None
     assert await relay.drain_once() == 1
     stored = await col.find_one({"_id": "a"})
     assert stored is not None and "_outbox_failures" not in stored
 
     # A new event refused once more is tried again, not parked as the tenth refusal.
     await col.update_one({"_id": "a"}, {"$set": outbox_fields(messages_for("a", [2]))})
-    publisher.refusing = True
+    publisher.refused_key = "a"
     await relay.drain_once()
     stored = await col.find_one({"_id": "a"})
     assert stored is not None and stored["_outbox_failures"] == 1
