@@ -3,22 +3,50 @@
 from __future__ import annotations
 
 import email
+import random
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import default as default_policy
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
 
+_HANDED_OUT: set[int] = set()
+_LOWEST = 20000
+
+
+def _ephemeral_start() -> int:
+    """Where the kernel starts picking local ports for outgoing connections."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
 
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A TCP port on 127.0.0.1 that nobody listens on right now, for a server started later.
+
+    Taken below the ephemeral range: a port the kernel hands out (bind to 0) can be given to
+    an outgoing connection before the server binds it, and the fault suite once lost a
+    replica to "address already in use" that way. Never the same port twice per process.
+    """
+    top = max(_ephemeral_start(), _LOWEST + 1000)
+    for _ in range(1000):
+        port = random.randrange(_LOWEST, top)  # noqa: S311 (a port, not a secret)
+        if port in _HANDED_OUT:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)
+        return port
+    raise RuntimeError(f"no free port between {_LOWEST} and {top}")
 
 
 @dataclass
