@@ -25,13 +25,13 @@ from shared.testing.servers import Mailbox
 
 MAX_PER_DAY = 3
 MAX_PER_WEEK = 6
+"""Notification caps per recipient (the service's defaults)."""
 DEALS_SOURCE = "urn:voronka:deals"
 PARTITIONS = {spec.name: spec.partitions for spec in TOPIC_SPECS}
 QUIET_WITHIN = 180
 """Seconds the check waits for every consumer and outbox to catch up before judging. After a
 database stall one notifications replica took up to ~100 s to recover its connection pool
 (slow, not lossy); the run's timeline shows how long it took."""
-"""Notification caps per recipient (the service's defaults)."""
 
 
 @dataclass
