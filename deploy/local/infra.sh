@@ -100,12 +100,12 @@ kafka_up() {
 ensure_ferretdb_binary() {
   local bin=$cache/ferretdb/voronka-ferretdb stamp=$cache/ferretdb/bin.stamp want
   local patch=$here/ferretdb/sqlite-pushdown.patch build=$cache/ferretdb/build
-  want=$(hash_of "$here/ferretdb/go.mod" "$here/ferretdb/go.sum" "$here/ferretdb/main.go" "$here/ferretdb/serialize.go" "$patch")
+  want=$(hash_of "$here/ferretdb/go.mod" "$here/ferretdb/go.sum" "$here"/ferretdb/*.go "$patch")
   if [ -x "$bin" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return; fi
   need go "FerretDB is built from the Go module proxy (Go >= 1.24)"
   say "building FerretDB v1 (first time only, about a minute)"
   # Built from a vendored copy so one file can carry our patch; the module cache stays untouched.
-  rm -rf "$build" && mkdir -p "$build" && cp "$here"/ferretdb/{go.mod,go.sum,main.go,serialize.go} "$build/"
+  rm -rf "$build" && mkdir -p "$build" && cp "$here"/ferretdb/{go.mod,go.sum,*.go} "$build/"
   (cd "$build" && export GOFLAGS=-modcacherw GOMODCACHE="$cache/gomod" GOCACHE="$cache/gocache" \
     && go mod vendor \
     && patch --quiet -p1 -d vendor/github.com/FerretDB/FerretDB <"$patch" \
@@ -122,7 +122,8 @@ ferretdb_up() {
   mkdir -p "$cache/ferretdb/data"
   say "starting FerretDB on 127.0.0.1:$mongo_port (log: $log)"
   setsid nohup "$cache/ferretdb/voronka-ferretdb" --listen-addr="127.0.0.1:$mongo_port" \
-    --sqlite-url="file:$cache/ferretdb/data/?_pragma=synchronous(normal)" >>"$log" 2>&1 </dev/null &
+    --sqlite-url="file:$cache/ferretdb/data/?_pragma=synchronous(normal)" \
+    ${VORONKA_FERRETDB_STATS:+--stats-every="$VORONKA_FERRETDB_STATS"} >>"$log" 2>&1 </dev/null &
   echo $! >"$pidfile"
 }
 

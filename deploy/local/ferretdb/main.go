@@ -25,6 +25,7 @@ func main() {
 	backendSocket := flag.String("backend-socket", "", "Unix socket of FerretDB behind the serializing proxy (default: in the temp dir)")
 	sqliteURL := flag.String("sqlite-url", "", "SQLite directory URI, e.g. file:/abs/dir/ (must end with /)")
 	logLevel := flag.String("log-level", "warn", "log level: debug, info, warn, error")
+	statsEvery := flag.Duration("stats-every", 0, "log command counts and lock time per database this often (0: never)")
 	flag.Parse()
 
 	if *sqliteURL == "" {
@@ -67,6 +68,10 @@ func main() {
 	}
 
 	proxy := &serializer{backend: backend, logger: logger}
+	if *statsEvery > 0 {
+		proxy.stats = &commandStats{}
+		go proxy.stats.report(*statsEvery, logger, ctx.Done())
+	}
 	go func() {
 		<-ctx.Done()
 		public.Close()

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import socket
+import struct
 from typing import Any
+from urllib.parse import urlsplit
 
+import bson
 import pytest
 from pymongo import AsyncMongoClient, ReturnDocument
+from pymongo.errors import PyMongoError
 
 from shared.platform.settings import MongoSettings
 
@@ -14,6 +19,11 @@ pytestmark = pytest.mark.integration
 
 CLIENTS = 3
 INCREMENTS = 50
+OP_MSG = 2013
+# 60 documents of 200 KB: a 12 MB reply, far more than a socket's buffers hold, and still
+# under the 16 MB a reply document may take.
+BIG_DOCUMENTS = 60
+BIG_DOCUMENT_BYTES = 200_000
 
 
 async def test_concurrent_increments_from_several_clients_are_all_kept(
@@ -70,3 +80,48 @@ async def test_two_claimers_racing_over_the_same_documents_claim_each_once(
     finally:
         for client in clients:
             await client.close()
+
+
+def send_find_and_stop_reading(url: str, database: str, collection: str) -> socket.socket:
+    """Ask for a reply too large for the socket's buffers and leave it unread."""
+    address = urlsplit(url)
+    raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    raw.connect((address.hostname or "127.0.0.1", address.port or 27017))
+    body = bson.encode({"find": collection, "batchSize": BIG_DOCUMENTS + 1, "$db": database})
+    payload = struct.pack("<I", 0) + b"\x00" + body
+    raw.sendall(struct.pack("<iiii", 16 + len(payload), 1, 0, OP_MSG) + payload)
+    return raw
+
+
+async def test_a_command_held_on_one_database_holds_neither_other_databases_nor_its_reader(
+    mongo_settings: MongoSettings,
+) -> None:
+    """The local server serializes per database: a stuck reply holds its own database only."""
+    url = mongo_settings.url.get_secret_value()
+    held, free = f"{mongo_settings.database}_held", f"{mongo_settings.database}_free"
+    setup: AsyncMongoClient[Any] = AsyncMongoClient(url, tz_aware=True)
+    probe: AsyncMongoClient[Any] = AsyncMongoClient(url, tz_aware=True, timeoutMS=3000)
+    raw: socket.socket | None = None
+    try:
+        filler = "x" * BIG_DOCUMENT_BYTES
+        await setup[held]["big"].insert_many(
+            [{"_id": i, "filler": filler} for i in range(BIG_DOCUMENTS)]
+        )
+        await setup[free]["small"].insert_one({"_id": "before"})
+        await probe.admin.command("ping")  # the probe's pool connected before the hold
+
+        raw = await asyncio.to_thread(send_find_and_stop_reading, url, held, "big")
+
+        await probe[free]["small"].insert_one({"_id": "during"})
+        assert await probe[free]["small"].count_documents({}) == 2
+        # The hold is real: the same database waits behind the unread reply.
+        with pytest.raises(PyMongoError):
+            await probe[held]["big"].find_one({"_id": 0}, projection={"_id": 1})
+    finally:
+        if raw is not None:
+            raw.close()  # the proxy's write fails and the database's lock is let go
+        await probe.close()
+        for name in (held, free):
+            await setup.drop_database(name)
+        await setup.close()
