@@ -129,7 +129,8 @@ def secret_env(cls: type[ServiceSettings]) -> frozenset[str]:
 
 
 def test_the_reference_sets_are_what_the_settings_say() -> None:
-    assert set(NESTED_BLOCKS) == {"kafka", "mongodb", "api"}
+    assert set(NESTED_BLOCKS) == {"kafka", "mongodb", "api", "oidc"}
+    assert "OIDC_ISSUER" in known_env(LeadsSettings)
     assert "LEADS_HTTP_PORT" in known_env(LeadsSettings)
     assert "API_KEYS" in secret_env(LeadsSettings)
     assert "KAFKA_SASL_PASSWORD" in known_env(DealsSettings)

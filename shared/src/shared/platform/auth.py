@@ -1,10 +1,9 @@
-"""API keys for integrators: hashed in configuration, scoped per service and per read or write.
+"""API keys for integrators: hashed in configuration, each with its scopes.
 
 A key is sent as `Authorization: Bearer <key>` or `X-API-Key: <key>`. The configuration holds
-only SHA-256 hashes, so a leaked config map or secret does not hand out working keys. Scopes
-are `<service>:read` (GET, HEAD, OPTIONS), `<service>:write` (everything else) and `*`.
-Health, readiness, metrics and the API documentation stay open: probes and scrapers carry no
-key, and the network policy is what guards them.
+only SHA-256 hashes, so a leaked config map or secret does not hand out working keys. What each
+scope lets a key do is declared route by route (see `access`). Health, readiness, metrics and the
+API documentation stay open: probes and scrapers carry no key, and the network policy guards them.
 """
 
 from __future__ import annotations
@@ -12,16 +11,12 @@ from __future__ import annotations
 import argparse
 import hashlib
 import hmac
-import json
 import secrets
 from collections.abc import Iterable, Sequence
 
-import structlog
 from pydantic import BaseModel, Field, TypeAdapter
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/docs", "/redoc", "/openapi.json"})
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class ApiKey(BaseModel):
@@ -29,7 +24,9 @@ class ApiKey(BaseModel):
 
     id: str = Field(min_length=1, max_length=100, description="Who holds the key, for logs.")
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the key, hex.")
-    scopes: list[str] = Field(min_length=1, description="`leads:read`, `deals:write`, `*`…")
+    scopes: list[str] = Field(
+        min_length=1, description="`leads:intake`, `leads:read`, `deals:approve`, `*`…"
+    )
 
 
 API_KEYS = TypeAdapter(list[ApiKey])
@@ -45,65 +42,28 @@ def digest(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def required_scope(service: str, method: str) -> str:
-    """The scope a request needs: reading or writing this service."""
-    return f"{service}:{'read' if method.upper() in READ_METHODS else 'write'}"
+def find_key(keys: Sequence[ApiKey], presented: str | None) -> ApiKey | None:
+    """The configured key matching `presented`, compared in constant time."""
+    if not presented:
+        return None
+    hashed = digest(presented)
+    found = None
+    for key in keys:  # no early exit: the time taken does not depend on the match
+        if hmac.compare_digest(key.sha256, hashed):
+            found = key
+    return found
 
 
-class ApiKeyGuard:
-    """ASGI middleware: 401 without a known key, 403 when the key lacks the scope."""
-
-    def __init__(self, app: ASGIApp, *, service: str, keys: Sequence[ApiKey]) -> None:
-        self.app = app
-        self.service = service
-        self.keys = list(keys)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
-            await self.app(scope, receive, send)
-            return
-        key = self.find(_presented_key(scope.get("headers", ())))
-        if key is None:
-            await _refuse(send, 401, "unauthorized", "a valid API key is required")
-            return
-        needed = required_scope(self.service, scope["method"])
-        if needed not in key.scopes and "*" not in key.scopes:
-            await _refuse(send, 403, "forbidden", f"the API key lacks the scope {needed}")
-            return
-        scope.setdefault("state", {})["api_key_id"] = key.id
-        with structlog.contextvars.bound_contextvars(api_key=key.id):  # who did it, in every log
-            await self.app(scope, receive, send)
-
-    def find(self, presented: str | None) -> ApiKey | None:
-        """The configured key matching `presented`, compared in constant time."""
-        if not presented:
-            return None
-        hashed = digest(presented)
-        found = None
-        for key in self.keys:  # no early exit: the time taken does not depend on the match
-            if hmac.compare_digest(key.sha256, hashed):
-                found = key
-        return found
-
-
-def _presented_key(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
+def presented_token(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
+    """The credential of a request: `X-API-Key`, or the `Authorization: Bearer` token."""
     for name, value in headers:
         if name == b"x-api-key":
-            return value.decode("latin-1").strip()
+            return value.decode("latin-1").strip() or None
         if name == b"authorization":
             scheme, _, token = value.decode("latin-1").partition(" ")
             if scheme.lower() == "bearer":
-                return token.strip()
+                return token.strip() or None
     return None
-
-
-async def _refuse(send: Send, status: int, error: str, detail: str) -> None:
-    body = json.dumps({"error": error, "detail": detail}).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    if status == 401:
-        headers.append((b"www-authenticate", b"Bearer"))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
 
 
 def main() -> None:

@@ -8,15 +8,22 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from aiokafka.errors import KafkaError
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pymongo.errors import PyMongoError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.platform.auth import ApiKey, ApiKeyGuard
+from shared.platform.access import (
+    ACCESS_REFUSED,
+    AccessGuard,
+    Refused,
+    require_declared_access,
+)
+from shared.platform.auth import ApiKey
 from shared.platform.errors import InfrastructureUnavailable, is_transient
+from shared.platform.identity import OidcVerifier
 from shared.platform.logging import get_logger
 from shared.platform.ratelimit import RateLimit, TokenBuckets
 
@@ -127,6 +134,12 @@ def _unavailable(exc: Exception) -> JSONResponse:
     )
 
 
+async def _on_refused(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Refused)
+    ACCESS_REFUSED.labels("403", exc.reason).inc()
+    return JSONResponse({"error": "forbidden", "detail": exc.detail}, status_code=403)
+
+
 async def _on_infrastructure_error(_: Request, exc: Exception) -> JSONResponse:
     if is_transient(exc):
         return _unavailable(exc)
@@ -149,24 +162,30 @@ def create_app(
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     readiness_timeout: float = 3.0,
-    service: str | None = None,
     api_keys: Sequence[ApiKey] | None = None,
+    verifier: OidcVerifier | None = None,
     rate_limit: TokenBuckets | None = None,
 ) -> FastAPI:
     """Build a FastAPI app with `/healthz`, `/readyz`, a body limit and PII-free error bodies.
 
-    With `api_keys`, every other path needs a key holding the `service`'s read or write scope;
-    with `rate_limit`, each key (or client address) gets its own token bucket.
+    With `api_keys` or an OIDC `verifier`, every other path needs a credential, and each route
+    lets in whom it declares (`access.Access`); a route declaring no one is refused even while
+    the API is open. With `rate_limit`, each key (or client address) gets its own token bucket.
     """
-    app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
+    app = FastAPI(
+        title=title,
+        version=version,
+        description=description,
+        lifespan=lifespan,
+        dependencies=[Depends(require_declared_access)],
+    )
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     if rate_limit is not None:
         app.add_middleware(RateLimit, buckets=rate_limit)
-    if api_keys is not None:
-        if service is None:
-            raise ValueError("API keys need the service name their scopes refer to")
-        # Added last, so it runs first: a request without a key is refused before its body is read.
-        app.add_middleware(ApiKeyGuard, service=service, keys=api_keys)
+    # Added last, so it runs first: a request without a credential is refused before its body
+    # is read.
+    app.add_middleware(AccessGuard, keys=api_keys, verifier=verifier)
+    app.add_exception_handler(Refused, _on_refused)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     # The infrastructure's error families get a handler of their own: Starlette re-raises what
     # reaches the catch-all `Exception` handler, so the server would log each 503 as a crash.

@@ -74,10 +74,10 @@ class RateLimit:
 
 
 def caller_of(scope: Scope) -> str:
-    """The API key's id when the request was authenticated, else the client address."""
-    key_id = scope.get("state", {}).get("api_key_id")
-    if key_id:
-        return f"key:{key_id}"
+    """The API key's or person's id when the request was authenticated, else the address."""
+    caller = scope.get("state", {}).get("caller")
+    if caller is not None:
+        return f"{caller.kind}:{caller.id}"
     client = scope.get("client")
     return f"ip:{client[0]}" if client else "ip:unknown"
 

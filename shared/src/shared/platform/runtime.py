@@ -17,8 +17,10 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
+from shared.platform.clock import SystemClock
 from shared.platform.errors import InfrastructureUnavailable
 from shared.platform.http import create_app
+from shared.platform.identity import OidcVerifier
 from shared.platform.kafka import create_broker, ping_kafka
 from shared.platform.logging import configure_logging, get_logger
 from shared.platform.metrics import lag_monitor
@@ -97,20 +99,27 @@ def create_service_app(
             await asyncio.wait(tasks, timeout=10)
             for hook in reversed(on_stop):
                 await hook()
+            if verifier is not None:
+                await verifier.close()
             await connections.close()
 
     api = connections.settings.api
     api_keys = api.parsed()
-    if api_keys is None:
-        log.warning("the HTTP API is open: API_KEYS is not set (fine for local development only)")
+    oidc = connections.settings.oidc
+    verifier = OidcVerifier(oidc, clock=SystemClock()) if oidc.enabled else None
+    if api_keys is None and verifier is None:
+        log.warning(
+            "the HTTP API is open: neither API_KEYS nor OIDC_ISSUER is set "
+            "(fine for local development only)"
+        )
     app = create_app(
         title=f"Voronka {service}",
         version="0.1.0",
         description=description,
         readiness={"kafka": connections.kafka_ready, "mongodb": connections.mongo_ready},
         lifespan=lifespan,
-        service=service,
         api_keys=api_keys,
+        verifier=verifier,
         rate_limit=(
             TokenBuckets(rate=api.rate_per_second, burst=api.burst)
             if api.rate_per_second > 0

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from pydantic_settings import SettingsError as SourceError
 
 from shared.platform.auth import ApiKey, parse_keys
+from shared.platform.identity import OidcSettings
 
 __all__ = [
     "ApiSettings",
@@ -202,6 +203,10 @@ class ServiceSettings(BaseSettings):
     )
     api: ApiSettings = Field(
         default_factory=ApiSettings, description="Who may call the HTTP API, from API_* variables."
+    )
+    oidc: OidcSettings = Field(
+        default_factory=OidcSettings,
+        description="Where people's sign-in tokens come from, from OIDC_* variables.",
     )
 
     @classmethod

@@ -12,9 +12,12 @@ from fastapi import FastAPI
 from pydantic import BaseModel, Field
 from pymongo.errors import DuplicateKeyError, ServerSelectionTimeoutError
 
+from shared.platform.access import Access
 from shared.platform.http import ReadinessCheck, create_app
 
 pytestmark = pytest.mark.unit
+
+ACCESS = Access("leads")
 
 LIMIT = 1000
 NAME = "Анна Петрова"
@@ -46,16 +49,16 @@ def make_app(
     )
     accepted: list[LeadIn] = []
 
-    @app.post("/leads", status_code=201)
+    @app.post("/leads", status_code=201, dependencies=[ACCESS.write()])
     async def create_lead(lead: LeadIn) -> dict[str, str]:
         accepted.append(lead)
         return {"status": "accepted"}
 
-    @app.get("/mongo-down")
+    @app.get("/mongo-down", dependencies=[ACCESS.read()])
     async def mongo_down() -> None:
         raise ServerSelectionTimeoutError("127.0.0.1:27017: [Errno 111] Connection refused")
 
-    @app.get("/duplicate")
+    @app.get("/duplicate", dependencies=[ACCESS.read()])
     async def duplicate() -> None:
         raise DuplicateKeyError("E11000 duplicate key")
 

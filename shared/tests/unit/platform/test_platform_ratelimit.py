@@ -6,6 +6,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from shared.platform.access import Access
 from shared.platform.auth import ApiKey, digest
 from shared.platform.http import create_app
 from shared.platform.ratelimit import TokenBuckets
@@ -40,12 +41,11 @@ def limited_app(buckets: TokenBuckets, keys: list[ApiKey] | None = None) -> Fast
         version="0",
         description="",
         readiness={},
-        service="deals",
         api_keys=keys,
         rate_limit=buckets,
     )
 
-    @app.get("/v1/deals")
+    @app.get("/v1/deals", dependencies=[Access("deals").read()])
     async def deals() -> dict[str, list[str]]:
         return {"items": []}
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from deals.domain.client import ClientFilter
+from deals.entrypoints.access import ACCESS
 from deals.entrypoints.api_models import (
     ClientIn,
     ContactIn,
@@ -15,27 +16,49 @@ from deals.entrypoints.api_models import (
     PipelineIn,
 )
 from deals.entrypoints.http_common import DealsHttp, out, page
+from shared.platform.access import HEADS
 
 
 def clients_router(deps: DealsHttp) -> APIRouter:
     """Routes under /v1/clients, /v1/pipelines, /v1/discount-rules, /v1/managers."""
     router = APIRouter(prefix="/v1")
 
-    @router.post("/clients", status_code=201, tags=["clients"], summary="Add a client")
+    @router.post(
+        "/clients",
+        status_code=201,
+        tags=["clients"],
+        summary="Add a client",
+        dependencies=[ACCESS.write()],
+    )
     async def create_client(body: ClientIn) -> dict[str, Any]:
         """Requisites are checked by checksum; a second client with the same INN is refused."""
         return out(await deps.clients.create(body.model_dump(mode="json", exclude_none=True)))
 
-    @router.put("/clients/{client_id}", tags=["clients"], summary="Update a client")
+    @router.put(
+        "/clients/{client_id}",
+        tags=["clients"],
+        summary="Update a client",
+        dependencies=[ACCESS.write()],
+    )
     async def update_client(client_id: str, body: ClientIn) -> dict[str, Any]:
         return out(await deps.clients.update(client_id, body.model_dump(mode="json")))
 
-    @router.post("/clients/{client_id}/contacts", tags=["clients"], summary="Add a contact")
+    @router.post(
+        "/clients/{client_id}/contacts",
+        tags=["clients"],
+        summary="Add a contact",
+        dependencies=[ACCESS.write()],
+    )
     async def add_contact(client_id: str, body: ContactIn) -> dict[str, Any]:
         contact = body.model_dump(mode="json", exclude_none=True)
         return out(await deps.clients.add_contact(client_id, contact))
 
-    @router.get("/clients/{client_id}", tags=["clients"], summary="A client with its figures")
+    @router.get(
+        "/clients/{client_id}",
+        tags=["clients"],
+        summary="A client with its figures",
+        dependencies=[ACCESS.read()],
+    )
     async def get_client(client_id: str) -> dict[str, Any]:
         """Purchase volume and payment discipline are computed from deals and payments."""
         doc = out(await deps.clients.get(client_id))
@@ -52,7 +75,9 @@ def clients_router(deps: DealsHttp) -> APIRouter:
         }
         return doc
 
-    @router.get("/clients", tags=["clients"], summary="Search clients")
+    @router.get(
+        "/clients", tags=["clients"], summary="Search clients", dependencies=[ACCESS.read()]
+    )
     async def list_clients(
         inn: Annotated[str | None, Query(max_length=12)] = None,
         name: Annotated[str | None, Query(max_length=200, description="Exact name.")] = None,
@@ -64,26 +89,44 @@ def clients_router(deps: DealsHttp) -> APIRouter:
         found, total = await deps.clients.search(search, offset=offset, limit=limit)
         return page([out(client) for client in found], total, offset)
 
-    @router.get("/pipelines", tags=["pipelines"], summary="Pipelines")
+    @router.get("/pipelines", tags=["pipelines"], summary="Pipelines", dependencies=[ACCESS.read()])
     async def list_pipelines() -> list[dict[str, Any]]:
         return [out(doc) for doc in await deps.pipelines.all()]
 
-    @router.put("/pipelines/{pipeline_id}", tags=["pipelines"], summary="Configure a pipeline")
+    @router.put(
+        "/pipelines/{pipeline_id}",
+        tags=["pipelines"],
+        summary="Configure a pipeline",
+        dependencies=[ACCESS.admin()],
+    )
     async def put_pipeline(pipeline_id: str, body: PipelineIn) -> dict[str, Any]:
         return out(await deps.pipelines.put(pipeline_id, body.model_dump(mode="json")))
 
-    @router.put("/discount-rules", tags=["discounts"], summary="Replace the discount schemes")
+    @router.put(
+        "/discount-rules",
+        tags=["discounts"],
+        summary="Replace the discount schemes",
+        dependencies=[ACCESS.admin(HEADS)],
+    )
     async def put_rules(rules: list[DiscountRuleIn]) -> list[dict[str, Any]]:
         return await deps.clients.replace_discount_rules(
             [rule.model_dump(mode="json", exclude_none=True) for rule in rules]
         )
 
-    @router.get("/discount-rules", tags=["discounts"], summary="The discount schemes")
+    @router.get(
+        "/discount-rules",
+        tags=["discounts"],
+        summary="The discount schemes",
+        dependencies=[ACCESS.read()],
+    )
     async def get_rules() -> list[dict[str, Any]]:
         return await deps.clients.discount_rules()
 
     @router.put(
-        "/managers/{manager_id}/discount-limit", tags=["discounts"], summary="A manager's limit"
+        "/managers/{manager_id}/discount-limit",
+        tags=["discounts"],
+        summary="A manager's limit",
+        dependencies=[ACCESS.admin(HEADS)],
     )
     async def put_limit(
         manager_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_\-]{1,64}$")], body: LimitIn

@@ -11,6 +11,7 @@ from deals.domain.deal_lines import LineRequest
 from deals.domain.deal_search import DealFilter
 from deals.domain.money import Money
 from deals.domain.shipments import ClaimStatus, ShipmentStatus
+from deals.entrypoints.access import ACCESS
 from deals.entrypoints.api_models import (
     ApprovalIn,
     ClaimIn,
@@ -48,7 +49,7 @@ def deals_router(deps: DealsHttp) -> APIRouter:
     async def view(deal: Deal) -> dict[str, Any]:
         return shown(await deps.deals.flagged(deal))
 
-    @router.post("", status_code=201, summary="Open a deal by hand")
+    @router.post("", status_code=201, summary="Open a deal by hand", dependencies=[ACCESS.write()])
     async def open_deal(body: DealIn) -> dict[str, Any]:
         command = OpenDeal(
             title=body.title,
@@ -63,7 +64,7 @@ def deals_router(deps: DealsHttp) -> APIRouter:
         )
         return await view(await deps.deals.open(command))
 
-    @router.get("", summary="List deals, newest activity first")
+    @router.get("", summary="List deals, newest activity first", dependencies=[ACCESS.read()])
     async def list_deals(
         stage: Annotated[str | None, Query(max_length=64)] = None,
         manager_id: Annotated[str | None, Query(max_length=128)] = None,
@@ -81,23 +82,35 @@ def deals_router(deps: DealsHttp) -> APIRouter:
         found = await deps.deals.list(search, only_stuck=bool(stuck), offset=offset, limit=limit)
         return page([shown(item) for item in found.items], found.total, offset)
 
-    @router.get("/{deal_id}", summary="One deal with its history")
+    @router.get("/{deal_id}", summary="One deal with its history", dependencies=[ACCESS.read()])
     async def get_deal(deal_id: str) -> dict[str, Any]:
         return await view(await deps.deals.get(deal_id))
 
-    @router.patch("/{deal_id}", summary="Edit title, client, close date, proposal, payment form")
+    @router.patch(
+        "/{deal_id}",
+        summary="Edit title, client, close date, proposal, payment form",
+        dependencies=[ACCESS.write()],
+    )
     async def edit_deal(deal_id: str, body: DealPatch) -> dict[str, Any]:
         edits = DealEdits(**{name: getattr(body, name) for name in body.model_fields_set})
         return await view(await deps.deals.update(deal_id, edits))
 
-    @router.put("/{deal_id}/line-items", summary="Replace the lines; discounts are applied")
+    @router.put(
+        "/{deal_id}/line-items",
+        summary="Replace the lines; discounts are applied",
+        dependencies=[ACCESS.write()],
+    )
     async def set_lines(deal_id: str, body: LinesIn) -> dict[str, Any]:
         lines = [line_request(line) for line in body.items]
         return await view(
             await deps.deals.set_line_items(deal_id, lines, payment_form=body.payment_form)
         )
 
-    @router.post("/{deal_id}/discount-approval", summary="Approve or reject a discount")
+    @router.post(
+        "/{deal_id}/discount-approval",
+        summary="Approve or reject a discount",
+        dependencies=[ACCESS.allow(keys=("approve",), roles={"head_of_sales"})],
+    )
     async def approve(deal_id: str, body: ApprovalIn) -> dict[str, Any]:
         return await view(
             await deps.deals.decide_discount(deal_id, approved=body.approved, by=body.by)
@@ -107,6 +120,7 @@ def deals_router(deps: DealsHttp) -> APIRouter:
         "/{deal_id}/stage",
         summary="Move to a stage (refused with the missing fields when a gate is not met)",
         responses={409: {"description": "Gate not met: `missing` lists the field paths"}},
+        dependencies=[ACCESS.write()],
     )
     async def move(deal_id: str, body: MoveIn) -> dict[str, Any]:
         return await view(
@@ -115,11 +129,20 @@ def deals_router(deps: DealsHttp) -> APIRouter:
             )
         )
 
-    @router.put("/{deal_id}/contract", summary="Attach or update the contract")
+    @router.put(
+        "/{deal_id}/contract",
+        summary="Attach or update the contract",
+        dependencies=[ACCESS.write()],
+    )
     async def put_contract(deal_id: str, body: ContractIn) -> dict[str, Any]:
         return out(await deps.contracts.attach(deal_id, body.model_dump(mode="json")))
 
-    @router.post("/{deal_id}/shipments", status_code=201, summary="Plan a shipment")
+    @router.post(
+        "/{deal_id}/shipments",
+        status_code=201,
+        summary="Plan a shipment",
+        dependencies=[ACCESS.write()],
+    )
     async def plan_shipment(deal_id: str, body: ShipmentIn) -> dict[str, Any]:
         return await view(
             await deps.fulfilment.plan_shipment(
@@ -127,7 +150,11 @@ def deals_router(deps: DealsHttp) -> APIRouter:
             )
         )
 
-    @router.post("/{deal_id}/shipments/{shipment_id}/status", summary="Ship, deliver, return")
+    @router.post(
+        "/{deal_id}/shipments/{shipment_id}/status",
+        summary="Ship, deliver, return",
+        dependencies=[ACCESS.write()],
+    )
     async def move_shipment(deal_id: str, shipment_id: str, body: ShipmentMoveIn) -> dict[str, Any]:
         return await view(
             await deps.fulfilment.move_shipment(
@@ -135,7 +162,12 @@ def deals_router(deps: DealsHttp) -> APIRouter:
             )
         )
 
-    @router.post("/{deal_id}/claims", status_code=201, summary="Record a claim")
+    @router.post(
+        "/{deal_id}/claims",
+        status_code=201,
+        summary="Record a claim",
+        dependencies=[ACCESS.write()],
+    )
     async def open_claim(deal_id: str, body: ClaimIn) -> dict[str, Any]:
         return await view(
             await deps.fulfilment.open_claim(
@@ -146,7 +178,11 @@ def deals_router(deps: DealsHttp) -> APIRouter:
             )
         )
 
-    @router.post("/{deal_id}/claims/{claim_id}/status", summary="Investigate, resolve, reject")
+    @router.post(
+        "/{deal_id}/claims/{claim_id}/status",
+        summary="Investigate, resolve, reject",
+        dependencies=[ACCESS.write()],
+    )
     async def move_claim(deal_id: str, claim_id: str, body: ClaimMoveIn) -> dict[str, Any]:
         return await view(
             await deps.fulfilment.move_claim(

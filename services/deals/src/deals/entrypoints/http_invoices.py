@@ -9,6 +9,7 @@ from fastapi import APIRouter, Header, Query, Response
 
 from deals.domain.invoice import InvoiceFilter, PlannedPart
 from deals.domain.money import Money
+from deals.entrypoints.access import ACCESS
 from deals.entrypoints.api_models import InvoiceIn, PaymentIn
 from deals.entrypoints.http_common import DealsHttp, out, page
 
@@ -28,7 +29,10 @@ def invoices_router(deps: DealsHttp) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["invoices"])
 
     @router.post(
-        "/deals/{deal_id}/invoices", status_code=201, summary="Issue an invoice in installments"
+        "/deals/{deal_id}/invoices",
+        status_code=201,
+        summary="Issue an invoice in installments",
+        dependencies=[ACCESS.write()],
     )
     async def issue(
         deal_id: str, body: InvoiceIn, idempotency_key: IdempotencyKey = None
@@ -49,11 +53,15 @@ def invoices_router(deps: DealsHttp) -> APIRouter:
         )
         return out(doc)
 
-    @router.get("/invoices/{invoice_id}", summary="One invoice with payments and reminders")
+    @router.get(
+        "/invoices/{invoice_id}",
+        summary="One invoice with payments and reminders",
+        dependencies=[ACCESS.read()],
+    )
     async def get_invoice(invoice_id: str) -> dict[str, Any]:
         return out(await deps.invoicing.get(invoice_id))
 
-    @router.get("/invoices", summary="List invoices")
+    @router.get("/invoices", summary="List invoices", dependencies=[ACCESS.read()])
     async def list_invoices(
         deal_id: Annotated[str | None, Query(max_length=128)] = None,
         client_id: Annotated[str | None, Query(max_length=128)] = None,
@@ -70,6 +78,7 @@ def invoices_router(deps: DealsHttp) -> APIRouter:
         status_code=201,
         summary="Record a payment (full or partial)",
         responses={409: {"description": "Overpayment or wrong currency"}},
+        dependencies=[ACCESS.write()],
     )
     async def pay(
         invoice_id: str,

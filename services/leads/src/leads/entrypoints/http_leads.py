@@ -15,6 +15,7 @@ from leads.domain.ids import activity_id_for
 from leads.domain.lead import Lead
 from leads.domain.lead_records import Activity, Conversion
 from leads.domain.lifecycle import LifecycleError
+from leads.entrypoints.access import ACCESS
 from leads.entrypoints.api_models import (
     Accepted,
     ActivityIn,
@@ -31,6 +32,7 @@ from leads.service_layer.http_intake import HttpIntake, IdempotencyKeyReused
 from leads.service_layer.queries import LeadListQuery, LeadQueries
 from leads.service_layer.queries import LeadPage as LeadsRead
 from shared.contracts.events.lead_received import LeadChannel, LeadReceivedV1
+from shared.platform.access import EVERYONE, LEADERS
 from shared.platform.clock import Clock
 from shared.platform.repository import ConcurrentModification
 
@@ -112,6 +114,7 @@ def leads_router(deps: LeadsHttp) -> APIRouter:
         response_model=Accepted,
         summary="Submit a lead (web forms, integrators)",
         responses={409: {"description": "Idempotency-Key reused with a different body"}},
+        dependencies=[ACCESS.allow(keys=("intake", "write"), roles=EVERYONE)],
     )
     async def submit_lead(
         lead: LeadReceivedV1, response: Response, idempotency_key: IdempotencyKey = None
@@ -128,7 +131,12 @@ def leads_router(deps: LeadsHttp) -> APIRouter:
         response.headers["Location"] = f"/v1/leads/{submitted.lead_id}"
         return Accepted(lead_id=submitted.lead_id, event_id=submitted.event_id)
 
-    @router.get("", response_model=LeadPage, summary="List leads, warmest first")
+    @router.get(
+        "",
+        response_model=LeadPage,
+        summary="List leads, warmest first",
+        dependencies=[ACCESS.read()],
+    )
     async def list_leads(
         status: Annotated[list[LeadStatus] | None, Query(description="Any of these.")] = None,
         manager_id: Annotated[str | None, Query(max_length=128)] = None,
@@ -152,7 +160,12 @@ def leads_router(deps: LeadsHttp) -> APIRouter:
         )
         return page_out(await deps.queries.find(query, offset=offset, limit=limit))
 
-    @router.get("/{lead_id}", response_model=LeadDetailOut, summary="One lead with its history")
+    @router.get(
+        "/{lead_id}",
+        response_model=LeadDetailOut,
+        summary="One lead with its history",
+        dependencies=[ACCESS.read()],
+    )
     async def get_lead(lead_id: str) -> dict[str, Any]:
         lead = await deps.queries.lead(lead_id)
         return lead_out(lead, deps.clock.now(), detail=True)
@@ -162,6 +175,7 @@ def leads_router(deps: LeadsHttp) -> APIRouter:
         status_code=201,
         response_model=LeadDetailOut,
         summary="Log a call, e-mail, message, meeting or note; the first contact stops the SLA",
+        dependencies=[ACCESS.write()],
     )
     async def log_activity(
         lead_id: str,
@@ -194,7 +208,12 @@ def leads_router(deps: LeadsHttp) -> APIRouter:
             response.status_code = 200
         return lead_out(lead, now, detail=True)
 
-    @router.post("/{lead_id}/qualify", response_model=LeadDetailOut, summary="Qualify")
+    @router.post(
+        "/{lead_id}/qualify",
+        response_model=LeadDetailOut,
+        summary="Qualify",
+        dependencies=[ACCESS.write()],
+    )
     async def qualify(lead_id: str, body: QualifyIn) -> dict[str, Any]:
         lead = await deps.commands.qualify(lead_id, by=body.manager_id)
         return lead_out(lead, deps.clock.now(), detail=True)
@@ -203,6 +222,7 @@ def leads_router(deps: LeadsHttp) -> APIRouter:
         "/{lead_id}/convert",
         response_model=LeadDetailOut,
         summary="Convert into a deal (publishes lead.converted)",
+        dependencies=[ACCESS.write()],
     )
     async def convert(lead_id: str, body: ConvertIn) -> dict[str, Any]:
         lead = await deps.commands.convert(
@@ -216,14 +236,24 @@ def leads_router(deps: LeadsHttp) -> APIRouter:
         )
         return lead_out(lead, deps.clock.now(), detail=True)
 
-    @router.post("/{lead_id}/disqualify", response_model=LeadDetailOut, summary="Disqualify")
+    @router.post(
+        "/{lead_id}/disqualify",
+        response_model=LeadDetailOut,
+        summary="Disqualify",
+        dependencies=[ACCESS.write()],
+    )
     async def disqualify(lead_id: str, body: DisqualifyIn) -> dict[str, Any]:
         lead = await deps.commands.disqualify(
             lead_id, reason=body.reason, note=body.note, by=body.manager_id
         )
         return lead_out(lead, deps.clock.now(), detail=True)
 
-    @router.post("/{lead_id}/assign", response_model=LeadDetailOut, summary="Move to a manager")
+    @router.post(
+        "/{lead_id}/assign",
+        response_model=LeadDetailOut,
+        summary="Move to a manager",
+        dependencies=[ACCESS.allow(keys=("write",), roles=LEADERS)],
+    )
     async def reassign(lead_id: str, body: ReassignIn) -> dict[str, Any]:
         lead = await deps.commands.reassign(lead_id, to_manager_id=body.manager_id, note=body.note)
         return lead_out(lead, deps.clock.now(), detail=True)

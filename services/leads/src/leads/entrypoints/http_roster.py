@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from leads.domain.assignment import AssignmentRule
 from leads.domain.dedupe import LeadStatus
 from leads.domain.roster import RosterManager, RosterTeam, WorkingTime
+from leads.entrypoints.access import ACCESS
 from leads.entrypoints.api_models import (
     LeadPage,
     LeadSettingsOut,
@@ -26,6 +27,7 @@ from leads.entrypoints.http_leads import page_out
 from leads.service_layer.ports import Roster
 from leads.service_layer.queries import LeadQueries
 from leads.settings import LeadsSettings
+from shared.platform.access import HEADS
 
 
 @dataclass
@@ -68,22 +70,41 @@ def roster_router(deps: RosterHttp) -> APIRouter:
     """Routes under /v1/managers, /v1/teams, /v1/assignment-rules and /v1/lead-settings."""
     router = APIRouter(prefix="/v1", tags=["roster"])
 
-    @router.put("/managers/{manager_id}", response_model=ManagerOut, summary="Add or update")
+    @router.put(
+        "/managers/{manager_id}",
+        response_model=ManagerOut,
+        summary="Add or update",
+        dependencies=[ACCESS.admin(HEADS)],
+    )
     async def put_manager(manager_id: str, body: ManagerIn) -> dict[str, Any]:
         manager = roster_manager(manager_id, body)
         await deps.roster.put_manager(manager)
         return _shown(ManagerOut, manager)
 
-    @router.get("/managers", response_model=list[ManagerOut], summary="The roster")
+    @router.get(
+        "/managers",
+        response_model=list[ManagerOut],
+        summary="The roster",
+        dependencies=[ACCESS.read()],
+    )
     async def list_managers() -> list[dict[str, Any]]:
         return [_shown(ManagerOut, manager) for manager in await deps.roster.list_managers()]
 
-    @router.get("/managers/{manager_id}", response_model=ManagerOut, summary="One manager")
+    @router.get(
+        "/managers/{manager_id}",
+        response_model=ManagerOut,
+        summary="One manager",
+        dependencies=[ACCESS.read()],
+    )
     async def get_manager(manager_id: str) -> Any:
         manager = await deps.roster.get_manager(manager_id)
         return _shown(ManagerOut, manager) if manager else _not_found("manager")
 
-    @router.put("/managers/{manager_id}/presence", summary="Mark present or away")
+    @router.put(
+        "/managers/{manager_id}/presence",
+        summary="Mark present or away",
+        dependencies=[ACCESS.write()],
+    )
     async def set_presence(manager_id: str, body: PresenceIn) -> Any:
         if not await deps.roster.set_presence(manager_id, body.present):
             return _not_found("manager")
@@ -93,6 +114,7 @@ def roster_router(deps: RosterHttp) -> APIRouter:
         "/managers/{manager_id}/queue",
         response_model=LeadPage,
         summary="The manager's open leads, warmest first",
+        dependencies=[ACCESS.read()],
     )
     async def work_queue(
         manager_id: str,
@@ -101,17 +123,29 @@ def roster_router(deps: RosterHttp) -> APIRouter:
     ) -> dict[str, Any]:
         return page_out(await deps.queries.queue(manager_id, offset=offset, limit=limit))
 
-    @router.put("/teams/{team_id}", response_model=TeamOut, summary="Add or update a team")
+    @router.put(
+        "/teams/{team_id}",
+        response_model=TeamOut,
+        summary="Add or update a team",
+        dependencies=[ACCESS.admin(HEADS)],
+    )
     async def put_team(team_id: str, body: TeamIn) -> dict[str, Any]:
         team = RosterTeam(id=team_id, **body.model_dump())
         await deps.roster.put_team(team)
         return _shown(TeamOut, team)
 
-    @router.get("/teams", response_model=list[TeamOut], summary="Teams")
+    @router.get(
+        "/teams", response_model=list[TeamOut], summary="Teams", dependencies=[ACCESS.read()]
+    )
     async def list_teams() -> list[dict[str, Any]]:
         return [_shown(TeamOut, team) for team in await deps.roster.list_teams()]
 
-    @router.put("/assignment-rules", response_model=list[RuleIn], summary="Replace the rules")
+    @router.put(
+        "/assignment-rules",
+        response_model=list[RuleIn],
+        summary="Replace the rules",
+        dependencies=[ACCESS.admin(HEADS)],
+    )
     async def put_rules(rules: list[RuleIn]) -> list[dict[str, Any]]:
         parsed = [
             AssignmentRule(**{**rule.model_dump(), "manager_ids": tuple(rule.manager_ids)})
@@ -120,11 +154,21 @@ def roster_router(deps: RosterHttp) -> APIRouter:
         await deps.roster.put_rules(parsed)
         return [_shown(RuleIn, rule) for rule in parsed]
 
-    @router.get("/assignment-rules", response_model=list[RuleIn], summary="The rules, in order")
+    @router.get(
+        "/assignment-rules",
+        response_model=list[RuleIn],
+        summary="The rules, in order",
+        dependencies=[ACCESS.read()],
+    )
     async def get_rules() -> list[dict[str, Any]]:
         return [_shown(RuleIn, rule) for rule in await deps.roster.get_rules()]
 
-    @router.get("/lead-settings", response_model=LeadSettingsOut, summary="Lead configuration")
+    @router.get(
+        "/lead-settings",
+        response_model=LeadSettingsOut,
+        summary="Lead configuration",
+        dependencies=[ACCESS.read()],
+    )
     async def lead_settings() -> dict[str, Any]:
         s = deps.settings
         return {

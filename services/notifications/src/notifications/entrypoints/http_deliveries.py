@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from notifications.domain.delivery import Delivery, DeliveryQuery
 from notifications.domain.model import DeliveryStatus
+from notifications.entrypoints.access import ACCESS
 from notifications.entrypoints.api_models import DeliveryOut, DeliveryPage
 from notifications.entrypoints.http_common import ResourceId, not_found
 from notifications.service_layer.delivery_log import DeliveryLog
@@ -45,7 +46,12 @@ def deliveries_router(log: DeliveryLog) -> APIRouter:
     """Routes under /v1/deliveries."""
     router = APIRouter(prefix="/v1/deliveries", tags=["deliveries"])
 
-    @router.get("", response_model=DeliveryPage, summary="The delivery log, newest first")
+    @router.get(
+        "",
+        response_model=DeliveryPage,
+        summary="The delivery log, newest first",
+        dependencies=[ACCESS.read()],
+    )
     async def list_deliveries(
         recipient_id: IdFilter = None,
         status: DeliveryStatus | None = None,
@@ -74,6 +80,7 @@ def deliveries_router(log: DeliveryLog) -> APIRouter:
         response_model=DeliveryOut,
         summary="One delivery with its history",
         responses={404: {"description": "Unknown delivery"}},
+        dependencies=[ACCESS.read()],
     )
     async def get_delivery(delivery_id: ResourceId) -> Any:
         delivery = await log.get(delivery_id)

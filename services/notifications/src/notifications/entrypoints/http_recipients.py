@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from notifications.domain.model import RecipientSettings
+from notifications.entrypoints.access import ACCESS
 from notifications.entrypoints.api_models import RecipientIn, RecipientOut
 from notifications.entrypoints.http_common import ResourceId, not_found
 from notifications.service_layer.recipients import Recipients
@@ -35,7 +36,12 @@ def recipients_router(recipients: Recipients) -> APIRouter:
     """Routes under /v1/recipients."""
     router = APIRouter(prefix="/v1/recipients", tags=["recipients"])
 
-    @router.put("/{recipient_id}", response_model=RecipientOut, summary="Add or replace")
+    @router.put(
+        "/{recipient_id}",
+        response_model=RecipientOut,
+        summary="Add or replace",
+        dependencies=[ACCESS.admin()],
+    )
     async def put_recipient(recipient_id: ResourceId, body: RecipientIn) -> RecipientOut:
         return _out(recipient_id, await recipients.put(recipient_id, _settings(body)))
 
@@ -44,6 +50,7 @@ def recipients_router(recipients: Recipients) -> APIRouter:
         response_model=RecipientOut,
         summary="One recipient",
         responses={404: {"description": "Unknown recipient"}},
+        dependencies=[ACCESS.read()],
     )
     async def get_recipient(recipient_id: ResourceId) -> Any:
         settings = await recipients.get(recipient_id)
@@ -55,6 +62,7 @@ def recipients_router(recipients: Recipients) -> APIRouter:
         response_model=None,
         summary="Erase a recipient and their addresses",
         responses={404: {"description": "Unknown recipient"}},
+        dependencies=[ACCESS.admin()],
     )
     async def delete_recipient(recipient_id: ResourceId) -> Response:
         if not await recipients.erase(recipient_id):

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from notifications.domain.model import Channel, EventKind, Locale
 from notifications.domain.templates import TemplateKey
+from notifications.entrypoints.access import ACCESS
 from notifications.entrypoints.api_models import (
     TemplateChannel,
     TemplateIn,
@@ -44,7 +45,12 @@ def templates_router(templates: TemplateOverrides) -> APIRouter:
     """Routes under /v1/templates."""
     router = APIRouter(prefix="/v1/templates", tags=["templates"])
 
-    @router.get("", response_model=list[TemplateOut], summary="Every template in effect")
+    @router.get(
+        "",
+        response_model=list[TemplateOut],
+        summary="Every template in effect",
+        dependencies=[ACCESS.read()],
+    )
     async def list_templates() -> list[TemplateOut]:
         return [_out(effective) for effective in await templates.effective()]
 
@@ -53,6 +59,7 @@ def templates_router(templates: TemplateOverrides) -> APIRouter:
         response_model=TemplateOut,
         summary="Save an override, after a trial render",
         responses={422: {"model": TemplateProblems, "description": "The template fails"}},
+        dependencies=[ACCESS.admin()],
     )
     async def put_template(
         event_kind: EventKind, channel: TemplateChannel, locale: Locale, body: TemplateIn
@@ -70,6 +77,7 @@ def templates_router(templates: TemplateOverrides) -> APIRouter:
         response_model=None,
         summary="Drop the override: the built-in text applies again",
         responses={404: {"description": "No override for this key"}},
+        dependencies=[ACCESS.admin()],
     )
     async def delete_template(
         event_kind: EventKind, channel: TemplateChannel, locale: Locale

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
 from notifications.domain.webhooks import TargetRefused, WebhookSubscription
+from notifications.entrypoints.access import ACCESS
 from notifications.entrypoints.api_models import WebhookIn, WebhookOut
 from notifications.entrypoints.http_common import ResourceId, not_found
 from notifications.service_layer.webhooks import Webhooks
@@ -33,6 +34,7 @@ def webhooks_router(webhooks: Webhooks) -> APIRouter:
         response_model=WebhookOut,
         summary="Subscribe or update",
         responses={422: {"description": "Invalid body, or a URL naming a non-public address"}},
+        dependencies=[ACCESS.admin()],
     )
     async def put_webhook(subscription_id: ResourceId, body: WebhookIn) -> Any:
         subscription = WebhookSubscription(
@@ -48,7 +50,12 @@ def webhooks_router(webhooks: Webhooks) -> APIRouter:
             problem = {"loc": ["body", "url"], "msg": str(exc), "type": "url_not_public"}
             return JSONResponse({"error": "validation_failed", "detail": [problem]}, 422)
 
-    @router.get("", response_model=list[WebhookOut], summary="Every subscription")
+    @router.get(
+        "",
+        response_model=list[WebhookOut],
+        summary="Every subscription",
+        dependencies=[ACCESS.admin()],
+    )
     async def list_webhooks() -> list[WebhookOut]:
         return [_out(subscription) for subscription in await webhooks.all()]
 
@@ -57,6 +64,7 @@ def webhooks_router(webhooks: Webhooks) -> APIRouter:
         response_model=WebhookOut,
         summary="One subscription",
         responses={404: {"description": "Unknown subscription"}},
+        dependencies=[ACCESS.admin()],
     )
     async def get_webhook(subscription_id: ResourceId) -> Any:
         subscription = await webhooks.get(subscription_id)
@@ -68,6 +76,7 @@ def webhooks_router(webhooks: Webhooks) -> APIRouter:
         response_model=None,
         summary="Unsubscribe",
         responses={404: {"description": "Unknown subscription"}},
+        dependencies=[ACCESS.admin()],
     )
     async def delete_webhook(subscription_id: ResourceId) -> Response:
         if not await webhooks.unsubscribe(subscription_id):

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from plotly.offline import get_plotlyjs
 
 from reporting.domain import sales
+from reporting.entrypoints.access import ACCESS
 from reporting.service_layer.queries import Filters, Reports
 from shared.kernel.zones import local_date
 from shared.platform.clock import Clock
@@ -94,7 +95,7 @@ def dashboard_router(deps: DashboardHttp) -> APIRouter:
     """`/dashboard` and the plotly script it loads."""
     router = APIRouter(tags=["dashboard"])
 
-    @router.get("/dashboard/plotly.min.js", include_in_schema=False)
+    @router.get("/dashboard/plotly.min.js", include_in_schema=False, dependencies=[ACCESS.read()])
     async def plotly_js() -> Response:
         return Response(
             get_plotlyjs(),
@@ -103,7 +104,10 @@ def dashboard_router(deps: DashboardHttp) -> APIRouter:
         )
 
     @router.get(
-        "/dashboard", response_class=HTMLResponse, summary="Dashboard for the head of sales"
+        "/dashboard",
+        response_class=HTMLResponse,
+        summary="Dashboard for the head of sales",
+        dependencies=[ACCESS.read()],
     )
     async def dashboard(lang: Annotated[str, Query(pattern="^(ru|en)$")] = "ru") -> HTMLResponse:
         text = LABELS[lang]

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from reporting.domain.activity import Granularity
 from reporting.domain.facts import Period
+from reporting.entrypoints.access import ACCESS
 from reporting.entrypoints.render import plain, rows_of, to_csv
 from reporting.service_layer.queries import Filters, Reports
 from shared.platform.clock import Clock
@@ -76,7 +77,7 @@ def reports_router(deps: ReportsHttp) -> APIRouter:
 
     def route(path: str, summary: str, key: str = "key") -> Callable[[Compute], Compute]:
         def register(compute: Compute) -> Compute:
-            @router.get(path, summary=summary, name=compute.__name__)
+            @router.get(path, summary=summary, name=compute.__name__, dependencies=[ACCESS.read()])
             async def endpoint(
                 period_from: Annotated[
                     date | None, Query(alias="from", description="First day (local).")
