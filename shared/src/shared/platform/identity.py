@@ -47,6 +47,10 @@ class OidcSettings(BaseSettings):
         default=["RS256", "ES256"],
         description="Signature algorithms accepted; only asymmetric ones are allowed.",
     )
+    person_claim: str = Field(
+        default="sub",
+        description="Claim naming the person as Voronka knows them (e.g. a mapped `voronka_id`).",
+    )
     roles_claims: list[str] = Field(
         default=["realm_access.roles", "roles"],
         description="Claim paths holding the roles, tried in order (dots separate levels).",
@@ -156,9 +160,12 @@ class OidcVerifier:
             raise InvalidToken(f"the token lacks the claim {exc.claim}") from None
         except jwt.PyJWTError:
             raise InvalidToken("the token's signature does not verify") from None
+        subject = claims.get(self._settings.person_claim)
+        if not isinstance(subject, str) or not subject:
+            raise InvalidToken(f"the token lacks the claim {self._settings.person_claim}")
         name = claims.get("name") or claims.get("preferred_username")
         return Person(
-            subject=str(claims["sub"]),
+            subject=subject,
             roles=roles_of(claims, self._settings.roles_claims),
             name=str(name) if name else None,
         )

@@ -204,3 +204,17 @@ def test_only_asymmetric_algorithms_may_be_configured(clock: ManualClock) -> Non
 def test_a_jwt_is_told_from_an_api_key() -> None:
     assert looks_like_jwt("a.b.c")
     assert not looks_like_jwt("Xk3u_-9aZ")
+
+
+async def test_the_person_may_be_named_by_another_claim(
+    issuer: LocalIssuer, clock: ManualClock
+) -> None:
+    settings = OidcSettings(issuer=issuer.url, audience=AUDIENCE, person_claim="voronka_id")
+    verifier = OidcVerifier(settings, clock=clock)
+    try:
+        named = await verifier.verify(issuer.token("0b9f-uuid", voronka_id="m-ivanova"))
+        assert named.subject == "m-ivanova"
+        with pytest.raises(InvalidToken, match="lacks the claim voronka_id"):
+            await verifier.verify(issuer.token("0b9f-uuid"))
+    finally:
+        await verifier.close()
