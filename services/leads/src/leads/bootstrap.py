@@ -181,7 +181,11 @@ def build(settings: LeadsSettings, *, clock: Clock | None = None) -> LeadsServic
         publisher, requests, clock=clock, publish_timeout=settings.publish_timeout_seconds
     )
     app.include_router(
-        leads_router(LeadsHttp(intake=intake_http, queries=queries, commands=commands, clock=clock))
+        leads_router(
+            LeadsHttp(
+                intake=intake_http, queries=queries, commands=commands, clock=clock, roster=roster
+            )
+        )
     )
     app.include_router(roster_router(RosterHttp(roster=roster, queries=queries, settings=settings)))
     service.app = app

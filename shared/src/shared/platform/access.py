@@ -60,6 +60,12 @@ class Caller:
         return bool(self.roles & roles)
 
 
+def caller_of(request: Request) -> Caller | None:
+    """Who the guard found calling, or None while the API is open."""
+    caller: Caller | None = request.scope.get("state", {}).get("caller")
+    return caller
+
+
 class Refused(Exception):
     """The caller may not call this route (403)."""
 
@@ -74,7 +80,7 @@ async def _authorize(
     required: SecurityScopes,
     _: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller | None:
-    caller: Caller | None = request.scope.get("state", {}).get("caller")
+    caller = caller_of(request)
     if caller is None:
         return None  # the API is open: the guard found no keys and no issuer configured
     scopes = frozenset(s for s in required.scopes if not s.startswith(ROLE_PREFIX))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from leads.domain.dedupe import LeadStatus
@@ -15,6 +15,7 @@ from leads.domain.ids import activity_id_for
 from leads.domain.lead import Lead
 from leads.domain.lead_records import Activity, Conversion
 from leads.domain.lifecycle import LifecycleError
+from leads.domain.sight import Sight
 from leads.entrypoints.access import ACCESS
 from leads.entrypoints.api_models import (
     Accepted,
@@ -29,10 +30,12 @@ from leads.entrypoints.api_models import (
 )
 from leads.service_layer.commands import LeadCommands, LeadNotFound
 from leads.service_layer.http_intake import HttpIntake, IdempotencyKeyReused
+from leads.service_layer.ports import Roster
 from leads.service_layer.queries import LeadListQuery, LeadQueries
 from leads.service_layer.queries import LeadPage as LeadsRead
+from leads.service_layer.sights import sight_of
 from shared.contracts.events.lead_received import LeadChannel, LeadReceivedV1
-from shared.platform.access import EVERYONE, LEADERS
+from shared.platform.access import EVERYONE, LEADERS, Refused, caller_of
 from shared.platform.clock import Clock
 from shared.platform.repository import ConcurrentModification
 
@@ -54,6 +57,19 @@ class LeadsHttp:
     queries: LeadQueries
     commands: LeadCommands
     clock: Clock
+    roster: Roster
+
+
+def sight_dependency(roster: Roster) -> Any:
+    """A route dependency: which leads the caller may see (everything for a system)."""
+
+    async def current_sight(request: Request) -> Sight:
+        caller = caller_of(request)
+        if caller is None or caller.kind == "key":
+            return Sight.everything()
+        return await sight_of(caller.id, caller.roles, roster)
+
+    return Depends(current_sight)
 
 
 def lead_out(lead: Lead, now: datetime, *, detail: bool = False) -> dict[str, Any]:
@@ -107,6 +123,7 @@ def install_error_handlers(app: FastAPI) -> None:
 def leads_router(deps: LeadsHttp) -> APIRouter:
     """Routes under /v1/leads."""
     router = APIRouter(prefix="/v1/leads", tags=["leads"])
+    in_sight = sight_dependency(deps.roster)
 
     @router.post(
         "",
@@ -147,6 +164,7 @@ def leads_router(deps: LeadsHttp) -> APIRouter:
             bool | None,
             Query(description="Only leads past their first-contact deadline, most overdue first."),
         ] = None,
+        sight: Sight = in_sight,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
         offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
     ) -> dict[str, Any]:
@@ -158,7 +176,7 @@ def leads_router(deps: LeadsHttp) -> APIRouter:
             min_priority=min_priority,
             sla_overdue=bool(sla_overdue),
         )
-        return page_out(await deps.queries.find(query, offset=offset, limit=limit))
+        return page_out(await deps.queries.find(query, offset=offset, limit=limit, sight=sight))
 
     @router.get(
         "/{lead_id}",
@@ -166,8 +184,8 @@ def leads_router(deps: LeadsHttp) -> APIRouter:
         summary="One lead with its history",
         dependencies=[ACCESS.read()],
     )
-    async def get_lead(lead_id: str) -> dict[str, Any]:
-        lead = await deps.queries.lead(lead_id)
+    async def get_lead(lead_id: str, sight: Sight = in_sight) -> dict[str, Any]:
+        lead = await deps.queries.lead(lead_id, sight)
         return lead_out(lead, deps.clock.now(), detail=True)
 
     @router.post(
@@ -181,8 +199,10 @@ def leads_router(deps: LeadsHttp) -> APIRouter:
         lead_id: str,
         body: ActivityIn,
         response: Response,
+        sight: Sight = in_sight,
         idempotency_key: IdempotencyKey = None,
     ) -> dict[str, Any]:
+        await deps.queries.lead(lead_id, sight)
         now = deps.clock.now()
         if body.activity_id:
             activity_id = body.activity_id
@@ -214,7 +234,8 @@ def leads_router(deps: LeadsHttp) -> APIRouter:
         summary="Qualify",
         dependencies=[ACCESS.write()],
     )
-    async def qualify(lead_id: str, body: QualifyIn) -> dict[str, Any]:
+    async def qualify(lead_id: str, body: QualifyIn, sight: Sight = in_sight) -> dict[str, Any]:
+        await deps.queries.lead(lead_id, sight)
         lead = await deps.commands.qualify(lead_id, by=body.manager_id)
         return lead_out(lead, deps.clock.now(), detail=True)
 
@@ -224,7 +245,8 @@ def leads_router(deps: LeadsHttp) -> APIRouter:
         summary="Convert into a deal (publishes lead.converted)",
         dependencies=[ACCESS.write()],
     )
-    async def convert(lead_id: str, body: ConvertIn) -> dict[str, Any]:
+    async def convert(lead_id: str, body: ConvertIn, sight: Sight = in_sight) -> dict[str, Any]:
+        await deps.queries.lead(lead_id, sight)
         lead = await deps.commands.convert(
             lead_id,
             Conversion(
@@ -242,7 +264,10 @@ def leads_router(deps: LeadsHttp) -> APIRouter:
         summary="Disqualify",
         dependencies=[ACCESS.write()],
     )
-    async def disqualify(lead_id: str, body: DisqualifyIn) -> dict[str, Any]:
+    async def disqualify(
+        lead_id: str, body: DisqualifyIn, sight: Sight = in_sight
+    ) -> dict[str, Any]:
+        await deps.queries.lead(lead_id, sight)
         lead = await deps.commands.disqualify(
             lead_id, reason=body.reason, note=body.note, by=body.manager_id
         )
@@ -254,7 +279,12 @@ def leads_router(deps: LeadsHttp) -> APIRouter:
         summary="Move to a manager",
         dependencies=[ACCESS.allow(keys=("write",), roles=LEADERS)],
     )
-    async def reassign(lead_id: str, body: ReassignIn) -> dict[str, Any]:
+    async def reassign(lead_id: str, body: ReassignIn, sight: Sight = in_sight) -> dict[str, Any]:
+        await deps.queries.lead(lead_id, sight)
+        if sight.team is not None:  # a team lead moves leads within the team only
+            target = await deps.roster.get_manager(body.manager_id)
+            if target is None or target.team != sight.team:
+                raise Refused("a team lead reassigns within their team only", "scope")
         lead = await deps.commands.reassign(lead_id, to_manager_id=body.manager_id, note=body.note)
         return lead_out(lead, deps.clock.now(), detail=True)
 

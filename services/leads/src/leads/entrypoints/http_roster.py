@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from leads.domain.assignment import AssignmentRule
 from leads.domain.dedupe import LeadStatus
 from leads.domain.roster import RosterManager, RosterTeam, WorkingTime
+from leads.domain.sight import Sight
 from leads.entrypoints.access import ACCESS
 from leads.entrypoints.api_models import (
     LeadPage,
@@ -23,7 +24,7 @@ from leads.entrypoints.api_models import (
     TeamIn,
     TeamOut,
 )
-from leads.entrypoints.http_leads import page_out
+from leads.entrypoints.http_leads import page_out, sight_dependency
 from leads.service_layer.ports import Roster
 from leads.service_layer.queries import LeadQueries
 from leads.settings import LeadsSettings
@@ -69,6 +70,7 @@ def roster_manager(manager_id: str, body: ManagerIn) -> RosterManager:
 def roster_router(deps: RosterHttp) -> APIRouter:
     """Routes under /v1/managers, /v1/teams, /v1/assignment-rules and /v1/lead-settings."""
     router = APIRouter(prefix="/v1", tags=["roster"])
+    in_sight = sight_dependency(deps.roster)
 
     @router.put(
         "/managers/{manager_id}",
@@ -118,10 +120,12 @@ def roster_router(deps: RosterHttp) -> APIRouter:
     )
     async def work_queue(
         manager_id: str,
+        sight: Sight = in_sight,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
         offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
     ) -> dict[str, Any]:
-        return page_out(await deps.queries.queue(manager_id, offset=offset, limit=limit))
+        page = await deps.queries.queue(manager_id, offset=offset, limit=limit, sight=sight)
+        return page_out(page)
 
     @router.put(
         "/teams/{team_id}",

@@ -9,7 +9,8 @@ from leads.domain.dedupe import LeadStatus
 from leads.domain.lead import Lead
 from leads.domain.lead_filter import LeadFilter
 from leads.domain.lifecycle import AWAITING_CONTACT, OPEN_STATUSES
-from leads.service_layer.commands import existing_lead
+from leads.domain.sight import Sight
+from leads.service_layer.commands import LeadNotFound, existing_lead
 from leads.service_layer.ports import LeadRepository
 from shared.platform.clock import Clock
 
@@ -49,11 +50,19 @@ class LeadQueries:
         self._leads = leads
         self._clock = clock
 
-    async def lead(self, lead_id: str) -> Lead:
-        """The lead with this id, or the one a duplicate with this id was merged into."""
-        return await existing_lead(self._leads, lead_id)
+    async def lead(self, lead_id: str, sight: Sight | None = None) -> Lead:
+        """The lead with this id, or the one a duplicate with this id was merged into.
 
-    async def find(self, query: LeadListQuery, *, offset: int, limit: int) -> LeadPage:
+        A lead outside the caller's sight is not found, as if it did not exist.
+        """
+        lead = await existing_lead(self._leads, lead_id)
+        if sight is not None and not sight.sees(lead):
+            raise LeadNotFound(lead_id)
+        return lead
+
+    async def find(
+        self, query: LeadListQuery, *, offset: int, limit: int, sight: Sight | None = None
+    ) -> LeadPage:
         """A page of leads passing the filters, warmest first (overdue: most overdue first)."""
         now = self._clock.now()
         statuses = frozenset(query.statuses) if query.statuses else None
@@ -67,15 +76,20 @@ class LeadQueries:
             min_priority=query.min_priority,
             deadline_before=now if query.sla_overdue else None,
         )
-        return await self._page(wanted, offset=offset, limit=limit, now=now)
+        return await self._page(wanted, sight, offset=offset, limit=limit, now=now)
 
-    async def queue(self, manager_id: str, *, offset: int, limit: int) -> LeadPage:
+    async def queue(
+        self, manager_id: str, *, offset: int, limit: int, sight: Sight | None = None
+    ) -> LeadPage:
         """The manager's open leads, warmest first."""
         wanted = LeadFilter(statuses=OPEN_STATUSES, manager_id=manager_id)
-        return await self._page(wanted, offset=offset, limit=limit, now=self._clock.now())
+        return await self._page(wanted, sight, offset=offset, limit=limit, now=self._clock.now())
 
     async def _page(
-        self, wanted: LeadFilter, *, offset: int, limit: int, now: datetime
+        self, wanted: LeadFilter, sight: Sight | None, *, offset: int, limit: int, now: datetime
     ) -> LeadPage:
-        items, total = await self._leads.search(wanted, offset=offset, limit=limit)
+        narrowed = sight.narrow(wanted) if sight is not None else wanted
+        if narrowed is None:  # asked for leads the caller may not see: an empty page
+            return LeadPage(items=[], total=0, offset=offset, read_at=now)
+        items, total = await self._leads.search(narrowed, offset=offset, limit=limit)
         return LeadPage(items=items, total=total, offset=offset, read_at=now)
