@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -11,6 +12,7 @@ from leads_testkit import ServiceFactory, stored_lead
 from pydantic import SecretStr
 
 from shared.platform.auth import digest
+from shared.platform.clock import ManualClock
 from shared.platform.identity import OidcSettings
 from shared.platform.settings import ApiSettings
 from shared.testing.kafka import wait_until
@@ -57,7 +59,9 @@ def lead_body(i: int) -> dict[str, Any]:
     }
 
 
-async def test_each_role_sees_and_works_exactly_its_scope(leads_service: ServiceFactory) -> None:
+async def test_each_role_sees_and_works_exactly_its_scope(
+    leads_service: ServiceFactory, clock: ManualClock
+) -> None:
     keys = [{"id": "ops", "sha256": digest(OPS_KEY), "scopes": ["*"]}]
     api = ApiSettings(keys=SecretStr(json.dumps(keys)))
     with local_issuer() as issuer:
@@ -89,6 +93,7 @@ async def test_each_role_sees_and_works_exactly_its_scope(leads_service: Service
             }
             await check_table(http, tokens, leads)
             await check_lists(http, tokens, leads)
+            await check_actor(http, tokens, ops, leads["own"], clock)
             await check_reassignment(http, tokens, leads)
 
 
@@ -128,6 +133,34 @@ async def check_lists(
     }
     boris_queue = await http.get("/v1/managers/m-boris/queue", headers=tokens["anna"])
     assert boris_queue.json()["total"] == 0
+
+
+async def check_actor(
+    http: httpx.AsyncClient,
+    tokens: dict[str, dict[str, str]],
+    ops: dict[str, str],
+    lead_id: str,
+    clock: ManualClock,
+) -> None:
+    path = f"/v1/leads/{lead_id}/activities"
+    call: dict[str, Any] = {"kind": "call", "direction": "outbound"}
+    posing = await http.post(path, json={**call, "manager_id": "m-boris"}, headers=tokens["anna"])
+    assert posing.status_code == 403  # the author is the token's person
+    assert posing.json()["detail"] == "`manager_id` may only repeat who you are"
+    unnamed = await http.post(path, json={**call, "activity_id": "a-anna"}, headers=tokens["anna"])
+    assert unnamed.status_code == 201
+    logged = [a for a in unnamed.json()["activities"] if a["id"] == "a-anna"]
+    assert [a["manager_id"] for a in logged] == ["m-anna"]
+    anonymous = await http.post(path, json=call, headers=ops)
+    assert anonymous.status_code == 422  # a system must say who did it
+    assert [e["loc"] for e in anonymous.json()["detail"]] == [["body", "manager_id"]]
+    an_hour_ago = (clock.now() - timedelta(hours=1)).isoformat()
+    late = {**call, "occurred_at": an_hour_ago}
+    backdated = await http.post(path, json=late, headers=tokens["anna"])
+    assert backdated.status_code == 422
+    assert [e["loc"] for e in backdated.json()["detail"]] == [["body", "occurred_at"]]
+    from_a_system = {**late, "manager_id": "m-anna", "activity_id": "a-pbx"}
+    assert (await http.post(path, json=from_a_system, headers=ops)).status_code == 201
 
 
 async def check_reassignment(

@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 
 import structlog
 from fastapi import Depends, Request, Security
+from fastapi.exceptions import RequestValidationError
 from fastapi.params import Depends as DependsParam
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
 from prometheus_client import Counter
@@ -64,6 +65,26 @@ def caller_of(request: Request) -> Caller | None:
     """Who the guard found calling, or None while the API is open."""
     caller: Caller | None = request.scope.get("state", {}).get("caller")
     return caller
+
+
+def acting_person(request: Request, claimed: str | None, *, field: str) -> str | None:
+    """Who acts: a person is themselves (`field` may only repeat it); a system names them."""
+    caller = caller_of(request)
+    if caller is None or caller.kind == "key":
+        return claimed
+    if claimed not in (None, caller.id):
+        raise Refused(f"`{field}` may only repeat who you are", "actor")
+    return caller.id
+
+
+def required_actor(request: Request, claimed: str | None, *, field: str) -> str:
+    """`acting_person`, with a 422 naming `field` when a system leaves it out."""
+    actor = acting_person(request, claimed, field=field)
+    if actor is None:
+        raise RequestValidationError(
+            [{"loc": ("body", field), "msg": "Field required", "type": "missing"}]
+        )
+    return actor
 
 
 class Refused(Exception):

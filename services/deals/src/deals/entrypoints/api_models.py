@@ -132,7 +132,9 @@ class MoveIn(Body):
     """Move a deal to a stage."""
 
     to_stage: EntityId = Field(description="Target stage code.")
-    by: EntityId = Field(description="Who moves it.")
+    by: EntityId | None = Field(
+        default=None, description="Who moves it: a system must say; for a person, their token does."
+    )
     lost_reason: EntityId | None = Field(default=None, description="Required for lost.")
 
 
@@ -140,7 +142,10 @@ class ApprovalIn(Body):
     """The head of sales' decision on a discount."""
 
     approved: bool = Field(description="Approve (true) or reject (false).")
-    by: EntityId = Field(description="Head of sales.")
+    by: EntityId | None = Field(
+        default=None,
+        description="The head of sales: a system must say; for a person, their token does.",
+    )
 
 
 class ContractIn(Body):

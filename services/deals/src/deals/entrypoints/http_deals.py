@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from deals.domain.deal import Deal, DealEdits
 from deals.domain.deal_lines import LineRequest
@@ -27,6 +27,7 @@ from deals.entrypoints.api_models import (
 )
 from deals.entrypoints.http_common import DealsHttp, out, page
 from deals.service_layer.deals import FlaggedDeal, OpenDeal
+from shared.platform.access import required_actor
 
 
 def line_request(line: LineIn) -> LineRequest:
@@ -111,10 +112,9 @@ def deals_router(deps: DealsHttp) -> APIRouter:
         summary="Approve or reject a discount",
         dependencies=[ACCESS.allow(keys=("approve",), roles={"head_of_sales"})],
     )
-    async def approve(deal_id: str, body: ApprovalIn) -> dict[str, Any]:
-        return await view(
-            await deps.deals.decide_discount(deal_id, approved=body.approved, by=body.by)
-        )
+    async def approve(deal_id: str, body: ApprovalIn, request: Request) -> dict[str, Any]:
+        by = required_actor(request, body.by, field="by")
+        return await view(await deps.deals.decide_discount(deal_id, approved=body.approved, by=by))
 
     @router.post(
         "/{deal_id}/stage",
@@ -122,10 +122,11 @@ def deals_router(deps: DealsHttp) -> APIRouter:
         responses={409: {"description": "Gate not met: `missing` lists the field paths"}},
         dependencies=[ACCESS.write()],
     )
-    async def move(deal_id: str, body: MoveIn) -> dict[str, Any]:
+    async def move(deal_id: str, body: MoveIn, request: Request) -> dict[str, Any]:
+        by = required_actor(request, body.by, field="by")
         return await view(
             await deps.deals.move(
-                deal_id, to_stage=body.to_stage, by=body.by, lost_reason=body.lost_reason
+                deal_id, to_stage=body.to_stage, by=by, lost_reason=body.lost_reason
             )
         )
 

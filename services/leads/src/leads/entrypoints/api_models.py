@@ -41,7 +41,10 @@ class ActivityIn(Body):
     activity_id: EntityId | None = Field(
         default=None, description="Your id for it; a repeat with the same id logs nothing."
     )
-    manager_id: EntityId = Field(description="Who did it.")
+    manager_id: EntityId | None = Field(
+        default=None,
+        description="Who did it: a system must say; for a person, their token does.",
+    )
     kind: ActivityKind = Field(description="What was done.")
     direction: ActivityDirection = Field(
         default=ActivityDirection.OUTBOUND, description="Who started the exchange."
@@ -51,7 +54,9 @@ class ActivityIn(Body):
     )
     duration_seconds: int | None = Field(default=None, ge=0, description="Length of a call.")
     occurred_at: AwareDatetime | None = Field(
-        default=None, description="When it happened (aware); default: now."
+        default=None,
+        description="When it happened (aware); default: now. A person may log at most "
+        "15 minutes back, so a late call is never backdated into the SLA window.",
     )
     note: LongText | None = Field(default=None, description="Free-text summary.")
 
@@ -59,7 +64,9 @@ class ActivityIn(Body):
 class QualifyIn(Body):
     """Who qualifies the lead."""
 
-    manager_id: EntityId | None = Field(default=None, description="Default: the lead's owner.")
+    manager_id: EntityId | None = Field(
+        default=None, description="Default: the person signed in, else the lead's owner."
+    )
 
 
 class ConvertIn(Body):
@@ -82,7 +89,9 @@ class DisqualifyIn(Body):
 
     reason: EntityId = Field(description="A code from GET /v1/lead-settings.")
     note: LongText | None = Field(default=None, description="Comment.")
-    manager_id: EntityId | None = Field(default=None, description="Who closes it.")
+    manager_id: EntityId | None = Field(
+        default=None, description="Who closes it; default: the person signed in."
+    )
 
 
 class ReassignIn(Body):

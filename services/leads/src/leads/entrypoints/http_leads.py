@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from leads.domain.dedupe import LeadStatus
@@ -35,9 +36,19 @@ from leads.service_layer.queries import LeadListQuery, LeadQueries
 from leads.service_layer.queries import LeadPage as LeadsRead
 from leads.service_layer.sights import sight_of
 from shared.contracts.events.lead_received import LeadChannel, LeadReceivedV1
-from shared.platform.access import EVERYONE, LEADERS, Refused, caller_of
+from shared.platform.access import (
+    EVERYONE,
+    LEADERS,
+    Refused,
+    acting_person,
+    caller_of,
+    required_actor,
+)
 from shared.platform.clock import Clock
 from shared.platform.repository import ConcurrentModification
+
+BACKDATING = timedelta(minutes=15)
+"""How far back a person may log an activity: a late call is not backdated into the SLA."""
 
 IdempotencyKey = Annotated[
     str | None,
@@ -70,6 +81,13 @@ def sight_dependency(roster: Roster) -> Any:
         return await sight_of(caller.id, caller.roles, roster)
 
     return Depends(current_sight)
+
+
+def backdated(request: Request, occurred_at: datetime | None, now: datetime) -> bool:
+    """Whether a person logs an activity further back than `BACKDATING` (systems may)."""
+    caller = caller_of(request)
+    person = caller is not None and caller.kind == "person"
+    return person and occurred_at is not None and occurred_at < now - BACKDATING
 
 
 def lead_out(lead: Lead, now: datetime, *, detail: bool = False) -> dict[str, Any]:
@@ -198,12 +216,24 @@ def leads_router(deps: LeadsHttp) -> APIRouter:
     async def log_activity(
         lead_id: str,
         body: ActivityIn,
+        request: Request,
         response: Response,
         sight: Sight = in_sight,
         idempotency_key: IdempotencyKey = None,
     ) -> dict[str, Any]:
+        author = required_actor(request, body.manager_id, field="manager_id")
         await deps.queries.lead(lead_id, sight)
         now = deps.clock.now()
+        if backdated(request, body.occurred_at, now):
+            raise RequestValidationError(
+                [
+                    {
+                        "loc": ("body", "occurred_at"),
+                        "msg": "may be at most 15 minutes in the past",
+                        "type": "value_error",
+                    }
+                ]
+            )
         if body.activity_id:
             activity_id = body.activity_id
         elif idempotency_key:
@@ -215,7 +245,7 @@ def leads_router(deps: LeadsHttp) -> APIRouter:
             lead_id,
             Activity(
                 activity_id=activity_id,
-                manager_id=body.manager_id,
+                manager_id=author,
                 kind=body.kind,
                 direction=body.direction,
                 occurred_at=occurred,
@@ -234,9 +264,12 @@ def leads_router(deps: LeadsHttp) -> APIRouter:
         summary="Qualify",
         dependencies=[ACCESS.write()],
     )
-    async def qualify(lead_id: str, body: QualifyIn, sight: Sight = in_sight) -> dict[str, Any]:
+    async def qualify(
+        lead_id: str, body: QualifyIn, request: Request, sight: Sight = in_sight
+    ) -> dict[str, Any]:
+        by = acting_person(request, body.manager_id, field="manager_id")
         await deps.queries.lead(lead_id, sight)
-        lead = await deps.commands.qualify(lead_id, by=body.manager_id)
+        lead = await deps.commands.qualify(lead_id, by=by)
         return lead_out(lead, deps.clock.now(), detail=True)
 
     @router.post(
@@ -265,12 +298,11 @@ def leads_router(deps: LeadsHttp) -> APIRouter:
         dependencies=[ACCESS.write()],
     )
     async def disqualify(
-        lead_id: str, body: DisqualifyIn, sight: Sight = in_sight
+        lead_id: str, body: DisqualifyIn, request: Request, sight: Sight = in_sight
     ) -> dict[str, Any]:
+        by = acting_person(request, body.manager_id, field="manager_id")
         await deps.queries.lead(lead_id, sight)
-        lead = await deps.commands.disqualify(
-            lead_id, reason=body.reason, note=body.note, by=body.manager_id
-        )
+        lead = await deps.commands.disqualify(lead_id, reason=body.reason, note=body.note, by=by)
         return lead_out(lead, deps.clock.now(), detail=True)
 
     @router.post(
