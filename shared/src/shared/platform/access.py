@@ -105,7 +105,7 @@ async def _authorize(
     if caller is None:
         return None  # the API is open: the guard found no keys and no issuer configured
     scopes = frozenset(s for s in required.scopes if not s.startswith(ROLE_PREFIX))
-    roles = frozenset(s.removeprefix(ROLE_PREFIX) for s in required.scopes) - scopes
+    roles = frozenset(s.removeprefix(ROLE_PREFIX) for s in required.scopes if s not in scopes)
     if not caller.may(scopes, roles):
         if caller.kind == "key":
             raise Refused(
@@ -200,10 +200,7 @@ class AccessGuard:
                 await _refuse_credentials(send, "invalid_token", "a valid API key is required")
                 return
             caller = Caller(key.id, "key", scopes=frozenset(key.scopes))
-        state = scope.setdefault("state", {})
-        state["caller"] = caller
-        if caller.kind == "key":
-            state["api_key_id"] = caller.id
+        scope.setdefault("state", {})["caller"] = caller
         log_as = {"api_key": caller.id} if caller.kind == "key" else {"person": caller.id}
         with structlog.contextvars.bound_contextvars(**log_as):  # who did it, in every log
             await self.app(scope, receive, send)
@@ -212,20 +209,19 @@ class AccessGuard:
 async def _refuse_credentials(send: Send, reason: str, detail: str) -> None:
     ACCESS_REFUSED.labels("401", reason).inc()
     challenge = b"Bearer" if reason == "missing" else b'Bearer error="invalid_token"'
-    await _send_json(send, 401, {"error": "unauthorized", "detail": detail}, challenge)
+    body = {"error": "unauthorized", "detail": detail}
+    await _send_json(send, 401, body, [(b"www-authenticate", challenge)])
 
 
 async def _unavailable(send: Send) -> None:
     body = {"error": "unavailable", "detail": "the identity provider cannot be reached"}
-    await _send_json(send, 503, body, None)
+    await _send_json(send, 503, body, [(b"retry-after", b"5")])
 
 
 async def _send_json(
-    send: Send, status: int, body: dict[str, str], challenge: bytes | None
+    send: Send, status: int, body: dict[str, str], extra: list[tuple[bytes, bytes]]
 ) -> None:
     data = json.dumps(body).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
-    if challenge is not None:
-        headers.append((b"www-authenticate", challenge))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.start", "status": status, "headers": headers + extra})
     await send({"type": "http.response.body", "body": data})

@@ -20,6 +20,7 @@ from shared.platform.http import create_app
 from shared.platform.identity import OidcSettings, OidcVerifier
 from shared.platform.settings import ApiSettings, SettingsError, load_settings
 from shared.testing.oidc import AUDIENCE, LocalIssuer, local_issuer
+from shared.testing.servers import free_port
 
 pytestmark = pytest.mark.unit
 
@@ -196,3 +197,17 @@ async def test_a_bad_token_is_401_invalid_token_never_echoed_and_counted(
     assert answer.json() == {"error": "unauthorized", "detail": "the token has expired"}
     assert expired not in answer.text
     assert refused_count("401", "invalid_token") == before + 1
+
+
+async def test_an_unreachable_issuer_is_503_to_retry_not_401(issuer: LocalIssuer) -> None:
+    settings = OidcSettings(issuer=f"http://127.0.0.1:{free_port()}/realms/x", audience=AUDIENCE)
+    verifier = OidcVerifier(settings, clock=SystemClock())
+    try:
+        app = guarded_app(verifier=verifier)
+        token = issuer.token("u-1")
+        answer = await call(app, "GET", "/v1/leads", authorization=f"Bearer {token}")
+        assert answer.status_code == 503
+        assert answer.headers["retry-after"] == "5"
+        assert token not in answer.text
+    finally:
+        await verifier.close()
