@@ -39,16 +39,51 @@ def request_bytes(port: int, path: str, body: bytes) -> bytes:
     return head.encode() + body
 
 
-async def read_response(reader: asyncio.StreamReader) -> int:
-    """Read one response with a Content-Length body; return its status."""
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    """Read one response with a Content-Length body; return its status and body."""
     status = int((await reader.readline()).split()[1])
     length = 0
     while (line := await reader.readline()) not in (b"\r\n", b""):
         name, _, value = line.partition(b":")
         if name.strip().lower() == b"content-length":
             length = int(value)
-    await reader.readexactly(length)
-    return status
+    return status, await reader.readexactly(length)
+
+
+class OpenLoopClient:
+    """Keep-alive connections for an open-loop run: a request takes an idle one or opens one.
+
+    At most `limit` requests are in flight; the rest wait for a connection, and that wait
+    counts in their latency as it would behind any client's pool.
+    """
+
+    def __init__(self, port: int, path: str, limit: int = 64) -> None:
+        self._port, self._path = port, path
+        self._slots = asyncio.Semaphore(limit)
+        self._idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+
+    async def post(self, body: bytes, timeout: float = 10.0) -> tuple[int, bytes]:
+        """POST one JSON body; the status and body of the answer."""
+        async with self._slots:
+            reader, writer = self._idle.pop() if self._idle else await self._open()
+            try:
+                writer.write(request_bytes(self._port, self._path, body))
+                async with asyncio.timeout(timeout):
+                    answer = await read_response(reader)
+            except BaseException:
+                writer.close()  # a connection in an unknown state is never reused
+                raise
+            self._idle.append((reader, writer))
+            return answer
+
+    async def _open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        return await asyncio.open_connection(HOST, self._port)
+
+    def close(self) -> None:
+        """Close the idle connections."""
+        for _, writer in self._idle:
+            writer.close()
+        self._idle.clear()
 
 
 async def connection(port: int, payload: bytes, until: float, tally: Tally) -> None:
@@ -61,7 +96,7 @@ async def connection(port: int, payload: bytes, until: float, tally: Tally) -> N
             writer.write(payload)
             try:
                 async with asyncio.timeout(10):
-                    status = await read_response(reader)
+                    status, _ = await read_response(reader)
             except (TimeoutError, OSError, ValueError, IndexError, asyncio.IncompleteReadError):
                 tally.errors += 1
                 return

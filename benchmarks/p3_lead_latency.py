@@ -3,7 +3,8 @@
 The four services run as their own processes (`python -m <service>`) on the run's topics, so
 `lead.assigned` flows on to deals, notifications and reporting as in production. Leads are
 sent open loop at `rate` per second (each at its scheduled time, whatever the answers do),
-each with its own contact so none is merged; a consumer on `lead.assigned` notes when each
+each with its own contact so none is merged, over raw keep-alive connections (`loadgen`: the
+generator must cost far less than what it measures); a consumer on `lead.assigned` notes when each
 lead's event was appended (the Kafka record timestamp, set by the relay's producer on this
 machine). Latency = that − the wall-clock moment the POST was sent. The backlog (answered
 but not yet assigned) is sampled every second: it must not grow and must drain at the end.
@@ -13,11 +14,14 @@ P5 reads each service's VmRSS idle (after start-up and the roster) and after thi
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from figures import Figure, at_most, failed, figure
+from loadgen import OpenLoopClient
 from stack import SERVICES, Stack, isolated, percentile, progress, services, topic_reader
 
 from shared.contracts import decode
@@ -69,15 +73,19 @@ class Arrivals:
                 batch = await consumer.getmany(timeout_ms=100, max_records=500)
                 for records in batch.values():
                     for record in records:
-                        decoded = decode(
-                            record.value or b"", record.headers or (), topic="lead.assigned"
-                        )
-                        lead = str(getattr(decoded.event, "lead_id", ""))
-                        self.at.setdefault(lead, record.timestamp / 1000)
+                        self.at.setdefault(lead_of(record), record.timestamp / 1000)
+
+
+def lead_of(record: Any) -> str:
+    """The lead a `lead.assigned` record is about: its key (the lead's id), else its payload."""
+    if record.key:
+        return str(record.key.decode())
+    decoded = decode(record.value or b"", record.headers or (), topic="lead.assigned")
+    return str(getattr(decoded.event, "lead_id", ""))
 
 
 async def send_at_rate(
-    http: httpx.AsyncClient, rate: float, seconds: float, sent: dict[str, float], run: str
+    client: OpenLoopClient, rate: float, seconds: float, sent: dict[str, float], run: str
 ) -> dict[str, int]:
     """Open loop: request i goes at start + i/rate; answers are collected as they come."""
     statuses: dict[str, int] = {}
@@ -86,13 +94,13 @@ async def send_at_rate(
     async def one(i: int) -> None:
         at = time.time()  # wall clock: compared with Kafka record timestamps
         try:
-            response = await http.post("/v1/leads", json=lead_body(run, i))
-        except httpx.HTTPError as exc:
+            status, body = await client.post(json.dumps(lead_body(run, i)).encode())
+        except (OSError, ValueError, IndexError, asyncio.IncompleteReadError) as exc:
             statuses[type(exc).__name__] = statuses.get(type(exc).__name__, 0) + 1
             return
-        statuses[str(response.status_code)] = statuses.get(str(response.status_code), 0) + 1
-        if response.status_code == 202:
-            sent[response.json()["lead_id"]] = at
+        statuses[str(status)] = statuses.get(str(status), 0) + 1
+        if status == 202:
+            sent[json.loads(body)["lead_id"]] = at
 
     tasks = []
     for i in range(int(rate * seconds)):
@@ -156,13 +164,15 @@ async def run(stack: Stack, quick: bool) -> list[Figure]:
                 samples: list[int] = []
                 reader = asyncio.create_task(arrivals.run())
                 sampler = asyncio.create_task(sample_backlog(sent, arrivals, samples))
+                client = OpenLoopClient(urlsplit(leads.url).port or 80, "/v1/leads")
                 try:
                     await asyncio.sleep(2.0)  # the consumer joins before the first lead
-                    statuses = await send_at_rate(http, rate, seconds, sent, stack.run_id)
+                    statuses = await send_at_rate(client, rate, seconds, sent, stack.run_id)
                     progress(f"P3: sent, {len(sent)} answered; draining")
                     sampler.cancel()
                     await drained(sent, arrivals, timeout=20.0)
                 finally:
+                    client.close()
                     sampler.cancel()
                     reader.cancel()
                     await asyncio.gather(reader, sampler, return_exceptions=True)
