@@ -14,6 +14,7 @@ from deals.adapters.invoice_repository import InvoiceMapper
 from deals.domain.client import Client, ClientFilter
 from deals.domain.contract import DealContract
 from deals.domain.deal_terms import DealTerms
+from deals.domain.deputy import Deputy
 from deals.domain.invoice import InvoiceFilter, IssuedInvoice
 from deals.domain.money import Money
 from deals.domain.source import SOURCE
@@ -138,6 +139,7 @@ class FakeDiscountSettings:
     def __init__(self) -> None:
         self.stored_rules: list[dict[str, Any]] = []
         self.limits: dict[str, Decimal] = {}
+        self.named: Deputy | None = None
 
     async def replace_rules(self, rules: list[dict[str, Any]]) -> None:
         self.stored_rules = list(rules)
@@ -147,3 +149,9 @@ class FakeDiscountSettings:
 
     async def set_manager_limit(self, manager_id: str, max_percent: Decimal) -> None:
         self.limits[manager_id] = max_percent
+
+    async def name_deputy(self, deputy: Deputy) -> None:
+        self.named = deputy
+
+    async def deputy(self) -> Deputy | None:
+        return self.named

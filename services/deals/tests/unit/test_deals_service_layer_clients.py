@@ -127,3 +127,13 @@ async def test_search_filters_by_inn_and_discount_settings_pass_through(world: W
     assert await world.base.discount_rules() == [rule]
     await world.base.set_discount_limit("mgr-a", Decimal("7.5"))
     assert world.discounts.limits == {"mgr-a": Decimal("7.5")}
+
+
+async def test_the_named_deputy_decides_discounts_until_the_stand_in_ends(world: World) -> None:
+    assert not await world.base.decides_discounts("m-boris")  # nobody named yet
+    until = world.clock.now() + timedelta(days=3)
+    await world.base.name_deputy("m-boris", until=until, named_by="h-irina")
+    assert await world.base.decides_discounts("m-boris")
+    assert not await world.base.decides_discounts("m-anna")  # only the one named
+    world.clock.advance(timedelta(days=3))
+    assert not await world.base.decides_discounts("m-boris")  # the end is exclusive

@@ -7,8 +7,11 @@ from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 
+from deals.domain.deputy import Deputy
+
 DISCOUNT_RULES_ID = "discount_rules"
 MANAGER_LIMITS_ID = "manager_discount_limits"
+DEPUTY_ID = "discount_deputy"
 
 
 class MongoDiscountSettings:
@@ -32,4 +35,21 @@ class MongoDiscountSettings:
             {"_id": MANAGER_LIMITS_ID},
             {"$set": {f"limits.{manager_id}": str(max_percent)}},
             upsert=True,
+        )
+
+    async def name_deputy(self, deputy: Deputy) -> None:
+        """Store whom the head of sales named to decide discounts in their place."""
+        await self._settings.replace_one(
+            {"_id": DEPUTY_ID},
+            {"person_id": deputy.person_id, "until": deputy.until, "named_by": deputy.named_by},
+            upsert=True,
+        )
+
+    async def deputy(self) -> Deputy | None:
+        """The named deputy, if any."""
+        found = await self._settings.find_one({"_id": DEPUTY_ID})
+        if found is None:
+            return None
+        return Deputy(
+            person_id=found["person_id"], until=found["until"], named_by=found["named_by"]
         )

@@ -251,6 +251,16 @@ class DiscountRuleIn(Body):
     valid_to: date | None = Field(default=None, description="promotion: last day.")
 
 
+class DeputyIn(Body):
+    """Whom the head of sales names to decide discounts in their place, and until when."""
+
+    person_id: EntityId = Field(description="The deputy, as the identity provider names them.")
+    until: AwareDatetime = Field(description="The end of the stand-in (aware); past ends it now.")
+    named_by: EntityId | None = Field(
+        default=None, description="The head of sales: a system must say; for a person, the token."
+    )
+
+
 class LimitIn(Body):
     """A manager's own discount limit."""
 

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import JSONResponse
 
 from deals.domain.client import ClientFilter
+from deals.domain.deputy import Deputy
 from deals.entrypoints.access import ACCESS
 from deals.entrypoints.api_models import (
     ClientIn,
     ContactIn,
+    DeputyIn,
     DiscountRuleIn,
     LimitIn,
     PipelineIn,
 )
 from deals.entrypoints.http_common import DealsHttp, out, page
-from shared.platform.access import HEADS
+from shared.platform.access import HEADS, required_actor
 
 
 def clients_router(deps: DealsHttp) -> APIRouter:
@@ -134,7 +137,41 @@ def clients_router(deps: DealsHttp) -> APIRouter:
         await deps.clients.set_discount_limit(manager_id, body.max_percent)
         return {"manager_id": manager_id, "max_percent": str(body.max_percent)}
 
+    @router.put(
+        "/discount-deputy",
+        tags=["discounts"],
+        summary="Name who decides discounts in the head of sales' place, until when",
+        dependencies=[ACCESS.allow(keys=("admin",), roles={"head_of_sales"})],
+    )
+    async def put_deputy(body: DeputyIn, request: Request) -> dict[str, Any]:
+        named_by = required_actor(request, body.named_by, field="named_by")
+        deputy = await deps.clients.name_deputy(body.person_id, until=body.until, named_by=named_by)
+        return deputy_out(deputy)
+
+    @router.get(
+        "/discount-deputy",
+        tags=["discounts"],
+        summary="The head of sales' deputy for discounts",
+        dependencies=[ACCESS.read()],
+    )
+    async def get_deputy() -> Any:
+        deputy = await deps.clients.deputy()
+        if deputy is None:
+            return JSONResponse(
+                {"error": "not_found", "detail": "no deputy was named"}, status_code=404
+            )
+        return deputy_out(deputy)
+
     return router
+
+
+def deputy_out(deputy: Deputy) -> dict[str, Any]:
+    """A deputy in API shape."""
+    return {
+        "person_id": deputy.person_id,
+        "until": deputy.until.isoformat(),
+        "named_by": deputy.named_by,
+    }
 
 
 def _text(value: Any) -> str | None:

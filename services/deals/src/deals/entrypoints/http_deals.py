@@ -27,7 +27,8 @@ from deals.entrypoints.api_models import (
 )
 from deals.entrypoints.http_common import DealsHttp, out, page
 from deals.service_layer.deals import FlaggedDeal, OpenDeal
-from shared.platform.access import required_actor
+from shared.platform.access import EVERYONE, caller_of, required_actor
+from shared.platform.access import Refused as AccessRefused
 
 
 def line_request(line: LineIn) -> LineRequest:
@@ -110,10 +111,22 @@ def deals_router(deps: DealsHttp) -> APIRouter:
     @router.post(
         "/{deal_id}/discount-approval",
         summary="Approve or reject a discount",
-        dependencies=[ACCESS.allow(keys=("approve",), roles={"head_of_sales"})],
+        description="By the head of sales, or by the deputy they named "
+        "(`PUT /v1/discount-deputy`) until the stand-in ends; keys need `deals:approve`.",
+        dependencies=[ACCESS.allow(keys=("approve",), roles=EVERYONE)],
     )
     async def approve(deal_id: str, body: ApprovalIn, request: Request) -> dict[str, Any]:
         by = required_actor(request, body.by, field="by")
+        caller = caller_of(request)
+        if (
+            caller is not None
+            and caller.kind == "person"
+            and "head_of_sales" not in caller.roles
+            and not await deps.clients.decides_discounts(caller.id)
+        ):
+            raise AccessRefused(
+                "only the head of sales, or the deputy they named, decides discounts", "role"
+            )
         return await view(await deps.deals.decide_discount(deal_id, approved=body.approved, by=by))
 
     @router.post(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 from deals.domain.client import Client, ClientFilter, InnChanged, InvalidRequisites, Profile
+from deals.domain.deputy import Deputy
 from deals.domain.money import Money
 from deals.domain.money import total as sum_money
 from deals.service_layer.errors import Invalid, NotFound, Refused
@@ -63,6 +65,12 @@ class DiscountSettings(Protocol):
 
     async def set_manager_limit(self, manager_id: str, max_percent: Decimal) -> None:
         """The largest discount a manager grants without the head of sales."""
+
+    async def name_deputy(self, deputy: Deputy) -> None:
+        """Store whom the head of sales named to decide discounts in their place."""
+
+    async def deputy(self) -> Deputy | None:
+        """The named deputy, if any (whether still standing in or not)."""
 
 
 class ClientBase:
@@ -159,6 +167,21 @@ class ClientBase:
     async def set_discount_limit(self, manager_id: str, max_percent: Decimal) -> None:
         """The largest discount a manager grants without the head of sales."""
         await self._discounts.set_manager_limit(manager_id, max_percent)
+
+    async def name_deputy(self, person_id: str, *, until: datetime, named_by: str) -> Deputy:
+        """Let a person decide discounts in the head of sales' place until `until`."""
+        deputy = Deputy(person_id=person_id, until=until, named_by=named_by)
+        await self._discounts.name_deputy(deputy)
+        return deputy
+
+    async def deputy(self) -> Deputy | None:
+        """The named deputy, if any."""
+        return await self._discounts.deputy()
+
+    async def decides_discounts(self, person_id: str) -> bool:
+        """Whether a person without the head of sales' role stands in for them now."""
+        deputy = await self._discounts.deputy()
+        return deputy is not None and deputy.stands_in(person_id, self._clock.now())
 
     async def _changed(self, client_id: str, change: Callable[[Client], object]) -> None:
         if await self._clients.update(client_id, change) is None:
