@@ -152,12 +152,20 @@ def declares_access(route: Any) -> bool:
     return False
 
 
+_DECLARED = "_voronka_declares_access"
+"""The route attribute caching `declares_access`: a route's dependencies never change."""
+
+
 async def require_declared_access(request: Request) -> None:
     """App-wide dependency: a route that declares no access is refused to everyone."""
     route = request.scope.get("route")
     if getattr(route, "path", None) in OPEN_PATHS:
         return
-    if not declares_access(route):
+    declared = getattr(route, _DECLARED, None)
+    if declared is None:
+        declared = declares_access(route)
+        setattr(route, _DECLARED, declared)
+    if not declared:
         raise Refused("this route declares no access policy", "undeclared")
 
 
