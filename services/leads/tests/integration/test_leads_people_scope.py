@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from leads_testkit import ServiceFactory, stored_lead
+from prometheus_client import REGISTRY
 from pydantic import SecretStr
 
 from shared.platform.auth import digest
@@ -100,6 +101,7 @@ async def test_each_role_sees_and_works_exactly_its_scope(
 async def check_table(
     http: httpx.AsyncClient, tokens: dict[str, dict[str, str]], leads: dict[str, str]
 ) -> None:
+    unseen_before = out_of_sight_count()
     got_reads: dict[str, dict[str, int]] = {}
     got_logs: dict[str, dict[str, int]] = {}
     for who, headers in tokens.items():
@@ -115,6 +117,18 @@ async def check_table(
                 assert "Client" not in read.text  # nothing of the lead leaks
     assert got_reads == READS
     assert got_logs == LOGS
+    answered_404 = sum(
+        status == 404
+        for table in (got_reads, got_logs)
+        for row in table.values()
+        for status in row.values()
+    )
+    assert out_of_sight_count() - unseen_before == answered_404 == 10  # each counted
+
+
+def out_of_sight_count() -> float:
+    labels = {"status": "404", "reason": "out_of_sight"}
+    return REGISTRY.get_sample_value("voronka_access_refused_total", labels) or 0.0
 
 
 async def check_lists(

@@ -38,7 +38,8 @@ ROLE_PREFIX = "role:"
 
 ACCESS_REFUSED = Counter(
     "voronka_access_refused_total",
-    "Requests refused for their credentials (401) or their rights (403), by reason.",
+    "Requests refused for their credentials (401), their rights (403) or a record out of their "
+    "sight (404), by reason.",
     ["status", "reason"],
 )
 

@@ -29,7 +29,7 @@ from leads.entrypoints.api_models import (
     QualifyIn,
     ReassignIn,
 )
-from leads.service_layer.commands import LeadCommands, LeadNotFound
+from leads.service_layer.commands import LeadCommands, LeadNotFound, LeadOutOfSight
 from leads.service_layer.http_intake import HttpIntake, IdempotencyKeyReused
 from leads.service_layer.ports import Roster
 from leads.service_layer.queries import LeadListQuery, LeadQueries
@@ -37,6 +37,7 @@ from leads.service_layer.queries import LeadPage as LeadsRead
 from leads.service_layer.sights import sight_of
 from shared.contracts.events.lead_received import LeadChannel, LeadReceivedV1
 from shared.platform.access import (
+    ACCESS_REFUSED,
     EVERYONE,
     LEADERS,
     Refused,
@@ -125,6 +126,8 @@ def install_error_handlers(app: FastAPI) -> None:
     """Domain refusals become 404/409 with a message that carries no personal data."""
 
     async def not_found(_: Request, exc: Exception) -> JSONResponse:
+        if isinstance(exc, LeadOutOfSight):
+            ACCESS_REFUSED.labels("404", "out_of_sight").inc()
         return _problem(404, "not_found", "no lead with this id")
 
     async def conflict(_: Request, exc: Exception) -> JSONResponse:

@@ -26,6 +26,10 @@ class LeadNotFound(Exception):
     """No lead has that id."""
 
 
+class LeadOutOfSight(LeadNotFound):
+    """The lead exists, but not for this caller: answered exactly like one that does not."""
+
+
 async def existing_lead(leads: LeadRepository, lead_id: str) -> Lead:
     """The lead with this id, or the one a duplicate with this id was merged into."""
     lead = await leads.by_id_or_alias(lead_id)

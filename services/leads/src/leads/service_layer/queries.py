@@ -10,7 +10,7 @@ from leads.domain.lead import Lead
 from leads.domain.lead_filter import LeadFilter
 from leads.domain.lifecycle import AWAITING_CONTACT, OPEN_STATUSES
 from leads.domain.sight import Sight
-from leads.service_layer.commands import LeadNotFound, existing_lead
+from leads.service_layer.commands import LeadOutOfSight, existing_lead
 from leads.service_layer.ports import LeadRepository
 from shared.platform.clock import Clock
 
@@ -57,7 +57,7 @@ class LeadQueries:
         """
         lead = await existing_lead(self._leads, lead_id)
         if sight is not None and not sight.sees(lead):
-            raise LeadNotFound(lead_id)
+            raise LeadOutOfSight(lead_id)
         return lead
 
     async def find(
