@@ -192,34 +192,43 @@ func dbOfSections(message []byte, at int) string {
 
 // stringField reads a top-level string field of the BSON document at offset at.
 func stringField(message []byte, at int, field string) string {
+	offset, ok := fieldOffset(message, at, field, 0x02)
+	if !ok {
+		return ""
+	}
+	value, _, ok := bsonString(message, offset)
+	if !ok {
+		return ""
+	}
+	return value
+}
+
+// fieldOffset finds a top-level field of the given type in the document at offset at and
+// returns the offset of its value.
+func fieldOffset(message []byte, at int, field string, kind byte) (int, bool) {
 	if at+4 > len(message) {
-		return ""
+		return 0, false
 	}
-	end := at + int(binary.LittleEndian.Uint32(message[at:at+4])) - 1 // the closing 0x00
-	if end > len(message) || end < at+4 {
-		return ""
+	end := at + int(binary.LittleEndian.Uint32(message[at:at+4])) - 1
+	if end > len(message) {
+		return 0, false
 	}
-	at += 4
-	for at < end {
-		kind := message[at]
+	for at += 4; at < end; {
+		k := message[at]
 		name, next, ok := cstring(message, at+1)
 		if !ok {
-			return ""
+			return 0, false
 		}
-		if kind == 0x02 && name == field {
-			value, _, ok := bsonString(message, next)
-			if !ok {
-				return ""
-			}
-			return value
+		if k == kind && name == field {
+			return next, true
 		}
-		size, ok := valueSize(message, next, kind)
+		size, ok := valueSize(message, next, k)
 		if !ok {
-			return ""
+			return 0, false
 		}
 		at = next + size
 	}
-	return ""
+	return 0, false
 }
 
 // valueSize is the length of a BSON value of the given type starting at offset at.

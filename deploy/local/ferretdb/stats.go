@@ -108,34 +108,6 @@ func filterShape(message []byte) string {
 	return ""
 }
 
-// fieldOffset finds a top-level field of the given type in the document at offset at and
-// returns the offset of its value.
-func fieldOffset(message []byte, at int, field string, kind byte) (int, bool) {
-	if at+4 > len(message) {
-		return 0, false
-	}
-	end := at + int(binary.LittleEndian.Uint32(message[at:at+4])) - 1
-	if end > len(message) {
-		return 0, false
-	}
-	for at += 4; at < end; {
-		k := message[at]
-		name, next, ok := cstring(message, at+1)
-		if !ok {
-			return 0, false
-		}
-		if k == kind && name == field {
-			return next, true
-		}
-		size, ok := valueSize(message, next, k)
-		if !ok {
-			return 0, false
-		}
-		at = next + size
-	}
-	return 0, false
-}
-
 // topLevelNames lists the field names of the document at offset at.
 func topLevelNames(message []byte, at int) []string {
 	var names []string

@@ -28,9 +28,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shared.platform.auth import OPEN_PATHS, ApiKey, find_key, presented_token
 from shared.platform.errors import InfrastructureUnavailable
-from shared.platform.identity import InvalidToken, OidcVerifier, looks_like_jwt
+from shared.platform.identity import ROLES, InvalidToken, OidcVerifier, looks_like_jwt
 
-EVERYONE = frozenset({"manager", "team_lead", "head_of_sales", "admin"})
+EVERYONE = ROLES
 LEADERS = frozenset({"team_lead", "head_of_sales", "admin"})
 HEADS = frozenset({"head_of_sales", "admin"})
 ADMINS = frozenset({"admin"})

@@ -6,8 +6,7 @@ from collections.abc import Set
 
 from leads.domain.sight import Sight
 from leads.service_layer.ports import Roster
-
-SEE_ALL = frozenset({"head_of_sales", "admin"})
+from shared.platform.access import HEADS
 
 
 async def sight_of(person: str | None, roles: Set[str], roster: Roster) -> Sight:
@@ -16,7 +15,7 @@ async def sight_of(person: str | None, roles: Set[str], roster: Roster) -> Sight
     A person is found on the roster by their id; one who is not there sees nothing, so a
     token for someone the sales department does not know opens no lead.
     """
-    if person is None or roles & SEE_ALL:
+    if person is None or roles & HEADS:
         return Sight.everything()
     manager = await roster.get_manager(person)
     if manager is None or not manager.active:
