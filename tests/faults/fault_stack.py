@@ -132,8 +132,9 @@ def kafka_daemon(home: Path) -> Daemon:
     classpath = f"{lib}/*"
     if not (data / "meta.properties").exists():
         subprocess.run(
-            ["java", "-cp", classpath, "kafka.tools.StorageTool", "format", "-t",
-             cluster_id(), "-c", str(config), "--ignore-formatted"],
+            # `--cluster-id=`: a random id may start with "-", which `-t <id>` reads as an option.
+            ["java", "-cp", classpath, "kafka.tools.StorageTool", "format",
+             f"--cluster-id={cluster_id()}", "-c", str(config), "--ignore-formatted"],
             check=True,
             capture_output=True,
         )  # fmt: skip
