@@ -21,6 +21,7 @@ from deals.adapters.settings_store import MongoDealSettings
 from deals.adapters.store import DealsStore
 from deals.domain.invoices import ReminderPolicy
 from deals.domain.source import SOURCE
+from deals.entrypoints.access import ACCESS
 from deals.entrypoints.http_clients import clients_router
 from deals.entrypoints.http_common import DealsHttp, install_error_handlers
 from deals.entrypoints.http_deals import deals_router
@@ -35,6 +36,8 @@ from deals.service_layer.invoicing import Invoicing
 from deals.service_layer.pipelines import Pipelines
 from deals.service_layer.reminders import ReminderWatcher
 from deals.settings import DealsSettings
+from shared.platform.audit import AuditTrail
+from shared.platform.audit_api import install_audit
 from shared.platform.clock import Clock, clock_from_env
 from shared.platform.indexes import ensure_indexes
 from shared.platform.outbox import KafkaOutboxPublisher, OutboxRelay
@@ -65,8 +68,9 @@ def build(settings: DealsSettings, *, clock: Clock | None = None) -> DealsServic
     contract_book = MongoContractRepository(store.contracts, clock=clock, message_of=published)
     client_book = MongoClientRepository(store.clients, clock=clock, message_of=published)
     deal_reader = MongoDealReader(store.deals)
+    trail = AuditTrail(connections.db, service=SERVICE, clock=clock)
     relay = OutboxRelay(
-        store.with_outbox,
+        [*store.with_outbox, trail.collection],
         KafkaOutboxPublisher(connections.broker, topic_prefix=prefix),
         clock=clock,
         poll_interval=settings.outbox_poll_seconds,
@@ -133,6 +137,7 @@ def build(settings: DealsSettings, *, clock: Clock | None = None) -> DealsServic
         loops=[relay.run, reminders.run],
     )
     install_error_handlers(app)
+    install_audit(app, trail, ACCESS)
     deps = DealsHttp(
         clients=clients,
         pipelines=PipelineViews(pipelines, PipelineMapper()),

@@ -17,6 +17,7 @@ from leads.adapters.request_log import MongoRequestLog
 from leads.adapters.roster_store import MongoRosterStore
 from leads.domain.roster import WorkingTime
 from leads.domain.sla import SlaPolicy
+from leads.entrypoints.access import ACCESS
 from leads.entrypoints.http_leads import LeadsHttp, install_error_handlers, leads_router
 from leads.entrypoints.http_roster import RosterHttp, roster_router
 from leads.entrypoints.subscribers import register_subscribers
@@ -31,6 +32,8 @@ from leads.service_layer.queries import LeadQueries
 from leads.service_layer.sla_watcher import SlaWatcher
 from leads.service_layer.telephony import ExternalActivities
 from leads.settings import LeadsSettings
+from shared.platform.audit import AuditTrail
+from shared.platform.audit_api import install_audit
 from shared.platform.clock import Clock, SystemClock, clock_from_env
 from shared.platform.indexes import ensure_indexes
 from shared.platform.logging import get_logger
@@ -110,8 +113,9 @@ def build(settings: LeadsSettings, *, clock: Clock | None = None) -> LeadsServic
         ),
     )
     publisher = KafkaOutboxPublisher(connections.broker, topic_prefix=prefix)
+    trail = AuditTrail(connections.db, service=SERVICE, clock=clock)
     relay = OutboxRelay(
-        [leads.collection],
+        [leads.collection, trail.collection],
         publisher,
         clock=clock,
         poll_interval=settings.outbox_poll_seconds,
@@ -176,6 +180,7 @@ def build(settings: LeadsSettings, *, clock: Clock | None = None) -> LeadsServic
         loops=[relay.run, watcher.run, reconcile_loads],
     )
     install_error_handlers(app)
+    install_audit(app, trail, ACCESS)
     queries = LeadQueries(leads, clock=clock)
     intake_http = HttpIntake(
         publisher, requests, clock=clock, publish_timeout=settings.publish_timeout_seconds

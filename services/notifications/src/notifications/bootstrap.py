@@ -26,6 +26,7 @@ from notifications.domain.model import Channel
 from notifications.domain.pressure import PressurePolicy
 from notifications.domain.retry import RetryPolicy
 from notifications.domain.rules import RuleConfig
+from notifications.entrypoints.access import ACCESS
 from notifications.entrypoints.http_deliveries import deliveries_router
 from notifications.entrypoints.http_recipients import recipients_router
 from notifications.entrypoints.http_templates import templates_router
@@ -41,6 +42,8 @@ from notifications.service_layer.template_overrides import TemplateOverrides
 from notifications.service_layer.triggers import Triggers
 from notifications.service_layer.webhooks import Webhooks
 from notifications.settings import NotificationsSettings
+from shared.platform.audit import AuditTrail
+from shared.platform.audit_api import install_audit
 from shared.platform.clock import Clock, clock_from_env
 from shared.platform.indexes import ensure_indexes
 from shared.platform.lease_time import ServerLeaseTime
@@ -147,8 +150,9 @@ def build(settings: NotificationsSettings, *, clock: Clock | None = None) -> Not
         timeout=settings.provider_timeout_seconds, follow_redirects=False, trust_env=False
     )
     senders = channels(settings, http, clock=clock)
+    trail = AuditTrail(connections.db, service=SERVICE, clock=clock)
     relay = OutboxRelay(
-        [deliveries.collection],
+        [deliveries.collection, trail.collection],
         KafkaOutboxPublisher(connections.broker, topic_prefix=prefix),
         clock=clock,
         poll_interval=settings.outbox_poll_seconds,
@@ -210,6 +214,7 @@ def build(settings: NotificationsSettings, *, clock: Clock | None = None) -> Not
         on_stop=[http.aclose],
         loops=[relay.run, dispatcher.run],
     )
+    install_audit(app, trail, ACCESS)
     app.include_router(recipients_router(Recipients(directory)))
     app.include_router(
         webhooks_router(

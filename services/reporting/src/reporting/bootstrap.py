@@ -15,6 +15,7 @@ from reporting.adapters.indexes import INDEXES
 from reporting.adapters.read_models import MongoReadModels
 from reporting.adapters.records import MongoFactLog
 from reporting.domain.segments import SegmentThresholds
+from reporting.entrypoints.access import ACCESS
 from reporting.entrypoints.dashboard import DashboardHttp, dashboard_router
 from reporting.entrypoints.http_admin import admin_router
 from reporting.entrypoints.http_reports import ReportsHttp, reports_router
@@ -24,6 +25,8 @@ from reporting.service_layer.queries import Reports
 from reporting.service_layer.rebuild import Projections
 from reporting.service_layer.segment_watcher import SegmentWatcher
 from reporting.settings import ReportingSettings
+from shared.platform.audit import AuditTrail
+from shared.platform.audit_api import install_audit
 from shared.platform.clock import Clock, clock_from_env
 from shared.platform.indexes import ensure_indexes
 from shared.platform.lease_time import ServerLeaseTime
@@ -74,8 +77,9 @@ def build(settings: ReportingSettings, *, clock: Clock | None = None) -> Reporti
     reports = Reports(
         store, records, time_zone=settings.time_zone, thresholds=thresholds_of(settings)
     )
+    trail = AuditTrail(connections.db, service=SERVICE, clock=clock)
     relay = OutboxRelay(
-        [clients.collection],
+        [clients.collection, trail.collection],
         KafkaOutboxPublisher(connections.broker, topic_prefix=prefix),
         clock=clock,
         poll_interval=settings.outbox_poll_seconds,
@@ -128,6 +132,7 @@ def build(settings: ReportingSettings, *, clock: Clock | None = None) -> Reporti
         on_start=[prepare],
         loops=[relay.run, watcher.run, projections.run],
     )
+    install_audit(app, trail, ACCESS)
     app.include_router(reports_router(ReportsHttp(reports, clock, settings.currency)))
     app.include_router(dashboard_router(DashboardHttp(reports, clock, settings.currency)))
     app.include_router(admin_router(projections))

@@ -15,6 +15,7 @@ from shared.contracts.errors import (
 from shared.contracts.events import (
     ActivityDirection,
     ActivityKind,
+    AuditRecordedV1,
     ClaimStatus,
     ClaimStatusChangedV1,
     ClientSegmentChangedV1,
@@ -58,6 +59,7 @@ __all__ = [
     "TOPIC_SPECS",
     "ActivityDirection",
     "ActivityKind",
+    "AuditRecordedV1",
     "ClaimStatus",
     "ClaimStatusChangedV1",
     "ClientSegmentChangedV1",

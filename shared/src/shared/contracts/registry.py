@@ -5,6 +5,7 @@ from typing import TypeVar
 
 from shared.contracts.errors import DuplicateEventError, UnknownEventError
 from shared.contracts.events import (
+    AuditRecordedV1,
     ClaimStatusChangedV1,
     ClientSegmentChangedV1,
     ContractRenewalDueV1,
@@ -124,6 +125,7 @@ REGISTRY = EventRegistry(
         ClientSegmentChangedV1,
         NotificationSentV1,
         NotificationFailedV1,
+        AuditRecordedV1,
     ]
 )
 """Every wire model Voronka speaks. Add each new ``<Fact>V<n>`` here, by hand."""

@@ -30,6 +30,7 @@ class Topic(StrEnum):
     CLIENT_SEGMENT_CHANGED = "client.segment_changed"
     NOTIFICATION_SENT = "notification.sent"
     NOTIFICATION_FAILED = "notification.failed"
+    AUDIT_RECORDED = "audit.recorded"
 
 
 def dead_letter_topic(topic: str) -> str:
@@ -99,10 +100,17 @@ _DESCRIPTIONS: dict[Topic, str] = {
     Topic.CLIENT_SEGMENT_CHANGED: "A client moved between purchase segments (hot, warm, ...).",
     Topic.NOTIFICATION_SENT: "A notification reached its delivery provider.",
     Topic.NOTIFICATION_FAILED: "A notification could not be delivered.",
+    Topic.AUDIT_RECORDED: "A service changed a record on a request: who, what, before and after.",
 }
 
 _LONG_RETENTION = frozenset(
-    {Topic.LEAD_RECEIVED, Topic.PAYMENT_DUE, Topic.PAYMENT_RECEIVED, Topic.INVOICE_ISSUED}
+    {
+        Topic.LEAD_RECEIVED,
+        Topic.PAYMENT_DUE,
+        Topic.PAYMENT_RECEIVED,
+        Topic.INVOICE_ISSUED,
+        Topic.AUDIT_RECORDED,
+    }
 )
 
 

@@ -21,6 +21,7 @@ from shared.platform.access import (
     Refused,
     require_declared_access,
 )
+from shared.platform.audit import AuditMiddleware
 from shared.platform.auth import ApiKey
 from shared.platform.errors import InfrastructureUnavailable, is_transient
 from shared.platform.identity import OidcVerifier
@@ -180,6 +181,8 @@ def create_app(
         dependencies=[Depends(require_declared_access)],
     )
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    # Inside the guard, which names the caller; a service sets `app.state.audit_trail`.
+    app.add_middleware(AuditMiddleware)
     if rate_limit is not None:
         app.add_middleware(RateLimit, buckets=rate_limit)
     # Added last, so it runs first: a request without a credential is refused before its body

@@ -24,6 +24,7 @@ __all__ = [
     "configure_logging",
     "get_logger",
     "redact_personal_data",
+    "redacted_field",
     "scrub_text",
 ]
 
@@ -152,6 +153,11 @@ def _redact_item(key: str, value: Any, depth: int) -> Any:
     if value is not None and _is_personal_key(key):
         return REDACTED
     return _scrub_value(value, depth)
+
+
+def redacted_field(key: str, value: Any) -> Any:
+    """A field's value as it may be shown: `[redacted]` under a personal key, else scrubbed."""
+    return _redact_item(key, value, 0)
 
 
 def redact_personal_data(

@@ -22,6 +22,7 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.contracts.events.base import EventModel
 from shared.kernel.aggregate import Aggregate
+from shared.platform.audit import record_change
 from shared.platform.clock import Clock
 from shared.platform.dead_letter import describe_error
 from shared.platform.errors import RetryLater
@@ -253,6 +254,7 @@ class MongoRepository(Updating[A]):
         aggregate.collect_events()
         aggregate.revision = 0
         self._remember(aggregate, document)
+        await record_change(self.collection.name, aggregate.aggregate_id, None, document)
         return True
 
     async def save(self, aggregate: A, *, causation_id: str | None = None) -> None:
@@ -277,6 +279,7 @@ class MongoRepository(Updating[A]):
         aggregate.collect_events()
         aggregate.revision += 1
         self._remember(aggregate, after)
+        await record_change(self.collection.name, str(after["_id"]), before, after)
 
     def _load(self, document: Mapping[str, Any]) -> A:
         aggregate = self._mapper.from_document(document)

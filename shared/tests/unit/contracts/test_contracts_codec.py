@@ -10,6 +10,7 @@ import pytest
 from shared.contracts import (
     REGISTRY,
     ActivityKind,
+    AuditRecordedV1,
     ClaimStatus,
     ClaimStatusChangedV1,
     ClientSegmentChangedV1,
@@ -154,6 +155,18 @@ SAMPLES: list[EventModel] = [
         status=ClaimStatus.RESOLVED,
         resolution="Замена",
         changed_at=WHEN,
+    ),
+    AuditRecordedV1(
+        entry_id="20260301T091500.000000Z-1a2b3c4d",
+        service="deals",
+        actor="head-orlova",
+        actor_kind="person",
+        action="POST /v1/deals/{deal_id}/discount/approve",
+        request_id="req-1",
+        kind="deals",
+        record_id="deal-1",
+        changes={"discount": {"before": None, "after": {"percent": "12", "approved_by": "h"}}},
+        at=WHEN,
     ),
     ClientSegmentChangedV1(
         client_id="client-1",

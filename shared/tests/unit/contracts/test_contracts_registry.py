@@ -92,6 +92,7 @@ def test_register_works_as_a_class_decorator() -> None:
 
 def test_the_shared_registry_lists_every_wire_model() -> None:
     assert REGISTRY.versions() == [
+        ("audit.recorded", 1),
         ("claim.status_changed", 1),
         ("client.segment_changed", 1),
         ("contract.renewal_due", 1),

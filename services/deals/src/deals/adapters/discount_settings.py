@@ -8,6 +8,7 @@ from typing import Any
 from pymongo.asynchronous.collection import AsyncCollection
 
 from deals.domain.deputy import Deputy
+from shared.platform.audit import replace_audited, update_audited
 
 DISCOUNT_RULES_ID = "discount_rules"
 MANAGER_LIMITS_ID = "manager_discount_limits"
@@ -22,7 +23,7 @@ class MongoDiscountSettings:
 
     async def replace_rules(self, rules: list[dict[str, Any]]) -> None:
         """Replace every discount scheme at once."""
-        await self._settings.replace_one({"_id": DISCOUNT_RULES_ID}, {"rules": rules}, upsert=True)
+        await replace_audited(self._settings, DISCOUNT_RULES_ID, {"rules": rules})
 
     async def rules(self) -> list[dict[str, Any]]:
         """The discount schemes as stored."""
@@ -31,18 +32,19 @@ class MongoDiscountSettings:
 
     async def set_manager_limit(self, manager_id: str, max_percent: Decimal) -> None:
         """The largest discount a manager grants without the head of sales."""
-        await self._settings.update_one(
-            {"_id": MANAGER_LIMITS_ID},
+        await update_audited(
+            self._settings,
+            MANAGER_LIMITS_ID,
             {"$set": {f"limits.{manager_id}": str(max_percent)}},
             upsert=True,
         )
 
     async def name_deputy(self, deputy: Deputy) -> None:
         """Store whom the head of sales named to decide discounts in their place."""
-        await self._settings.replace_one(
-            {"_id": DEPUTY_ID},
+        await replace_audited(
+            self._settings,
+            DEPUTY_ID,
             {"person_id": deputy.person_id, "until": deputy.until, "named_by": deputy.named_by},
-            upsert=True,
         )
 
     async def deputy(self) -> Deputy | None:

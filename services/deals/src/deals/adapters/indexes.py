@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pymongo import DESCENDING
 
+from shared.platform.audit import AUDIT_INDEXES
 from shared.platform.indexes import IndexPlan, index, merge
 from shared.platform.outbox import outbox_indexes
 
@@ -19,6 +20,7 @@ INDEXES: IndexPlan = merge(
         "invoices": [index("deal_id", "issued_at"), index("client_id"), index("next_reminder_at")],
         "contracts": [index("next_reminder_at"), index("client_id")],
     },
+    AUDIT_INDEXES,
 )
 
 SMALL_COLLECTIONS = frozenset({"pipelines", "deal_settings"})

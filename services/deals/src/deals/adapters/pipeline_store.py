@@ -10,6 +10,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from deals.domain.deal_pipeline import ConfiguredPipeline
 from deals.domain.pipeline import Pipeline, Stage, StageKind
+from shared.platform.audit import replace_audited
 from shared.platform.repository import Document
 
 
@@ -79,7 +80,7 @@ class MongoPipelineStore:
     async def put(self, configured: ConfiguredPipeline) -> None:
         """Create or replace a pipeline."""
         document = self._mapper.to_document(configured)
-        await self._collection.replace_one({"_id": document["_id"]}, document, upsert=True)
+        await replace_audited(self._collection, document["_id"], document)
 
     async def add_unless_present(self, configured: ConfiguredPipeline) -> None:
         """Store a pipeline unless one with its id exists (a configured one is left alone)."""

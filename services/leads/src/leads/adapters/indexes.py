@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from shared.platform.audit import AUDIT_INDEXES
 from shared.platform.indexes import IndexPlan, index, merge
 from shared.platform.outbox import outbox_indexes
 
@@ -39,7 +40,7 @@ OWN: IndexPlan = {
     "intake_requests": [],
 }
 
-INDEXES: IndexPlan = merge(outbox_indexes("leads"), OWN)
+INDEXES: IndexPlan = merge(outbox_indexes("leads"), OWN, AUDIT_INDEXES)
 """The service's own indexes and the outbox relay's on `leads`."""
 
 SMALL_COLLECTIONS = frozenset({"managers", "teams", "lead_settings"})

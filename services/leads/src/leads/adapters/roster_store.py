@@ -12,6 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from leads.domain.assignment import AssignmentRule
 from leads.domain.roster import RosterManager, RosterTeam, WorkingTime
+from shared.platform.audit import replace_audited, update_audited
 
 RULES_ID = "assignment_rules"
 ROTATION_ID = "rotation"
@@ -28,12 +29,11 @@ class MongoRosterStore:
 
     async def put_manager(self, manager: RosterManager) -> None:
         """Create or replace a manager."""
-        await self.managers.replace_one({"_id": manager.id}, manager_document(manager), upsert=True)
+        await replace_audited(self.managers, manager.id, manager_document(manager))
 
     async def set_presence(self, manager_id: str, present: bool) -> bool:
         """Mark a manager present or away; False for an unknown manager."""
-        result = await self.managers.update_one({"_id": manager_id}, {"$set": {"present": present}})
-        return result.matched_count == 1
+        return await update_audited(self.managers, manager_id, {"$set": {"present": present}})
 
     async def get_manager(self, manager_id: str) -> RosterManager | None:
         """One manager."""
@@ -50,7 +50,7 @@ class MongoRosterStore:
         """Create or replace a team."""
         stored = {name: _stored_time(value) for name, value in asdict(team).items()}
         del stored["id"]
-        await self.teams.replace_one({"_id": team.id}, stored, upsert=True)
+        await replace_audited(self.teams, team.id, stored)
 
     async def get_team(self, team_id: str) -> RosterTeam | None:
         """One team."""
@@ -82,7 +82,7 @@ class MongoRosterStore:
     async def put_rules(self, rules: Sequence[AssignmentRule]) -> None:
         """Replace the assignment rules."""
         stored = [{**asdict(rule), "manager_ids": list(rule.manager_ids)} for rule in rules]
-        await self.config.replace_one({"_id": RULES_ID}, {"rules": stored}, upsert=True)
+        await replace_audited(self.config, RULES_ID, {"rules": stored})
 
     async def last_assigned(self) -> str | None:
         """Round-robin pointer: the manager chosen last."""

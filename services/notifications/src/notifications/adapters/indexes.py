@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pymongo import DESCENDING
 
+from shared.platform.audit import AUDIT_INDEXES
 from shared.platform.indexes import IndexPlan, index, merge
 from shared.platform.outbox import outbox_indexes
 
@@ -29,6 +30,7 @@ INDEXES: IndexPlan = merge(
         ],
         "recipients": [index("kind", "_id")],
     },
+    AUDIT_INDEXES,
 )
 
 SMALL_COLLECTIONS = frozenset({"templates", "webhooks"})

@@ -17,6 +17,7 @@ from notifications.domain.model import (
     RecipientProfile,
     RecipientSettings,
 )
+from shared.platform.audit import delete_audited, update_audited
 
 # The contact lease lives in the recipient's own document, so a PUT (which $sets the
 # settings only) never drops it.
@@ -72,14 +73,13 @@ class MongoRecipientDirectory:
 
     async def put(self, recipient_id: str, settings: RecipientSettings) -> None:
         """Create or replace the recipient's settings (the contact lease is kept)."""
-        await self.collection.update_one(
-            {"_id": recipient_id}, {"$set": settings_fields(settings)}, upsert=True
+        await update_audited(
+            self.collection, recipient_id, {"$set": settings_fields(settings)}, upsert=True
         )
 
     async def delete(self, recipient_id: str) -> bool:
         """Erase a recipient and their addresses; False when unknown."""
-        result = await self.collection.delete_one({"_id": recipient_id})
-        return result.deleted_count == 1
+        return await delete_audited(self.collection, recipient_id)
 
     async def heads_of_sales(self) -> list[RecipientProfile]:
         """Every head of sales, by id."""

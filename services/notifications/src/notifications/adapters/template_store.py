@@ -10,6 +10,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from notifications.domain.model import Channel, Locale
 from notifications.domain.templates import Template, TemplateKey
+from shared.platform.audit import delete_audited, replace_audited
 
 
 def _doc_id(key: TemplateKey) -> str:
@@ -43,8 +44,9 @@ class MongoTemplateStore:
 
     async def put(self, key: TemplateKey, template: Template, *, at: datetime) -> None:
         """Save an override (validated by the caller)."""
-        await self.collection.replace_one(
-            {"_id": _doc_id(key)},
+        await replace_audited(
+            self.collection,
+            _doc_id(key),
             {
                 "event_kind": key.event_kind,
                 "channel": key.channel.value,
@@ -53,10 +55,8 @@ class MongoTemplateStore:
                 "body": template.body,
                 "updated_at": at,
             },
-            upsert=True,
         )
 
     async def delete(self, key: TemplateKey) -> bool:
         """Drop an override; False when there was none."""
-        result = await self.collection.delete_one({"_id": _doc_id(key)})
-        return result.deleted_count == 1
+        return await delete_audited(self.collection, _doc_id(key))

@@ -11,6 +11,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from notifications.domain.webhooks import WebhookSubscription
+from shared.platform.audit import delete_audited, update_audited
 
 
 def subscription_from_doc(doc: Mapping[str, Any]) -> WebhookSubscription:
@@ -60,13 +61,13 @@ class MongoWebhookStore:
             "event_types": list(subscription.event_types),
             "active": subscription.active,
         }
-        await self.collection.update_one(
-            {"_id": subscription.id},
+        await update_audited(
+            self.collection,
+            subscription.id,
             {"$set": {**fields, "updated_at": at}, "$setOnInsert": {"created_at": at}},
             upsert=True,
         )
 
     async def delete(self, subscription_id: str) -> bool:
         """Remove a subscription; False when unknown."""
-        result = await self.collection.delete_one({"_id": subscription_id})
-        return result.deleted_count == 1
+        return await delete_audited(self.collection, subscription_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from reporting.adapters.client_segments import COLLECTION
 from reporting.adapters.read_models import COLLECTION as RECORDS
 from reporting.adapters.records import FACTS
+from shared.platform.audit import AUDIT_INDEXES
 from shared.platform.indexes import IndexPlan, index, merge
 from shared.platform.outbox import outbox_indexes
 
@@ -25,7 +26,7 @@ OWN: IndexPlan = {
     ],
 }
 
-INDEXES: IndexPlan = merge(OWN, outbox_indexes(COLLECTION))
+INDEXES: IndexPlan = merge(OWN, outbox_indexes(COLLECTION), AUDIT_INDEXES)
 """The records' selections and the segments' outbox; the fact log is written by `_id`."""
 
 WHOLE_READS = frozenset({FACTS})

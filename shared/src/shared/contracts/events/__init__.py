@@ -1,5 +1,6 @@
 """Versioned event payload models; each ``<Fact>V<n>`` lives in the module named after its fact."""
 
+from shared.contracts.events.audit import ActorKind, AuditRecordedV1
 from shared.contracts.events.base import ContractModel, EventModel
 from shared.contracts.events.client_segment_changed import (
     ClientSegmentChangedV1,
@@ -48,6 +49,8 @@ from shared.contracts.events.payment_due import PaymentDueV1, ReminderKind, paym
 __all__ = [
     "ActivityDirection",
     "ActivityKind",
+    "ActorKind",
+    "AuditRecordedV1",
     "ClaimStatus",
     "ClaimStatusChangedV1",
     "ClientSegmentChangedV1",
