@@ -6,7 +6,7 @@ export UV_PYTHON_DOWNLOADS := never
 INFRA := deploy/local/infra.sh
 
 .DEFAULT_GOAL := help
-.PHONY: help tools sync infra-up infra-down infra-status topics run stop test test-unit bench demo lint format schemas
+.PHONY: help tools sync infra-up infra-down infra-status topics run stop token test test-unit bench demo lint format schemas
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -36,6 +36,11 @@ run: sync infra-up topics ## Start everything and print where it listens; Ctrl-C
 stop: ## Stop the services and the infrastructure started by `make run`
 	@bash deploy/local/services.sh stop
 	@bash $(INFRA) down
+
+# USER is also the login name in the environment: only a USER given on the command line counts.
+token: ## Print a person's access token from `make run`'s Keycloak (ROLE=manager|team_lead|head_of_sales|admin USER=…)
+	@$(UV) run --frozen --no-sync python deploy/local/keycloak/access_token.py $(if $(ROLE),--role $(ROLE)) \
+		$(if $(filter command line,$(origin USER)),--user $(USER))
 
 test: sync infra-up ## Run the whole test suite against real Kafka and FerretDB
 	@eval "$$(bash $(INFRA) env)" && export KAFKA_BOOTSTRAP_SERVERS MONGODB_URL && \
