@@ -33,6 +33,8 @@ LEADS, DEALS, REPORTING = "http://127.0.0.1:8001", "http://127.0.0.1:8002", "htt
 BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 TOPIC_PREFIX = os.environ.get("KAFKA_TOPIC_PREFIX", "")
 OFFSET_FILE = Path(os.environ.get("VORONKA_CLOCK_OFFSET_FILE", ".cache/run/clock-offset"))
+# `make run` with sign-in on closes the API and keeps a local key with every scope here.
+API_KEY_FILE = Path(os.environ.get("VORONKA_API_KEY_FILE", ".cache/run/api-key"))
 MOSCOW = ZoneInfo("Europe/Moscow")
 CONCURRENCY = 6
 FIRST = ["Иван", "Анна", "Сергей", "Ольга", "Дмитрий", "Елена", "Алексей", "Мария", "Павел"]
@@ -154,6 +156,12 @@ class PatientTransport(httpx.AsyncHTTPTransport):
                 return response
             await response.aclose()
             await asyncio.sleep(float(response.headers.get("retry-after", "1")))
+
+
+def credentials() -> dict[str, str]:
+    """The local key's header when `make run` made one, else none (the API is open)."""
+    key = API_KEY_FILE.read_text(encoding="ascii").strip() if API_KEY_FILE.is_file() else ""
+    return {"Authorization": f"Bearer {key}"} if key else {}
 
 
 async def bounded(jobs: Iterable[Awaitable[Any]], limit: int = CONCURRENCY) -> list[Any]:
@@ -424,7 +432,9 @@ async def main(leads_total: int, days: int, seed: int) -> None:
     try:
         limits = httpx.Limits(max_connections=CONCURRENCY * 2)
         transport = PatientTransport(limits=limits)
-        async with httpx.AsyncClient(timeout=60, transport=transport) as http:
+        async with httpx.AsyncClient(
+            timeout=60, transport=transport, headers=credentials()
+        ) as http:
             month = Month(http, producer, clock, quiet, seed, f"{start:%Y%m%d}")
             for day in range(days):
                 await month.day(start + timedelta(days=day), leads_total // days, day)
@@ -435,7 +445,7 @@ async def main(leads_total: int, days: int, seed: int) -> None:
 
 
 async def summary(clock: Clock, stats: Stats, seconds: float) -> None:
-    async with httpx.AsyncClient(timeout=60) as http:
+    async with httpx.AsyncClient(timeout=60, headers=credentials()) as http:
         funnel = (await http.get(f"{REPORTING}/v1/reports/funnel")).json()
         sales = (await http.get(f"{REPORTING}/v1/reports/sales")).json()
         as_of = {"as_of": clock.now().isoformat()}

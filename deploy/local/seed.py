@@ -1,12 +1,23 @@
-"""Sample data for `make run`: a sales team in the leads roster (idempotent: PUTs only)."""
+"""Sample data for `make run`: a sales team in the leads roster (idempotent: PUTs only).
+
+The people are those of the local Keycloak's realm (keycloak/voronka-realm.json), by the same
+ids. When `make run` closed the API, it sends the local key that services.sh made.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 import httpx
 
 LEADS = "http://127.0.0.1:8001"
+KEY_FILE = Path(
+    os.environ.get(
+        "VORONKA_API_KEY_FILE", Path(__file__).resolve().parents[2] / ".cache/run/api-key"
+    )
+)
 
 TEAM = {
     "name": "Отдел продаж, Москва",
@@ -16,7 +27,7 @@ TEAM = {
     "work_end": "18:00",
     "head_id": "head-orlova",
 }
-MANAGERS = {
+MANAGERS: dict[str, dict[str, object]] = {
     "mgr-ivanova": {"name": "Анна Иванова", "channels": ["web_form", "email", "messenger"]},
     "mgr-petrov": {"name": "Борис Петров", "channels": ["phone", "referral", "exhibition"]},
     "mgr-sidorova": {
@@ -25,13 +36,21 @@ MANAGERS = {
         "time_zone": "Asia/Yekaterinburg",
     },
     "mgr-kuznetsov": {"name": "Глеб Кузнецов"},
+    # The team lead is on the roster so that they see the team's leads; they take none (capacity 0).
+    "lead-moscow": {"name": "Егор Лебедев", "capacity": 0},
     "head-orlova": {"name": "Дарья Орлова", "role": "head_of_sales"},
 }
 
 
+def credentials() -> dict[str, str]:
+    """The local key's header when `make run` made one (sign-in is on), else none."""
+    key = KEY_FILE.read_text(encoding="ascii").strip() if KEY_FILE.is_file() else ""
+    return {"Authorization": f"Bearer {key}"} if key else {}
+
+
 def main() -> int:
     """Load the sample roster; exit 1 with the failing call named if the service refuses."""
-    with httpx.Client(base_url=LEADS, timeout=10) as http:
+    with httpx.Client(base_url=LEADS, timeout=10, headers=credentials()) as http:
         calls = [("/v1/teams/moscow-sales", TEAM)] + [
             (f"/v1/managers/{manager_id}", {"team": "moscow-sales", "capacity": 30, **fields})
             for manager_id, fields in MANAGERS.items()
