@@ -6,7 +6,7 @@
 # Usage: keycloak.sh up|down|status|env
 set -euo pipefail
 
-# shellcheck source=../lib.sh
+# shellcheck source=SCRIPTDIR/../lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 version=26.7.3
 sha256=77657f30b7e90d70f727712ce1c967f430fd6a5e9f458d32d8c6df0635345f47  # the .tar.gz
@@ -116,7 +116,7 @@ cmd_down() {
   pid=$(cat "$pidfile")
   stop_pid Keycloak "$pidfile"
   # kc.sh forwards SIGTERM to its java; should kc.sh have been killed, its session goes too.
-  kill -0 -- "-$pid" 2>/dev/null && kill -KILL -- "-$pid" 2>/dev/null || true
+  if kill -0 -- "-$pid" 2>/dev/null; then kill -KILL -- "-$pid" 2>/dev/null || true; fi
 }
 
 cmd_status() {
