@@ -45,7 +45,7 @@ spec:
   replicas: 3
   config:
     retention.ms: {spec.retention_ms}
-    cleanup.policy: delete
+    cleanup.policy: {spec.cleanup_policy}
     min.insync.replicas: 2
 """
         )

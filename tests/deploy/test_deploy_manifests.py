@@ -640,6 +640,7 @@ def _check_kafka_topics(docs: list[dict[str, Any]]) -> None:
         assert set(doc["spec"]) <= STRIMZI_TOPIC_SPEC_FIELDS, doc["spec"].keys()
         assert doc["spec"]["partitions"] == spec.partitions, topic_name
         assert int(doc["spec"]["config"]["retention.ms"]) == spec.retention_ms, topic_name
+        assert doc["spec"]["config"]["cleanup.policy"] == spec.cleanup_policy, topic_name
         assert isinstance(doc["spec"]["replicas"], int) and doc["spec"]["replicas"] >= 1
         isr = int(doc["spec"]["config"].get("min.insync.replicas", 1))
         assert isr <= doc["spec"]["replicas"], topic_name

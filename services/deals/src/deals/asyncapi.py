@@ -13,6 +13,7 @@ RECEIVES: tuple[Topic, ...] = (
     Topic.LEAD_CONVERTED,
     Topic.PAYMENT_RECEIVED,
     Topic.CLIENT_SEGMENT_CHANGED,
+    Topic.PERSON_CHANGED,
 )
 """Topics this service consumes (a test checks them against its registered subscribers)."""
 
@@ -24,6 +25,8 @@ SENDS: tuple[Topic, ...] = (
     Topic.CONTRACT_RENEWAL_DUE,
     Topic.SHIPMENT_STATUS_CHANGED,
     Topic.CLAIM_STATUS_CHANGED,
+    Topic.DEAL_REASSIGNED,
+    Topic.AUDIT_RECORDED,
 )
 """Topics this service publishes."""
 

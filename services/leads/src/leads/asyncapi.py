@@ -25,6 +25,8 @@ SENDS: tuple[Topic, ...] = (
     Topic.LEAD_QUALIFIED,
     Topic.LEAD_CONVERTED,
     Topic.LEAD_DISQUALIFIED,
+    Topic.PERSON_CHANGED,
+    Topic.AUDIT_RECORDED,
 )
 """Topics this service publishes."""
 

@@ -24,6 +24,7 @@ RECEIVES: tuple[Topic, ...] = (
 SENDS: tuple[Topic, ...] = (
     Topic.NOTIFICATION_SENT,
     Topic.NOTIFICATION_FAILED,
+    Topic.AUDIT_RECORDED,
 )
 """Topics this service publishes."""
 

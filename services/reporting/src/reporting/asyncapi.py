@@ -10,10 +10,13 @@ from reporting.service_layer.translate import TOPICS
 from shared.contracts.asyncapi import asyncapi_document, command
 from shared.contracts.topics import Topic
 
-RECEIVES: tuple[Topic, ...] = TOPICS
+RECEIVES: tuple[Topic, ...] = (*TOPICS, Topic.PERSON_CHANGED)
 """Topics this service consumes (a test checks them against its registered subscribers)."""
 
-SENDS: tuple[Topic, ...] = (Topic.CLIENT_SEGMENT_CHANGED,)
+SENDS: tuple[Topic, ...] = (
+    Topic.CLIENT_SEGMENT_CHANGED,
+    Topic.AUDIT_RECORDED,
+)
 """Topics this service publishes."""
 
 DOCUMENT = Path(__file__).resolve().parents[4] / "docs" / "asyncapi" / "reporting.json"

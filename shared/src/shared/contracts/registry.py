@@ -9,6 +9,7 @@ from shared.contracts.events import (
     ClaimStatusChangedV1,
     ClientSegmentChangedV1,
     ContractRenewalDueV1,
+    DealReassignedV1,
     DealStageChangedV1,
     InvoiceIssuedV1,
     LeadActivityLoggedV1,
@@ -24,6 +25,7 @@ from shared.contracts.events import (
     NotificationSentV1,
     PaymentDueV1,
     PaymentReceivedV1,
+    PersonChangedV1,
     ShipmentStatusChangedV1,
 )
 from shared.contracts.events.base import EventModel
@@ -126,6 +128,8 @@ REGISTRY = EventRegistry(
         NotificationSentV1,
         NotificationFailedV1,
         AuditRecordedV1,
+        PersonChangedV1,
+        DealReassignedV1,
     ]
 )
 """Every wire model Voronka speaks. Add each new ``<Fact>V<n>`` here, by hand."""

@@ -21,6 +21,7 @@ class Topic(StrEnum):
     LEAD_CONVERTED = "lead.converted"
     LEAD_DISQUALIFIED = "lead.disqualified"
     DEAL_STAGE_CHANGED = "deal.stage_changed"
+    DEAL_REASSIGNED = "deal.reassigned"
     PAYMENT_DUE = "payment.due"
     PAYMENT_RECEIVED = "payment.received"
     INVOICE_ISSUED = "invoice.issued"
@@ -31,6 +32,7 @@ class Topic(StrEnum):
     NOTIFICATION_SENT = "notification.sent"
     NOTIFICATION_FAILED = "notification.failed"
     AUDIT_RECORDED = "audit.recorded"
+    PERSON_CHANGED = "person.changed"
 
 
 def dead_letter_topic(topic: str) -> str:
@@ -62,12 +64,20 @@ class TopicSpec:
     partitions: int
     retention_ms: int
     description: str
+    cleanup_policy: str = "delete"
 
     def __post_init__(self) -> None:
         if self.partitions < 1:
             raise ValueError("a topic needs at least one partition")
         if self.retention_ms < 1:
             raise ValueError("retention must be positive (use a real number, not -1)")
+        if self.cleanup_policy not in ("delete", "compact"):
+            raise ValueError("cleanup policy is delete or compact")
+
+    @property
+    def configs(self) -> dict[str, str]:
+        """The topic's configuration as Kafka names it."""
+        return {"retention.ms": str(self.retention_ms), "cleanup.policy": self.cleanup_policy}
 
 
 # Six partitions give each service room for six consumers per group; keys are aggregate ids,
@@ -91,6 +101,7 @@ _DESCRIPTIONS: dict[Topic, str] = {
     Topic.LEAD_CONVERTED: "A lead was converted into a deal.",
     Topic.LEAD_DISQUALIFIED: "A lead was disqualified, with a reason.",
     Topic.DEAL_STAGE_CHANGED: "A deal was created in or moved to a pipeline stage.",
+    Topic.DEAL_REASSIGNED: "An open deal moved to another manager (a deputy, by hand).",
     Topic.PAYMENT_DUE: "A payment reminder for an invoice installment is due.",
     Topic.PAYMENT_RECEIVED: "A payment against an invoice was received.",
     Topic.INVOICE_ISSUED: "An invoice with its installment plan was issued.",
@@ -100,6 +111,7 @@ _DESCRIPTIONS: dict[Topic, str] = {
     Topic.CLIENT_SEGMENT_CHANGED: "A client moved between purchase segments (hot, warm, ...).",
     Topic.NOTIFICATION_SENT: "A notification reached its delivery provider.",
     Topic.NOTIFICATION_FAILED: "A notification could not be delivered.",
+    Topic.PERSON_CHANGED: "A person of the sales department was added or changed (compacted).",
     Topic.AUDIT_RECORDED: "A service changed a record on a request: who, what, before and after.",
 }
 
@@ -114,11 +126,18 @@ _LONG_RETENTION = frozenset(
 )
 
 
+_COMPACTED = frozenset({Topic.PERSON_CHANGED})
+"""Topics holding the latest state per key: a new consumer reads every person, however old."""
+
+
 def _specs() -> tuple[TopicSpec, ...]:
     specs: list[TopicSpec] = []
     for topic in Topic:
         retention = LONG_RETENTION_MS if topic in _LONG_RETENTION else DEFAULT_RETENTION_MS
-        specs.append(TopicSpec(topic.value, BUSINESS_PARTITIONS, retention, _DESCRIPTIONS[topic]))
+        policy = "compact" if topic in _COMPACTED else "delete"
+        specs.append(
+            TopicSpec(topic.value, BUSINESS_PARTITIONS, retention, _DESCRIPTIONS[topic], policy)
+        )
         specs.append(
             TopicSpec(
                 dead_letter_topic(topic),

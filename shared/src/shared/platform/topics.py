@@ -31,7 +31,7 @@ async def ensure_topics(
                 name=prefix + spec.name,
                 num_partitions=spec.partitions,
                 replication_factor=replication_factor,
-                topic_configs={"retention.ms": str(spec.retention_ms)},
+                topic_configs=spec.configs,
             )
             for spec in specs
             if prefix + spec.name not in existing

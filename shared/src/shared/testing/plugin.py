@@ -168,6 +168,7 @@ async def kafka_topics(kafka_settings: KafkaSettings) -> AsyncIterator[TopicFact
                         partitions or base.partitions,
                         base.retention_ms,
                         base.description,
+                        base.cleanup_policy,
                     )
                 )
         await ensure_topics(kafka_settings, wanted, prefix=kafka_settings.topic_prefix)

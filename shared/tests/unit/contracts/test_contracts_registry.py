@@ -96,6 +96,7 @@ def test_the_shared_registry_lists_every_wire_model() -> None:
         ("claim.status_changed", 1),
         ("client.segment_changed", 1),
         ("contract.renewal_due", 1),
+        ("deal.reassigned", 1),
         ("deal.stage_changed", 1),
         ("invoice.issued", 1),
         ("lead.activity_logged", 1),
@@ -111,6 +112,7 @@ def test_the_shared_registry_lists_every_wire_model() -> None:
         ("notification.sent", 1),
         ("payment.due", 1),
         ("payment.received", 1),
+        ("person.changed", 1),
         ("shipment.status_changed", 1),
     ]
     assert REGISTRY.resolve("lead.received", 1) is LeadReceivedV1

@@ -5,6 +5,7 @@ from shared.contracts.events.base import ContractModel, EventModel
 from shared.contracts.events.client_segment_changed import (
     ClientSegmentChangedV1,
 )
+from shared.contracts.events.deal_reassigned import DealReassignedV1
 from shared.contracts.events.deal_stage_changed import DealStageChangedV1, StageKind
 from shared.contracts.events.fulfilment import (
     ClaimStatus,
@@ -45,6 +46,7 @@ from shared.contracts.events.notification import (
     NotificationSentV1,
 )
 from shared.contracts.events.payment_due import PaymentDueV1, ReminderKind, payment_reminder_id
+from shared.contracts.events.person import PersonChangedV1
 
 __all__ = [
     "ActivityDirection",
@@ -57,6 +59,7 @@ __all__ = [
     "ContractModel",
     "ContractRenewalDueV1",
     "ConvertedContact",
+    "DealReassignedV1",
     "DealStageChangedV1",
     "EventModel",
     "InstallmentTerms",
@@ -77,6 +80,7 @@ __all__ = [
     "NotificationSentV1",
     "PaymentDueV1",
     "PaymentReceivedV1",
+    "PersonChangedV1",
     "ProductInterest",
     "ReassignReason",
     "ReminderKind",
