@@ -41,6 +41,7 @@ from shared.platform.audit_api import install_audit
 from shared.platform.clock import Clock, clock_from_env
 from shared.platform.indexes import ensure_indexes
 from shared.platform.outbox import KafkaOutboxPublisher, OutboxRelay
+from shared.platform.people import PeopleDirectory
 from shared.platform.repository import message_on_own_topic
 from shared.platform.runtime import Connections, create_service_app
 
@@ -68,6 +69,7 @@ def build(settings: DealsSettings, *, clock: Clock | None = None) -> DealsServic
     contract_book = MongoContractRepository(store.contracts, clock=clock, message_of=published)
     client_book = MongoClientRepository(store.clients, clock=clock, message_of=published)
     deal_reader = MongoDealReader(store.deals)
+    people = PeopleDirectory(connections.db)
     trail = AuditTrail(connections.db, service=SERVICE, clock=clock)
     relay = OutboxRelay(
         [*store.with_outbox, trail.collection],
@@ -118,6 +120,7 @@ def build(settings: DealsSettings, *, clock: Clock | None = None) -> DealsServic
         deals=deals,
         invoicing=invoicing,
         clients=clients,
+        people=people,
         group_id=prefix + settings.consumer_group,
         topic_prefix=prefix,
         clock=clock,
@@ -155,6 +158,7 @@ def build(settings: DealsSettings, *, clock: Clock | None = None) -> DealsServic
         fulfilment=Fulfilment(deal_book, clock=clock, wake=relay.wake),
         clock=clock,
         shows_deal=DealMapper(),
+        people=people,
     )
     app.include_router(clients_router(deps))
     app.include_router(deals_router(deps))

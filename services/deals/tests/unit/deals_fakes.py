@@ -40,10 +40,15 @@ class FakeDealRepository(InMemoryRepository[Deal]):
             for deal in self.all()
             if all(value is None or getattr(deal, name) == value for name, value in wanted.items())
             and (search.stages is None or deal.stage in search.stages)
+            and (search.managers is None or deal.manager_id in search.managers)
         ]
         found.sort(key=lambda deal: deal.id)
         found.sort(key=lambda deal: deal.updated_at, reverse=True)
         return found[offset : offset + limit], len(found)
+
+    async def open_ids_of(self, manager_id: str) -> list[str]:
+        """Ids of the manager's open deals, by id."""
+        return sorted(d.id for d in self.all() if d.manager_id == manager_id and not d.is_closed)
 
 
 class FakePipelineStore:

@@ -15,6 +15,7 @@ from deals.domain.deal_pipeline import default_configured_pipeline
 from deals.domain.money import Money
 from deals.domain.refusal import Refused
 from deals.domain.shipments import ClaimCategory, ClaimStatus, ShipmentStatus
+from shared.contracts.events.deal_reassigned import DealReassignedV1
 from shared.contracts.events.deal_stage_changed import DealStageChangedV1
 from shared.contracts.events.fulfilment import ShipmentStatusChangedV1
 
@@ -66,6 +67,28 @@ def test_moving_to_the_current_stage_records_nothing() -> None:
         deal.move_to("new", PIPELINE, Paperwork(), by="mgr-a", lost_reason=None, now=NOW) is False
     )
     assert deal.collect_events() == []
+
+
+def test_an_open_deal_changes_hands_once_and_a_closed_one_never() -> None:
+    deal, closed = new_deal(), new_deal()
+    closed.move_to("lost", PIPELINE, Paperwork(), by="mgr-a", lost_reason="price", now=NOW)
+    deal.collect_events()
+    closed.collect_events()
+
+    assert deal.hand_over("mgr-b", reason="absence", now=NOW) is True
+    assert deal.hand_over("mgr-b", reason="absence", now=NOW) is False
+    assert closed.hand_over("mgr-b", reason="absence", now=NOW) is False
+
+    [event] = deal.collect_events()
+    assert isinstance(event, DealReassignedV1)
+    assert (event.from_manager_id, event.to_manager_id, event.reason) == (
+        "mgr-a",
+        "mgr-b",
+        "absence",
+    )
+    assert deal.manager_id == "mgr-b" and closed.manager_id == "mgr-a"
+    assert deal.history[-1].type == "reassigned"
+    assert closed.collect_events() == []
 
 
 def test_a_closed_deal_is_not_priced_again() -> None:

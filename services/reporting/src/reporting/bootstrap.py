@@ -32,6 +32,7 @@ from shared.platform.indexes import ensure_indexes
 from shared.platform.lease_time import ServerLeaseTime
 from shared.platform.mongo import server_time_of
 from shared.platform.outbox import KafkaOutboxPublisher, OutboxRelay
+from shared.platform.people import PeopleDirectory
 from shared.platform.runtime import Connections, create_service_app
 
 SERVICE = "reporting"
@@ -78,6 +79,7 @@ def build(settings: ReportingSettings, *, clock: Clock | None = None) -> Reporti
         store, records, time_zone=settings.time_zone, thresholds=thresholds_of(settings)
     )
     trail = AuditTrail(connections.db, service=SERVICE, clock=clock)
+    people = PeopleDirectory(connections.db)
     relay = OutboxRelay(
         [clients.collection, trail.collection],
         KafkaOutboxPublisher(connections.broker, topic_prefix=prefix),
@@ -97,6 +99,7 @@ def build(settings: ReportingSettings, *, clock: Clock | None = None) -> Reporti
     register_subscribers(
         connections.broker,
         ingestor=ingestor,
+        people=people,
         group_id=prefix + settings.consumer_group,
         topic_prefix=prefix,
         clock=clock,
@@ -133,7 +136,7 @@ def build(settings: ReportingSettings, *, clock: Clock | None = None) -> Reporti
         loops=[relay.run, watcher.run, projections.run],
     )
     install_audit(app, trail, ACCESS)
-    app.include_router(reports_router(ReportsHttp(reports, clock, settings.currency)))
+    app.include_router(reports_router(ReportsHttp(reports, clock, settings.currency, people)))
     app.include_router(dashboard_router(DashboardHttp(reports, clock, settings.currency)))
     app.include_router(admin_router(projections))
     service.app = app

@@ -123,6 +123,8 @@ def deal_query(search: DealFilter) -> dict[str, Any]:
     }
     if search.stages is not None:
         query["stage"] = {"$in": list(search.stages)}
+    if search.managers is not None:
+        query["manager_id"] = {"$in": list(search.managers)}
     return query
 
 
@@ -140,3 +142,9 @@ class MongoDealRepository(MongoRepository[Deal]):
         total = await count_matching(self.collection, query)
         cursor = self.collection.find(query, HIDDEN).sort(LIST_ORDER).skip(offset).limit(limit)
         return [self._load(document) async for document in cursor], total
+
+    async def open_ids_of(self, manager_id: str) -> list[str]:
+        """Ids of the manager's open deals, by id."""
+        query = {"manager_id": manager_id, "stage_kind": StageKind.OPEN.value}
+        cursor = self.collection.find(query, {"_id": 1}).sort("_id", 1)
+        return [str(document["_id"]) async for document in cursor]

@@ -158,7 +158,7 @@ class MongoInvoiceRepository(ScheduledRepository[IssuedInvoice]):
         self, search: InvoiceFilter, *, offset: int, limit: int
     ) -> tuple[list[Record], int]:
         """Invoices matching the filter (each field indexed), newest first, and how many match."""
-        query = {
+        query: dict[str, Any] = {
             name: value
             for name, value in (
                 ("deal_id", search.deal_id),
@@ -167,6 +167,8 @@ class MongoInvoiceRepository(ScheduledRepository[IssuedInvoice]):
             )
             if value is not None
         }
+        if search.managers is not None:
+            query["manager_id"] = {"$in": list(search.managers)}
         return await DealsStore.page(
             self.collection, query, sort=[("issued_at", -1)], offset=offset, limit=limit
         )

@@ -33,6 +33,7 @@ from deals.domain.shipments import (
     ShipmentStatus,
 )
 from shared.contracts.events.base import EventModel
+from shared.contracts.events.deal_reassigned import DealReassignedV1
 from shared.contracts.events.deal_stage_changed import DealStageChangedV1
 from shared.contracts.events.deal_stage_changed import StageKind as WireStageKind
 from shared.contracts.events.fulfilment import ClaimStatus as WireClaimStatus
@@ -426,6 +427,26 @@ class Deal(Aggregate[EventModel]):
                 changed_at=now,
             )
         )
+
+    def hand_over(self, to: str, *, reason: str, now: datetime) -> bool:
+        """Give an open deal to another manager; False for a closed deal or the same owner."""
+        if self.is_closed or self.manager_id == to:
+            return False
+        previous, self.manager_id, self.updated_at = self.manager_id, to, now
+        self.history.append(
+            HistoryEntry(now, "reassigned", {"from": previous, "to": to, "reason": reason})
+        )
+        self.record(
+            DealReassignedV1(
+                deal_id=self.id,
+                from_manager_id=previous,
+                to_manager_id=to,
+                reason=reason,
+                team=self.team,
+                reassigned_at=now,
+            )
+        )
+        return True
 
     def _log_part(self, now: datetime, kind: str, part_id: str, status: str) -> None:
         self.updated_at = now

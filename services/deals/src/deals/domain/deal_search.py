@@ -14,3 +14,5 @@ class DealFilter:
     client_id: str | None = None
     pipeline_id: str | None = None
     stages: tuple[str, ...] | None = None
+    managers: tuple[str, ...] | None = None
+    """Only deals of these managers (a caller's scope); None: anyone's."""

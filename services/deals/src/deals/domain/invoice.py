@@ -77,6 +77,8 @@ class InvoiceFilter:
     deal_id: str | None = None
     client_id: str | None = None
     status: str | None = None
+    managers: tuple[str, ...] | None = None
+    """Only invoices of these managers (a caller's scope); None: anyone's."""
 
 
 @dataclass(slots=True)

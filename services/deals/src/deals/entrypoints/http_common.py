@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from deals.domain.deal import Deal
@@ -16,7 +16,9 @@ from deals.service_layer.deals import DealBook
 from deals.service_layer.errors import Invalid, NotFound, Refused
 from deals.service_layer.fulfilment import Fulfilment
 from deals.service_layer.invoicing import Invoicing
+from shared.platform.access import ACCESS_REFUSED, caller_of
 from shared.platform.clock import Clock
+from shared.platform.people import PeopleDirectory, Scope
 from shared.platform.repository import ConcurrentModification
 
 Doc = dict[str, Any]
@@ -34,6 +36,38 @@ class DealsHttp:
     fulfilment: Fulfilment
     clock: Clock
     shows_deal: Shows[Deal]
+    people: PeopleDirectory
+
+    async def scope(self, request: Request) -> Scope:
+        """Whose deals, invoices and contracts the caller sees."""
+        return await self.people.scope_of(caller_of(request))
+
+    def deal_in_scope(self) -> Any:
+        """A route dependency: the path's deal is 404 to a caller who may not see it."""
+
+        async def check(deal_id: str, request: Request) -> None:
+            scope = await self.scope(request)
+            if scope.owners is not None:
+                _out_of_sight_unless(scope.sees((await self.deals.get(deal_id)).manager_id), "deal")
+
+        return Depends(check)
+
+    def invoice_in_scope(self) -> Any:
+        """A route dependency: the path's invoice is 404 to a caller who may not see it."""
+
+        async def check(invoice_id: str, request: Request) -> None:
+            scope = await self.scope(request)
+            if scope.owners is not None:
+                invoice = await self.invoicing.get(invoice_id)
+                _out_of_sight_unless(scope.sees(invoice.get("manager_id")), "invoice")
+
+        return Depends(check)
+
+
+def _out_of_sight_unless(seen: bool, what: str) -> None:
+    if not seen:
+        ACCESS_REFUSED.labels("404", "out_of_sight").inc()
+        raise NotFound(what)
 
 
 def out(doc: Doc) -> dict[str, Any]:

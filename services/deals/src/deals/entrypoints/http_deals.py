@@ -44,6 +44,7 @@ def line_request(line: LineIn) -> LineRequest:
 def deals_router(deps: DealsHttp) -> APIRouter:
     """Routes under /v1/deals."""
     router = APIRouter(prefix="/v1/deals", tags=["deals"])
+    in_scope = deps.deal_in_scope()
 
     def shown(item: FlaggedDeal) -> dict[str, Any]:
         return {**out(deps.shows_deal.to_document(item.deal)), "stuck": item.stuck}
@@ -52,7 +53,9 @@ def deals_router(deps: DealsHttp) -> APIRouter:
         return shown(await deps.deals.flagged(deal))
 
     @router.post("", status_code=201, summary="Open a deal by hand", dependencies=[ACCESS.write()])
-    async def open_deal(body: DealIn) -> dict[str, Any]:
+    async def open_deal(body: DealIn, request: Request) -> dict[str, Any]:
+        if not (await deps.scope(request)).sees(body.manager_id):
+            raise AccessRefused("you may open deals only for people in your scope", "scope")
         command = OpenDeal(
             title=body.title,
             manager_id=body.manager_id,
@@ -68,6 +71,7 @@ def deals_router(deps: DealsHttp) -> APIRouter:
 
     @router.get("", summary="List deals, newest activity first", dependencies=[ACCESS.read()])
     async def list_deals(
+        request: Request,
         stage: Annotated[str | None, Query(max_length=64)] = None,
         manager_id: Annotated[str | None, Query(max_length=128)] = None,
         client_id: Annotated[str | None, Query(max_length=128)] = None,
@@ -78,20 +82,27 @@ def deals_router(deps: DealsHttp) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
         offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
     ) -> dict[str, Any]:
+        owners = (await deps.scope(request)).narrow(manager_id)
         search = DealFilter(
-            stage=stage, manager_id=manager_id, client_id=client_id, pipeline_id=pipeline_id
+            stage=stage,
+            manager_id=manager_id if owners is None else None,
+            client_id=client_id,
+            pipeline_id=pipeline_id,
+            managers=None if owners is None else tuple(sorted(owners)),
         )
         found = await deps.deals.list(search, only_stuck=bool(stuck), offset=offset, limit=limit)
         return page([shown(item) for item in found.items], found.total, offset)
 
-    @router.get("/{deal_id}", summary="One deal with its history", dependencies=[ACCESS.read()])
+    @router.get(
+        "/{deal_id}", summary="One deal with its history", dependencies=[ACCESS.read(), in_scope]
+    )
     async def get_deal(deal_id: str) -> dict[str, Any]:
         return await view(await deps.deals.get(deal_id))
 
     @router.patch(
         "/{deal_id}",
         summary="Edit title, client, close date, proposal, payment form",
-        dependencies=[ACCESS.write()],
+        dependencies=[ACCESS.write(), in_scope],
     )
     async def edit_deal(deal_id: str, body: DealPatch) -> dict[str, Any]:
         edits = DealEdits(**{name: getattr(body, name) for name in body.model_fields_set})
@@ -100,7 +111,7 @@ def deals_router(deps: DealsHttp) -> APIRouter:
     @router.put(
         "/{deal_id}/line-items",
         summary="Replace the lines; discounts are applied",
-        dependencies=[ACCESS.write()],
+        dependencies=[ACCESS.write(), in_scope],
     )
     async def set_lines(deal_id: str, body: LinesIn) -> dict[str, Any]:
         lines = [line_request(line) for line in body.items]
@@ -133,7 +144,7 @@ def deals_router(deps: DealsHttp) -> APIRouter:
         "/{deal_id}/stage",
         summary="Move to a stage (refused with the missing fields when a gate is not met)",
         responses={409: {"description": "Gate not met: `missing` lists the field paths"}},
-        dependencies=[ACCESS.write()],
+        dependencies=[ACCESS.write(), in_scope],
     )
     async def move(deal_id: str, body: MoveIn, request: Request) -> dict[str, Any]:
         by = required_actor(request, body.by, field="by")
@@ -146,7 +157,7 @@ def deals_router(deps: DealsHttp) -> APIRouter:
     @router.put(
         "/{deal_id}/contract",
         summary="Attach or update the contract",
-        dependencies=[ACCESS.write()],
+        dependencies=[ACCESS.write(), in_scope],
     )
     async def put_contract(deal_id: str, body: ContractIn) -> dict[str, Any]:
         return out(await deps.contracts.attach(deal_id, body.model_dump(mode="json")))
@@ -155,7 +166,7 @@ def deals_router(deps: DealsHttp) -> APIRouter:
         "/{deal_id}/shipments",
         status_code=201,
         summary="Plan a shipment",
-        dependencies=[ACCESS.write()],
+        dependencies=[ACCESS.write(), in_scope],
     )
     async def plan_shipment(deal_id: str, body: ShipmentIn) -> dict[str, Any]:
         return await view(
@@ -167,7 +178,7 @@ def deals_router(deps: DealsHttp) -> APIRouter:
     @router.post(
         "/{deal_id}/shipments/{shipment_id}/status",
         summary="Ship, deliver, return",
-        dependencies=[ACCESS.write()],
+        dependencies=[ACCESS.write(), in_scope],
     )
     async def move_shipment(deal_id: str, shipment_id: str, body: ShipmentMoveIn) -> dict[str, Any]:
         return await view(
@@ -180,7 +191,7 @@ def deals_router(deps: DealsHttp) -> APIRouter:
         "/{deal_id}/claims",
         status_code=201,
         summary="Record a claim",
-        dependencies=[ACCESS.write()],
+        dependencies=[ACCESS.write(), in_scope],
     )
     async def open_claim(deal_id: str, body: ClaimIn) -> dict[str, Any]:
         return await view(
@@ -195,7 +206,7 @@ def deals_router(deps: DealsHttp) -> APIRouter:
     @router.post(
         "/{deal_id}/claims/{claim_id}/status",
         summary="Investigate, resolve, reject",
-        dependencies=[ACCESS.write()],
+        dependencies=[ACCESS.write(), in_scope],
     )
     async def move_claim(deal_id: str, claim_id: str, body: ClaimMoveIn) -> dict[str, Any]:
         return await view(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
 from deals.domain.invoice import InvoiceFilter, PlannedPart
 from deals.domain.money import Money
@@ -27,12 +27,13 @@ def _money(value: Any) -> Money:
 def invoices_router(deps: DealsHttp) -> APIRouter:
     """Routes for invoices and payments."""
     router = APIRouter(prefix="/v1", tags=["invoices"])
+    invoice_in_scope = deps.invoice_in_scope()
 
     @router.post(
         "/deals/{deal_id}/invoices",
         status_code=201,
         summary="Issue an invoice in installments",
-        dependencies=[ACCESS.write()],
+        dependencies=[ACCESS.write(), deps.deal_in_scope()],
     )
     async def issue(
         deal_id: str, body: InvoiceIn, idempotency_key: IdempotencyKey = None
@@ -56,20 +57,27 @@ def invoices_router(deps: DealsHttp) -> APIRouter:
     @router.get(
         "/invoices/{invoice_id}",
         summary="One invoice with payments and reminders",
-        dependencies=[ACCESS.read()],
+        dependencies=[ACCESS.read(), invoice_in_scope],
     )
     async def get_invoice(invoice_id: str) -> dict[str, Any]:
         return out(await deps.invoicing.get(invoice_id))
 
     @router.get("/invoices", summary="List invoices", dependencies=[ACCESS.read()])
     async def list_invoices(
+        request: Request,
         deal_id: Annotated[str | None, Query(max_length=128)] = None,
         client_id: Annotated[str | None, Query(max_length=128)] = None,
         status: Annotated[str | None, Query(pattern="^(open|paid)$")] = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
         offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
     ) -> dict[str, Any]:
-        search = InvoiceFilter(deal_id=deal_id, client_id=client_id, status=status)
+        owners = (await deps.scope(request)).owners
+        search = InvoiceFilter(
+            deal_id=deal_id,
+            client_id=client_id,
+            status=status,
+            managers=None if owners is None else tuple(sorted(owners)),
+        )
         found, total = await deps.invoicing.search(search, offset=offset, limit=limit)
         return page([out(invoice) for invoice in found], total, offset)
 
@@ -78,7 +86,7 @@ def invoices_router(deps: DealsHttp) -> APIRouter:
         status_code=201,
         summary="Record a payment (full or partial)",
         responses={409: {"description": "Overpayment or wrong currency"}},
-        dependencies=[ACCESS.write()],
+        dependencies=[ACCESS.write(), invoice_in_scope],
     )
     async def pay(
         invoice_id: str,

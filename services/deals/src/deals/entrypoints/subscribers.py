@@ -16,9 +16,11 @@ from shared.contracts.codec import DecodedEvent
 from shared.contracts.events.client_segment_changed import ClientSegmentChangedV1
 from shared.contracts.events.invoicing import PaymentReceivedV1
 from shared.contracts.events.lead_lifecycle import LeadConvertedV1
+from shared.contracts.events.person import PersonChangedV1
 from shared.contracts.topics import Topic
 from shared.platform.clock import Clock
 from shared.platform.consumer import subscribe, topic_group
+from shared.platform.people import PeopleDirectory
 
 
 class UntrustedPayment(ValueError):
@@ -31,6 +33,7 @@ def register_subscribers(
     deals: DealBook,
     invoicing: Invoicing,
     clients: ClientBase,
+    people: PeopleDirectory,
     group_id: str,
     topic_prefix: str,
     clock: Clock,
@@ -63,6 +66,16 @@ def register_subscribers(
     async def on_client_segment_changed(decoded: DecodedEvent[ClientSegmentChangedV1]) -> None:
         await clients.move_to_segment(decoded.event.client_id, decoded.event.to_segment)
 
+    async def on_person_changed(decoded: DecodedEvent[PersonChangedV1]) -> None:
+        await people.apply(decoded.event)
+        # The stored person, not the event: a late redelivery of an old absence moves nothing.
+        person = await people.person(decoded.event.person_id)
+        if person is not None and person.deputy_id is not None and not person.present:
+            # Away with a deputy: their open deals go to the deputy (leads does the same).
+            await deals.hand_over_open_deals(
+                person.id, person.deputy_id, reason="absence", causation_id=decoded.envelope.id
+            )
+
     def on(topic: Topic) -> dict[str, Any]:
         return {
             "group_id": topic_group(group_id, topic.value),
@@ -93,4 +106,12 @@ def register_subscribers(
         event_type=ClientSegmentChangedV1,
         description="Segments computed by reporting feed the discount rules.",
         **on(Topic.CLIENT_SEGMENT_CHANGED),
+    )
+    subscribe(
+        broker,
+        Topic.PERSON_CHANGED.value,
+        on_person_changed,
+        event_type=PersonChangedV1,
+        description="The directory of people: whose deals, invoices and contracts each sees.",
+        **on(Topic.PERSON_CHANGED),
     )

@@ -39,6 +39,9 @@ class DealRepository(Protocol):
     async def page(self, search: DealFilter, *, offset: int, limit: int) -> tuple[list[Deal], int]:
         """One page of matching deals, newest activity first, and how many match in all."""
 
+    async def open_ids_of(self, manager_id: str) -> list[str]:
+        """Ids of the manager's open deals."""
+
 
 class PipelineStore(Protocol):
     """Configured pipelines by id."""

@@ -101,6 +101,22 @@ class DealBook:
         self._default_max_discount = default_max_discount
         self._wake = wake
 
+    async def hand_over_open_deals(
+        self, from_manager: str, to_manager: str, *, reason: str, causation_id: str | None
+    ) -> int:
+        """Give every open deal of one manager to another; safe to repeat (a redelivery)."""
+        moved = 0
+        for deal_id in await self._deals.open_ids_of(from_manager):
+            changed = await self._deals.update(
+                deal_id,
+                lambda deal: deal.hand_over(to_manager, reason=reason, now=self._clock.now()),
+                causation_id=causation_id,
+            )
+            moved += bool(changed and changed[1])
+        if moved:
+            self._wake()
+        return moved
+
     async def open_from_lead(self, event: LeadConvertedV1, *, event_id: str) -> str:
         """Create the deal a converted lead asks for; a redelivery finds it already there."""
         deal_id = deal_id_for_lead(event.lead_id)
@@ -197,6 +213,7 @@ class DealBook:
                 client_id=search.client_id,
                 pipeline_id=search.pipeline_id,
                 stages=stages,
+                managers=search.managers,
             )
         deals, total = await self._deals.page(search, offset=offset, limit=limit)
         items = [await self.flagged(deal) for deal in deals]

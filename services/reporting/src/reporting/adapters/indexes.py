@@ -8,6 +8,7 @@ from reporting.adapters.records import FACTS
 from shared.platform.audit import AUDIT_INDEXES
 from shared.platform.indexes import IndexPlan, index, merge
 from shared.platform.outbox import outbox_indexes
+from shared.platform.people import PEOPLE_INDEXES
 
 OWN: IndexPlan = {
     # Every selection of `domain.read_models` leads with the version and the kind, then at
@@ -26,7 +27,7 @@ OWN: IndexPlan = {
     ],
 }
 
-INDEXES: IndexPlan = merge(OWN, outbox_indexes(COLLECTION), AUDIT_INDEXES)
+INDEXES: IndexPlan = merge(OWN, outbox_indexes(COLLECTION), AUDIT_INDEXES, PEOPLE_INDEXES)
 """The records' selections and the segments' outbox; the fact log is written by `_id`."""
 
 WHOLE_READS = frozenset({FACTS})

@@ -18,6 +18,7 @@ from reporting.domain import sales
 from reporting.entrypoints.access import ACCESS
 from reporting.service_layer.queries import Filters, Reports
 from shared.kernel.zones import local_date
+from shared.platform.access import HEADS
 from shared.platform.clock import Clock
 
 LABELS: dict[str, dict[str, Any]] = {
@@ -95,7 +96,11 @@ def dashboard_router(deps: DashboardHttp) -> APIRouter:
     """`/dashboard` and the plotly script it loads."""
     router = APIRouter(tags=["dashboard"])
 
-    @router.get("/dashboard/plotly.min.js", include_in_schema=False, dependencies=[ACCESS.read()])
+    @router.get(
+        "/dashboard/plotly.min.js",
+        include_in_schema=False,
+        dependencies=[ACCESS.allow(keys=("read",), roles=HEADS)],
+    )
     async def plotly_js() -> Response:
         return Response(
             get_plotlyjs(),
@@ -107,7 +112,8 @@ def dashboard_router(deps: DashboardHttp) -> APIRouter:
         "/dashboard",
         response_class=HTMLResponse,
         summary="Dashboard for the head of sales",
-        dependencies=[ACCESS.read()],
+        description="The whole department's figures: for heads of sales, admins and read keys.",
+        dependencies=[ACCESS.allow(keys=("read",), roles=HEADS)],
     )
     async def dashboard(lang: Annotated[str, Query(pattern="^(ru|en)$")] = "ru") -> HTMLResponse:
         text = LABELS[lang]

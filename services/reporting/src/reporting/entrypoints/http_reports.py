@@ -7,15 +7,25 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from reporting.domain.activity import Granularity
 from reporting.domain.facts import Period
 from reporting.entrypoints.access import ACCESS
 from reporting.entrypoints.render import plain, rows_of, to_csv
+from reporting.entrypoints.report_scope import (
+    DepartmentOnly,
+    ManagerRequired,
+    Narrowing,
+    OutOfScope,
+    narrowed,
+    rows_in_scope,
+)
 from reporting.service_layer.queries import Filters, Reports
+from shared.platform.access import ACCESS_REFUSED, Refused, caller_of
 from shared.platform.clock import Clock
+from shared.platform.people import PeopleDirectory, Scope
 
 Compute = Callable[["Filters"], Awaitable[Any]]
 Id = Annotated[str | None, Query(max_length=128)]
@@ -30,6 +40,7 @@ class ReportsHttp:
     reports: Reports
     clock: Clock
     currency: str
+    people: PeopleDirectory
 
 
 def reports_router(deps: ReportsHttp) -> APIRouter:
@@ -61,7 +72,8 @@ def reports_router(deps: ReportsHttp) -> APIRouter:
         f: Filters | JSONResponse,
         fmt: str,
         compute: Callable[[Filters], Awaitable[Any]],
-        key: str = "key",
+        key: str,
+        rows_of_managers: Scope | None,
     ) -> Response:
         if isinstance(f, JSONResponse):
             return f
@@ -69,16 +81,21 @@ def reports_router(deps: ReportsHttp) -> APIRouter:
             result = plain(await compute(f))
         except ValueError as exc:
             return _bad("query", str(exc))
+        if rows_of_managers is not None:
+            result = rows_in_scope(result, rows_of_managers)
         if fmt == "csv":
             return PlainTextResponse(
                 to_csv(rows_of(result, key)), media_type="text/csv; charset=utf-8"
             )
         return JSONResponse(result)
 
-    def route(path: str, summary: str, key: str = "key") -> Callable[[Compute], Compute]:
+    def route(
+        path: str, summary: str, key: str = "key", how: Narrowing = Narrowing.ONE_MANAGER
+    ) -> Callable[[Compute], Compute]:
         def register(compute: Compute) -> Compute:
             @router.get(path, summary=summary, name=compute.__name__, dependencies=[ACCESS.read()])
             async def endpoint(
+                request: Request,
                 period_from: Annotated[
                     date | None, Query(alias="from", description="First day (local).")
                 ] = None,
@@ -98,7 +115,22 @@ def reports_router(deps: ReportsHttp) -> APIRouter:
                 f = filters(
                     period_from, period_to, as_of, manager_id, team, channel, currency, client_id
                 )
-                return await answer(f, fmt, compute, key)
+                scope = await deps.people.scope_of(caller_of(request))
+                if isinstance(f, Filters):
+                    try:
+                        f = narrowed(f, scope, how)
+                    except OutOfScope:
+                        ACCESS_REFUSED.labels("404", "out_of_sight").inc()
+                        return JSONResponse({"error": "not_found", "detail": "out of scope"}, 404)
+                    except DepartmentOnly:
+                        raise Refused(
+                            "this report covers the whole department: heads of sales only",
+                            "scope",
+                        ) from None
+                    except ManagerRequired:
+                        return _bad("manager_id", "name one manager of your team")
+                rows = scope if how is Narrowing.ROWS else None
+                return await answer(f, fmt, compute, key, rows)
 
             return compute
 
@@ -107,7 +139,11 @@ def reports_router(deps: ReportsHttp) -> APIRouter:
     now = deps.clock.now
     r = deps.reports
 
-    @route("/funnel", "Lead funnel: received → contacted → qualified → deal → won")
+    @route(
+        "/funnel",
+        "Lead funnel: received → contacted → qualified → deal → won",
+        how=Narrowing.FILTERS,
+    )
     async def funnel(f: Filters) -> Any:
         return await r.funnel(f)
 
@@ -115,7 +151,7 @@ def reports_router(deps: ReportsHttp) -> APIRouter:
     async def sales(f: Filters) -> Any:
         return await r.sales(f)
 
-    @route("/sales/by-manager", "Sales figures per manager", key="manager_id")
+    @route("/sales/by-manager", "Sales figures per manager", key="manager_id", how=Narrowing.ROWS)
     async def sales_by_manager(f: Filters) -> Any:
         return await r.sales_by_manager(f)
 
@@ -123,19 +159,25 @@ def reports_router(deps: ReportsHttp) -> APIRouter:
         "/activity/daily",
         "Calls, e-mails, messages, meetings per manager per day",
         key="manager_id",
+        how=Narrowing.ROWS,
     )
     async def activity_daily(f: Filters) -> Any:
         return await r.activity(f, Granularity.DAY)
 
-    @route("/activity/weekly", "The same per ISO week", key="manager_id")
+    @route("/activity/weekly", "The same per ISO week", key="manager_id", how=Narrowing.ROWS)
     async def activity_weekly(f: Filters) -> Any:
         return await r.activity(f, Granularity.WEEK)
 
-    @route("/response", "First-response time and SLA breach rate per manager", key="manager_id")
+    @route(
+        "/response",
+        "First-response time and SLA breach rate per manager",
+        key="manager_id",
+        how=Narrowing.ROWS,
+    )
     async def response(f: Filters) -> Any:
         return await r.response(f)
 
-    @route("/leaderboard", "Managers by won amount, then wins, then activity")
+    @route("/leaderboard", "Managers by won amount, then wins, then activity", how=Narrowing.ROWS)
     async def leaderboard(f: Filters) -> Any:
         return await r.leaderboard(f, f.currency or deps.currency)
 
@@ -151,27 +193,45 @@ def reports_router(deps: ReportsHttp) -> APIRouter:
         "/payment-discipline",
         "Share paid on time and average days late per client",
         key="client_id",
+        how=Narrowing.DEPARTMENT,
     )
     async def discipline(f: Filters) -> Any:
         return await r.discipline(f, now())
 
-    @route("/segments", "Client segments (hot, warm, cooling, sleeping)", key="client_id")
+    @route(
+        "/segments",
+        "Client segments (hot, warm, cooling, sleeping)",
+        key="client_id",
+        how=Narrowing.DEPARTMENT,
+    )
     async def segments(f: Filters) -> Any:
         return await r.segments(f, now())
 
-    @route("/retention", "Share of clients buying again (needs from and to)")
+    @route(
+        "/retention", "Share of clients buying again (needs from and to)", how=Narrowing.DEPARTMENT
+    )
     async def retention(f: Filters) -> Any:
         return await r.retention(f)
 
-    @route("/churn-reasons", "Lost reasons and claims per client", key="client_id")
+    @route(
+        "/churn-reasons",
+        "Lost reasons and claims per client",
+        key="client_id",
+        how=Narrowing.DEPARTMENT,
+    )
     async def churn(f: Filters) -> Any:
         return await r.churn(f)
 
-    @route("/channels", "Which channels bring leads that become revenue", key="channel")
+    @route(
+        "/channels",
+        "Which channels bring leads that become revenue",
+        key="channel",
+        how=Narrowing.DEPARTMENT,
+    )
     async def channels(f: Filters) -> Any:
         return await r.channels(f)
 
-    @route("/claims", "Claims by category", key="category")
+    @route("/claims", "Claims by category", key="category", how=Narrowing.DEPARTMENT)
     async def claims(f: Filters) -> Any:
         return await r.claims(f)
 

@@ -1,4 +1,4 @@
-"""The reporting service's one subscription: every business topic, consumed in batches."""
+"""The reporting service's subscriptions: every business fact in batches; the directory."""
 
 from __future__ import annotations
 
@@ -6,14 +6,19 @@ from faststream.kafka import KafkaBroker
 
 from reporting.service_layer.ingest import Ingestor
 from reporting.service_layer.translate import TOPICS
+from shared.contracts.codec import DecodedEvent
+from shared.contracts.events.person import PersonChangedV1
+from shared.contracts.topics import Topic
 from shared.platform.clock import Clock
-from shared.platform.consumer import subscribe_batch
+from shared.platform.consumer import subscribe, subscribe_batch, topic_group
+from shared.platform.people import PeopleDirectory
 
 
 def register_subscribers(
     broker: KafkaBroker,
     *,
     ingestor: Ingestor,
+    people: PeopleDirectory,
     group_id: str,
     topic_prefix: str,
     clock: Clock,
@@ -31,4 +36,18 @@ def register_subscribers(
         max_records=max_records,
         batch_timeout_ms=batch_timeout_ms,
         description="Every business fact, folded into the projections.",
+    )
+
+    async def on_person_changed(decoded: DecodedEvent[PersonChangedV1]) -> None:
+        await people.apply(decoded.event)
+
+    subscribe(
+        broker,
+        Topic.PERSON_CHANGED.value,
+        on_person_changed,
+        event_type=PersonChangedV1,
+        group_id=topic_group(group_id, Topic.PERSON_CHANGED.value),
+        clock=clock,
+        topic_prefix=topic_prefix,
+        description="The directory of people: whose figures each report shows a caller.",
     )
