@@ -161,8 +161,9 @@ async def put_roster(db: AsyncDatabase[Any]) -> None:
     """The roster every run uses, written through the service's own store."""
     from leads.adapters.roster_store import MongoRosterStore
     from leads.domain.roster import RosterManager
+    from shared.platform.clock import SystemClock
 
-    roster = MongoRosterStore(db)
+    roster = MongoRosterStore(db, clock=SystemClock())
     for manager in manager_ids():
         await roster.put_manager(
             RosterManager(id=manager, name=manager, team="sales", capacity=CAPACITY)
@@ -196,7 +197,7 @@ def wire(db: AsyncDatabase[Any]) -> tuple[Any, Any]:
     try:
         loads_module = importlib.import_module("leads.service_layer.loads")
     except ModuleNotFoundError:  # the code before load counters
-        assigner = Assigner(MongoRosterStore(db), leads, config)  # type: ignore[arg-type]
+        assigner = Assigner(MongoRosterStore(db, clock=clock), leads, config)  # type: ignore[arg-type]
         intake = LeadIntake(leads, assigner, clock=clock, dedupe_window=window)  # type: ignore[call-arg]
         return intake, leads.ensure_indexes()  # type: ignore[attr-defined]
     from leads.adapters.contact_key_store import MongoContactKeys
@@ -207,7 +208,7 @@ def wire(db: AsyncDatabase[Any]) -> tuple[Any, Any]:
 
     loads = loads_module.LoadKeeper(leads, MongoLoadCounter(db))
     book = ContactBook(leads, MongoContactKeys(db), clock=clock, window=window)
-    assigner = Assigner(MongoRosterStore(db), loads, config)
+    assigner = Assigner(MongoRosterStore(db, clock=clock), loads, config)
     intake = LeadIntake(leads, assigner, book=book, loads=loads, clock=clock)
     return intake, ensure_indexes(db, INDEXES)
 

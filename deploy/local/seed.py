@@ -37,7 +37,7 @@ MANAGERS: dict[str, dict[str, object]] = {
     },
     "mgr-kuznetsov": {"name": "Глеб Кузнецов"},
     # The team lead is on the roster so that they see the team's leads; they take none (capacity 0).
-    "lead-moscow": {"name": "Егор Лебедев", "capacity": 0},
+    "lead-moscow": {"name": "Егор Лебедев", "role": "team_lead", "capacity": 0},
     "head-orlova": {"name": "Дарья Орлова", "role": "head_of_sales"},
 }
 

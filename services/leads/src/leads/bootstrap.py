@@ -21,6 +21,7 @@ from leads.entrypoints.access import ACCESS
 from leads.entrypoints.http_leads import LeadsHttp, install_error_handlers, leads_router
 from leads.entrypoints.http_roster import RosterHttp, roster_router
 from leads.entrypoints.subscribers import register_subscribers
+from leads.service_layer.absences import Absences
 from leads.service_layer.assigner import Assigner, AssignmentConfig
 from leads.service_layer.commands import LeadCommands
 from leads.service_layer.contact_book import ContactBook
@@ -87,7 +88,7 @@ def build(settings: LeadsSettings, *, clock: Clock | None = None) -> LeadsServic
     connections = Connections(settings, service=SERVICE, database=settings.database)
     prefix = settings.kafka.topic_prefix
     leads = MongoLeadRepository(connections.db, clock=clock)
-    roster = MongoRosterStore(connections.db)
+    roster = MongoRosterStore(connections.db, clock=clock)
     requests = MongoRequestLog(connections.db)
     loads = LoadKeeper(leads, MongoLoadCounter(connections.db))
     book = ContactBook(
@@ -115,7 +116,7 @@ def build(settings: LeadsSettings, *, clock: Clock | None = None) -> LeadsServic
     publisher = KafkaOutboxPublisher(connections.broker, topic_prefix=prefix)
     trail = AuditTrail(connections.db, service=SERVICE, clock=clock)
     relay = OutboxRelay(
-        [leads.collection, trail.collection],
+        [leads.collection, roster.managers, trail.collection],
         publisher,
         clock=clock,
         poll_interval=settings.outbox_poll_seconds,
@@ -192,7 +193,12 @@ def build(settings: LeadsSettings, *, clock: Clock | None = None) -> LeadsServic
             )
         )
     )
-    app.include_router(roster_router(RosterHttp(roster=roster, queries=queries, settings=settings)))
+    absences = Absences(roster, leads, commands)
+    app.include_router(
+        roster_router(
+            RosterHttp(roster=roster, queries=queries, settings=settings, absences=absences)
+        )
+    )
     service.app = app
     return service
 

@@ -65,7 +65,7 @@ class World:
         book = ContactBook(
             self.leads, MongoContactKeys(db), clock=clock, window=timedelta(hours=72)
         )
-        self.roster = MongoRosterStore(db)
+        self.roster = MongoRosterStore(db, clock=clock)
         calendar = WorkingTime("around_the_clock", "Europe/Moscow", time(9), time(18))
         assigner = Assigner(
             self.roster,

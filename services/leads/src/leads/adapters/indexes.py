@@ -40,7 +40,7 @@ OWN: IndexPlan = {
     "intake_requests": [],
 }
 
-INDEXES: IndexPlan = merge(outbox_indexes("leads"), OWN, AUDIT_INDEXES)
+INDEXES: IndexPlan = merge(outbox_indexes("leads", "managers"), OWN, AUDIT_INDEXES)
 """The service's own indexes and the outbox relay's on `leads`."""
 
 SMALL_COLLECTIONS = frozenset({"managers", "teams", "lead_settings"})

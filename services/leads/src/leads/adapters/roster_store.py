@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
-from datetime import time
+from dataclasses import asdict, replace
+from datetime import date, time
 from typing import Any
 
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from leads.domain.assignment import AssignmentRule
+from leads.domain.ids import SOURCE
 from leads.domain.roster import RosterManager, RosterTeam, WorkingTime
+from shared.contracts.events.person import PersonChangedV1
 from shared.platform.audit import replace_audited, update_audited
+from shared.platform.clock import Clock
+from shared.platform.outbox import OutboxMessage, aggregate_event, with_outbox
 
 RULES_ID = "assignment_rules"
 ROTATION_ID = "rotation"
@@ -22,18 +26,40 @@ Document = dict[str, Any]
 class MongoRosterStore:
     """`managers`, `teams` and `lead_settings` collections (small, read on every assignment)."""
 
-    def __init__(self, db: AsyncDatabase[Any]) -> None:
+    def __init__(self, db: AsyncDatabase[Any], *, clock: Clock) -> None:
+        self._clock = clock
         self.managers = db["managers"]
         self.teams = db["teams"]
         self.config = db["lead_settings"]
 
     async def put_manager(self, manager: RosterManager) -> None:
-        """Create or replace a manager."""
-        await replace_audited(self.managers, manager.id, manager_document(manager))
+        """Create or replace a manager, and publish them to the directory (`person.changed`)."""
+        update = with_outbox({"$set": manager_document(manager)}, [self._person(manager)])
+        await update_audited(self.managers, manager.id, update, upsert=True)
 
     async def set_presence(self, manager_id: str, present: bool) -> bool:
         """Mark a manager present or away; False for an unknown manager."""
-        return await update_audited(self.managers, manager_id, {"$set": {"present": present}})
+        manager = await self.get_manager(manager_id)
+        if manager is None:
+            return False
+        await self.put_manager(replace(manager, present=present))
+        return True
+
+    def _person(self, manager: RosterManager) -> OutboxMessage:
+        person = PersonChangedV1(
+            person_id=manager.id,
+            name=manager.name,
+            team=manager.team or None,
+            role=manager.role,
+            time_zone=manager.time_zone,
+            capacity=manager.capacity,
+            active=manager.active,
+            present=manager.present,
+            absent_until=manager.absent_until,
+            deputy_id=manager.deputy_id,
+            changed_at=self._clock.now(),
+        )
+        return aggregate_event(person, source=SOURCE, key=manager.id, at=person.changed_at)
 
     async def get_manager(self, manager_id: str) -> RosterManager | None:
         """One manager."""
@@ -113,12 +139,15 @@ def manager_document(manager: RosterManager) -> Document:
         "working_hours": (
             {name: _stored_time(value) for name, value in asdict(hours).items()} if hours else None
         ),
+        "absent_until": manager.absent_until.isoformat() if manager.absent_until else None,
+        "deputy_id": manager.deputy_id,
     }
 
 
 def roster_manager(document: Mapping[str, Any]) -> RosterManager:
     """The manager a stored document describes; absent settings take their defaults."""
     hours = document.get("working_hours")
+    absent = document.get("absent_until")
     return RosterManager(
         id=document["_id"],
         name=document.get("name") or document["_id"],
@@ -132,6 +161,8 @@ def roster_manager(document: Mapping[str, Any]) -> RosterManager:
         present=bool(document.get("present", True)),
         active=bool(document.get("active", True)),
         working_hours=_working_time(hours) if hours else None,
+        absent_until=date.fromisoformat(absent) if absent else None,
+        deputy_id=document.get("deputy_id"),
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import time
+from datetime import date, time
 
 HEAD_OF_SALES = "head_of_sales"
 """The role that gets escalations instead of new leads."""
@@ -44,6 +44,8 @@ class RosterManager:
     present: bool = True
     active: bool = True
     working_hours: WorkingTime | None = None
+    absent_until: date | None = None
+    deputy_id: str | None = None
 
     @property
     def is_head_of_sales(self) -> bool:

@@ -119,7 +119,7 @@ class ManagerIn(Body):
 
     name: ShortText = Field(description="Display name.")
     team: EntityId = Field(description="Team id.")
-    role: Literal["manager", "head_of_sales"] = Field(
+    role: Literal["manager", "team_lead", "head_of_sales"] = Field(
         default="manager", description="Heads of sales get escalations, not new leads."
     )
     channels: list[str] = Field(default_factory=list, description="Channels taken; [] = any.")
@@ -135,10 +135,28 @@ class ManagerIn(Body):
 
 
 class ManagerOut(ManagerIn):
-    """A roster entry with its id."""
+    """A roster entry with its id, and their absence if one is declared."""
 
     model_config = ConfigDict(extra="ignore")
     id: str = Field(description="Manager id.")
+    absent_until: date | None = Field(default=None, description="Last day of an absence.")
+    deputy_id: str | None = Field(default=None, description="Who stands in meanwhile.")
+
+
+class AbsenceIn(Body):
+    """An absence: until when, and who takes over the open leads and deals."""
+
+    until: date = Field(description="The last day away (the manager's own calendar).")
+    deputy_id: EntityId = Field(description="Who takes over; on the roster and at work.")
+
+
+class HandOverOut(BaseModel):
+    """What an absence moved to the deputy."""
+
+    manager_id: str
+    deputy_id: str
+    absent_until: date
+    leads_handed_over: int = Field(description="Open leads moved to the deputy now.")
 
 
 class PresenceIn(Body):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -15,6 +15,8 @@ from leads.domain.roster import RosterManager, RosterTeam, WorkingTime
 from leads.domain.sight import Sight
 from leads.entrypoints.access import ACCESS
 from leads.entrypoints.api_models import (
+    AbsenceIn,
+    HandOverOut,
     LeadPage,
     LeadSettingsOut,
     ManagerIn,
@@ -25,10 +27,11 @@ from leads.entrypoints.api_models import (
     TeamOut,
 )
 from leads.entrypoints.http_leads import page_out, sight_dependency
+from leads.service_layer.absences import Absences
 from leads.service_layer.ports import Roster
 from leads.service_layer.queries import LeadQueries
 from leads.settings import LeadsSettings
-from shared.platform.access import HEADS
+from shared.platform.access import HEADS, LEADERS, Refused
 
 
 @dataclass
@@ -38,6 +41,7 @@ class RosterHttp:
     roster: Roster
     queries: LeadQueries
     settings: LeadsSettings
+    absences: Absences
 
 
 def _not_found(what: str) -> JSONResponse:
@@ -80,6 +84,9 @@ def roster_router(deps: RosterHttp) -> APIRouter:
     )
     async def put_manager(manager_id: str, body: ManagerIn) -> dict[str, Any]:
         manager = roster_manager(manager_id, body)
+        stored = await deps.roster.get_manager(manager_id)
+        if stored is not None:  # an absence is declared and ended on its own route
+            manager = replace(manager, absent_until=stored.absent_until, deputy_id=stored.deputy_id)
         await deps.roster.put_manager(manager)
         return _shown(ManagerOut, manager)
 
@@ -107,10 +114,55 @@ def roster_router(deps: RosterHttp) -> APIRouter:
         summary="Mark present or away",
         dependencies=[ACCESS.write()],
     )
-    async def set_presence(manager_id: str, body: PresenceIn) -> Any:
-        if not await deps.roster.set_presence(manager_id, body.present):
+    async def set_presence(manager_id: str, body: PresenceIn, sight: Sight = in_sight) -> Any:
+        if not await in_team_sight(sight, manager_id) or not await deps.roster.set_presence(
+            manager_id, body.present
+        ):
             return _not_found("manager")
         return {"id": manager_id, "present": body.present}
+
+    async def in_team_sight(sight: Sight, manager_id: str) -> bool:
+        """Whether a caller's sight covers a manager: themselves, their team, or everyone."""
+        if sight.nothing or sight.manager_id not in (None, manager_id):
+            return False
+        if sight.team is None:
+            return True
+        manager = await deps.roster.get_manager(manager_id)
+        return manager is not None and manager.team == sight.team
+
+    @router.put(
+        "/managers/{manager_id}/absence",
+        response_model=HandOverOut,
+        summary="Declare an absence: open leads (here) and deals (in deals) go to the deputy",
+        description="A team lead declares absences within their team; safe to repeat.",
+        dependencies=[ACCESS.admin(LEADERS)],
+    )
+    async def declare_absence(manager_id: str, body: AbsenceIn, sight: Sight = in_sight) -> Any:
+        if not await in_team_sight(sight, manager_id):
+            return _not_found("manager")
+        if not await in_team_sight(sight, body.deputy_id):
+            raise Refused("a team lead names a deputy from their team", "scope")
+        handed = await deps.absences.declare(manager_id, until=body.until, deputy_id=body.deputy_id)
+        if handed is None:
+            return _not_found("manager")
+        return {
+            "manager_id": manager_id,
+            "deputy_id": body.deputy_id,
+            "absent_until": body.until,
+            "leads_handed_over": handed.leads_handed_over,
+        }
+
+    @router.delete(
+        "/managers/{manager_id}/absence",
+        response_model=ManagerOut,
+        summary="End an absence: at work again, no deputy",
+        dependencies=[ACCESS.admin(LEADERS)],
+    )
+    async def end_absence(manager_id: str, sight: Sight = in_sight) -> Any:
+        if not await in_team_sight(sight, manager_id):
+            return _not_found("manager")
+        back = await deps.absences.end(manager_id)
+        return _shown(ManagerOut, back) if back else _not_found("manager")
 
     @router.get(
         "/managers/{manager_id}/queue",
