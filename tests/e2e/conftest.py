@@ -36,6 +36,12 @@ def shared_clock(tmp_path: Path) -> SharedClock:
     return clock
 
 
+@pytest.fixture
+def fleet_extra_env() -> dict[str, str]:
+    """Settings a test module adds to every process (none here)."""
+    return {}
+
+
 @pytest_asyncio.fixture
 async def fleet(
     infrastructure: Endpoints,
@@ -44,6 +50,7 @@ async def fleet(
     tmp_path: Path,
     mailbox: Mailbox,
     shared_clock: SharedClock,
+    fleet_extra_env: dict[str, str],
 ) -> AsyncIterator[Fleet]:
     """All four services as processes on this test's topics and databases."""
     kafka = KafkaSettings(
@@ -63,6 +70,7 @@ async def fleet(
             "REPORTING_BATCH_TIMEOUT_MS": "50",
         },
         test_id=test_id,
+        extra=fleet_extra_env,
     )
     processes = Fleet(env=env, logs=tmp_path)
     try:
