@@ -18,10 +18,16 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 RUB = "RUB"
 CLIENT_EMAIL = "buyer@vector.example"
+# The roster is the one directory: notifications learns staff addresses from it.
 ROSTER = {
-    "m-anna": {"name": "Анна", "team": "sales"},
-    "m-boris": {"name": "Борис", "team": "sales"},
-    "head": {"name": "Глава", "team": "sales", "role": "head_of_sales"},
+    "m-anna": {"name": "Анна", "team": "sales", "email": "m-anna@voronka.example"},
+    "m-boris": {"name": "Борис", "team": "sales", "email": "m-boris@voronka.example"},
+    "head": {
+        "name": "Глава",
+        "team": "sales",
+        "role": "head_of_sales",
+        "email": "head@voronka.example",
+    },
 }
 WEB_LEAD = {
     "source": "website",
@@ -71,13 +77,17 @@ async def story(
             assert (
                 await http.put(f"{leads}/v1/managers/{manager_id}", json=body)
             ).status_code == 200
-            recipient = {
-                "kind": "head_of_sales" if manager_id == "head" else "manager",
-                "email": f"{manager_id}@voronka.example",
-                "time_zone": "Europe/Moscow",
-            }
-            put = await http.put(f"{notifications}/v1/recipients/{manager_id}", json=recipient)
-            assert put.status_code == 200, put.text
+
+        async def staff_known() -> bool:
+            for manager_id, body in ROSTER.items():
+                known = await http.get(f"{notifications}/v1/recipients/{manager_id}")
+                if known.status_code != 200 or known.json().get("email") != body["email"]:
+                    return False
+            return True
+
+        await eventually(staff_known)
+        head = await get_json(http, f"{notifications}/v1/recipients/head")
+        assert head["kind"] == "head_of_sales"
 
         # A lead by HTTP and its duplicate by Kafka: one lead.
         lead_id = (await http.post(f"{leads}/v1/leads", json=WEB_LEAD)).json()["lead_id"]

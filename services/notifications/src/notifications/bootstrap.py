@@ -190,6 +190,7 @@ def build(settings: NotificationsSettings, *, clock: Clock | None = None) -> Not
         connections.broker,
         triggers=triggers,
         payments=PaymentReceived(deliveries, settlements, triggers, clock=clock),
+        staff=directory,
         group_id=group_id,
         topic_prefix=prefix,
         clock=clock,

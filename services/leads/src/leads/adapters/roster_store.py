@@ -57,6 +57,8 @@ class MongoRosterStore:
             present=manager.present,
             absent_until=manager.absent_until,
             deputy_id=manager.deputy_id,
+            email=manager.email,
+            messenger_chat_id=manager.messenger_chat_id,
             changed_at=self._clock.now(),
         )
         return aggregate_event(person, source=SOURCE, key=manager.id, at=person.changed_at)
@@ -141,6 +143,8 @@ def manager_document(manager: RosterManager) -> Document:
         ),
         "absent_until": manager.absent_until.isoformat() if manager.absent_until else None,
         "deputy_id": manager.deputy_id,
+        "email": manager.email,
+        "messenger_chat_id": manager.messenger_chat_id,
     }
 
 
@@ -163,6 +167,8 @@ def roster_manager(document: Mapping[str, Any]) -> RosterManager:
         working_hours=_working_time(hours) if hours else None,
         absent_until=date.fromisoformat(absent) if absent else None,
         deputy_id=document.get("deputy_id"),
+        email=document.get("email"),
+        messenger_chat_id=document.get("messenger_chat_id"),
     )
 
 

@@ -46,6 +46,8 @@ class RosterManager:
     working_hours: WorkingTime | None = None
     absent_until: date | None = None
     deputy_id: str | None = None
+    email: str | None = None
+    messenger_chat_id: str | None = None
 
     @property
     def is_head_of_sales(self) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from leads.domain.dedupe import LeadStatus
 from shared.contracts.events.lead_lifecycle import (
@@ -16,6 +16,8 @@ from shared.contracts.events.lead_lifecycle import (
 from shared.contracts.events.money import Money
 from shared.contracts.values import EntityId, LongText, ShortText
 from shared.kernel.zones import zone
+
+WorkEmail = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
 TimeZone = Annotated[str, AfterValidator(lambda name: zone(name).key)]
 """An IANA zone name this machine knows, e.g. Europe/Moscow."""
@@ -115,10 +117,16 @@ class CalendarIn(Body):
 
 
 class ManagerIn(Body):
-    """A member of the sales roster."""
+    """A member of the sales roster: the one directory of people (ADR 0031)."""
 
     name: ShortText = Field(description="Display name.")
     team: EntityId = Field(description="Team id.")
+    email: WorkEmail | None = Field(
+        default=None, description="Work e-mail; notifications write to it."
+    )
+    messenger_chat_id: EntityId | None = Field(
+        default=None, description="Messenger chat notifications write to."
+    )
     role: Literal["manager", "team_lead", "head_of_sales"] = Field(
         default="manager", description="Heads of sales get escalations, not new leads."
     )

@@ -68,6 +68,8 @@ def roster_manager(manager_id: str, body: ManagerIn) -> RosterManager:
         present=body.present,
         active=body.active,
         working_hours=WorkingTime(**hours.model_dump()) if hours else None,
+        email=body.email,
+        messenger_chat_id=body.messenger_chat_id,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from notifications.domain.model import (
     Channel,
@@ -17,12 +19,15 @@ from notifications.domain.model import (
     RecipientProfile,
     RecipientSettings,
 )
+from shared.contracts.events.person import PersonChangedV1
 from shared.platform.audit import delete_audited, update_audited
 
 # The contact lease lives in the recipient's own document, so a PUT (which $sets the
 # settings only) never drops it.
 LEASE = "_contact_lease"
 OWNER = "_contact_owner"
+PERSON_VERSION = "_person_changed_at"
+"""The `changed_at` of the directory's version of a person applied to this recipient."""
 
 
 def settings_from_doc(doc: Mapping[str, Any]) -> RecipientSettings:
@@ -80,6 +85,36 @@ class MongoRecipientDirectory:
     async def delete(self, recipient_id: str) -> bool:
         """Erase a recipient and their addresses; False when unknown."""
         return await delete_audited(self.collection, recipient_id)
+
+    async def follow(self, person: PersonChangedV1) -> None:
+        """Keep a person of the sales department as the directory (`person.changed`) has them.
+
+        Kind, name and time zone come from the directory; so do the addresses it holds (an
+        address set here through the API stays until the directory names one). Consent and
+        preferences stay as set here. Someone who left keeps no address. Older versions than
+        the one applied change nothing.
+        """
+        kind = (
+            RecipientKind.HEAD_OF_SALES if person.role == "head_of_sales" else RecipientKind.MANAGER
+        )
+        fields: dict[str, Any] = {
+            "kind": kind.value,
+            "name": person.name,
+            "time_zone": person.time_zone,
+            PERSON_VERSION: person.changed_at,
+        }
+        addresses = {"email": person.email, "messenger_chat_id": person.messenger_chat_id}
+        if not person.active:
+            fields.update({"email": None, "phone": None, "messenger_chat_id": None})
+        else:
+            fields.update({name: value for name, value in addresses.items() if value is not None})
+        older = {"$or": [{PERSON_VERSION: {"$lt": person.changed_at}}, {PERSON_VERSION: None}]}
+        with contextlib.suppress(DuplicateKeyError):  # a newer version is stored
+            await self.collection.update_one(
+                {"_id": person.person_id, **older},
+                {"$set": fields, "$setOnInsert": {"locale": Locale.RU.value}},
+                upsert=True,
+            )
 
     async def heads_of_sales(self) -> list[RecipientProfile]:
         """Every head of sales, by id."""

@@ -7,9 +7,12 @@ from typing import Any
 from faststream.kafka import KafkaBroker
 
 from notifications.service_layer.payments import PaymentReceived
+from notifications.service_layer.ports import StaffDirectory
 from notifications.service_layer.triggers import Triggers
+from shared.contracts.codec import DecodedEvent
 from shared.contracts.events.base import EventModel
 from shared.contracts.events.invoicing import PaymentReceivedV1
+from shared.contracts.events.person import PersonChangedV1
 from shared.contracts.topics import Topic
 from shared.platform.clock import Clock
 from shared.platform.consumer import subscribe, topic_group
@@ -30,6 +33,7 @@ def register_subscribers(
     *,
     triggers: Triggers,
     payments: PaymentReceived,
+    staff: StaffDirectory,
     group_id: str,
     topic_prefix: str,
     clock: Clock,
@@ -56,5 +60,18 @@ def register_subscribers(
         event_type=PaymentReceivedV1,
         group_id=topic_group(group_id, Topic.PAYMENT_RECEIVED.value),
         description="Cancel reminders still pending for what was paid; forward to webhooks.",
+        **options,
+    )
+
+    async def on_person_changed(decoded: DecodedEvent[PersonChangedV1]) -> None:
+        await staff.follow(decoded.event)
+
+    subscribe(
+        broker,
+        Topic.PERSON_CHANGED.value,
+        on_person_changed,
+        event_type=PersonChangedV1,
+        group_id=topic_group(group_id, Topic.PERSON_CHANGED.value),
+        description="The sales department's people, from the one directory (the leads roster).",
         **options,
     )

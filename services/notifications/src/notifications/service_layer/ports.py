@@ -11,6 +11,7 @@ from notifications.domain.messages import OutgoingMessage, ProviderReceipt
 from notifications.domain.model import RecipientProfile, RecipientSettings
 from notifications.domain.templates import Template, TemplateKey
 from notifications.domain.webhooks import WebhookSubscription
+from shared.contracts.events.person import PersonChangedV1
 
 R = TypeVar("R")
 
@@ -20,6 +21,14 @@ class ChannelSender(Protocol):
 
     async def send(self, message: OutgoingMessage) -> ProviderReceipt:
         """Send, or raise `DeliveryError`."""
+        ...
+
+
+class StaffDirectory(Protocol):
+    """Port: the sales department's people kept as recipients, from the one directory."""
+
+    async def follow(self, person: PersonChangedV1) -> None:
+        """Apply a person's newest version; older ones change nothing."""
         ...
 
 

@@ -43,6 +43,18 @@ class PersonChangedV1(EventModel):
         description="Who takes over their open leads and deals while they are absent.",
         examples=["mgr-petrov"],
     )
+    email: str | None = Field(
+        default=None,
+        max_length=254,
+        description="Work e-mail, for notifications.",
+        examples=["a.ivanova@voronka.example"],
+    )
+    messenger_chat_id: str | None = Field(
+        default=None,
+        max_length=128,
+        description="Messenger chat, for notifications.",
+        examples=["100200300"],
+    )
     changed_at: UtcDatetime = Field(
         description="When the roster changed; consumers keep the newest.",
         examples=["2026-11-30T07:30:00Z"],
