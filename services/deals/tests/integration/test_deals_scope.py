@@ -34,6 +34,12 @@ PEOPLE = [
     ("h-irina", None, "head_of_sales"),
 ]
 PRICE = {"amount": "1000.00", "currency": "RUB"}
+# A client company of each manager: (INN, KPP, OGRN), valid by checksum.
+REQUISITES = {
+    "m-anna": ("7736207543", "770401001", "1027700229193"),
+    "m-boris": ("7736050003", "997250001", "1027700070518"),
+    "m-vera": ("7728168971", "770801001", "1027700067328"),
+}
 
 
 def person(person_id: str, team: str | None, role: str) -> PersonChangedV1:
@@ -115,6 +121,26 @@ async def test_each_person_sees_and_changes_exactly_their_scope(
             assert {i["manager_id"] for i in invoices["items"]} == seen
             vera = (await http.get("/v1/deals?manager_id=m-vera", headers=caller)).json()
             assert len(vera["items"]) == (1 if "m-vera" in seen else 0)
+
+            # Clients by their account manager: each of the three has one.
+            clients = {}
+            for manager, (inn, kpp, ogrn) in REQUISITES.items():
+                requisites = {"inn": inn, "kpp": kpp, "ogrn": ogrn}
+                body = {
+                    "legal_form": "ПАО",
+                    "name": f"ПАО «{manager}»",
+                    "requisites": requisites,
+                    "manager_id": manager,
+                }
+                added = await http.post("/v1/clients", json=body)
+                assert added.status_code == 201, added.text
+                clients[manager] = added.json()["id"]
+            for manager, client_id in clients.items():
+                one = await http.get(f"/v1/clients/{client_id}", headers=caller)
+                assert one.status_code == (200 if manager in seen else 404), manager
+            listed = (await http.get("/v1/clients", headers=caller)).json()
+            unowned = {None} if role == "head_of_sales" else set()  # the deals' client has none
+            assert {c.get("manager_id") for c in listed["items"]} == seen | unowned
 
 
 async def test_a_manager_opens_deals_only_for_people_in_their_scope(

@@ -69,7 +69,7 @@ class MongoClientRepository(MongoRepository[Client]):
         self, search: ClientFilter, *, offset: int, limit: int
     ) -> tuple[list[Record], int]:
         """Clients matching the filter (exact INN, name, type), by name, and how many match."""
-        query = {
+        query: dict[str, Any] = {
             path: value
             for path, value in (
                 ("requisites.inn", search.inn),
@@ -78,6 +78,8 @@ class MongoClientRepository(MongoRepository[Client]):
             )
             if value is not None
         }
+        if search.managers is not None:
+            query["manager_id"] = {"$in": list(search.managers)}
         return await DealsStore.page(
             self.collection, query, sort=[("name", 1)], offset=offset, limit=limit
         )

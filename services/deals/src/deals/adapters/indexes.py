@@ -12,7 +12,11 @@ from shared.platform.people import PEOPLE_INDEXES
 INDEXES: IndexPlan = merge(
     outbox_indexes("deals", "invoices", "contracts"),
     {
-        "clients": [index("inn_key", unique=True), index("name")],
+        "clients": [
+            index("inn_key", unique=True),
+            index("name"),
+            index("manager_id", "name"),  # the client list in one's scope
+        ],
         "deals": [
             index("manager_id", "stage"),
             index("client_id", "stage_kind"),  # a client's deals, and its won ones

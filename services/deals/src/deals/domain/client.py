@@ -67,6 +67,8 @@ class ClientFilter:
     inn: str | None = None
     name: str | None = None
     type: str | None = None
+    managers: tuple[str, ...] | None = None
+    """Only clients of these account managers (a caller's scope); None: anyone's."""
 
 
 @dataclass(eq=False)

@@ -72,7 +72,11 @@ class ClientIn(Body):
     key_people: list[PersonIn] = Field(default_factory=list, description="Key people.")
     financial_notes: LongText | None = Field(default=None, description="Financial state notes.")
     time_zone: TimeZone | None = Field(default=None, description="IANA zone of the client.")
-    manager_id: EntityId | None = Field(default=None, description="Responsible manager.")
+    manager_id: EntityId | None = Field(
+        default=None,
+        description="The account manager, whose client it is: by default the person adding it; "
+        "kept when an update leaves it out.",
+    )
     segment: ClientSegment | None = Field(
         default=None, description="Purchase segment; kept current from client.segment_changed."
     )

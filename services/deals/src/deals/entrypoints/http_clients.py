@@ -25,6 +25,7 @@ from shared.platform.access import HEADS, required_actor
 def clients_router(deps: DealsHttp) -> APIRouter:
     """Routes under /v1/clients, /v1/pipelines, /v1/discount-rules, /v1/managers."""
     router = APIRouter(prefix="/v1")
+    in_scope = deps.client_in_scope()
 
     @router.post(
         "/clients",
@@ -33,24 +34,33 @@ def clients_router(deps: DealsHttp) -> APIRouter:
         summary="Add a client",
         dependencies=[ACCESS.write()],
     )
-    async def create_client(body: ClientIn) -> dict[str, Any]:
+    async def create_client(body: ClientIn, request: Request) -> dict[str, Any]:
         """Requisites are checked by checksum; a second client with the same INN is refused."""
-        return out(await deps.clients.create(body.model_dump(mode="json", exclude_none=True)))
+        profile = body.model_dump(mode="json", exclude_none=True)
+        manager_id = await deps.account_manager(request, body.manager_id)
+        if manager_id is not None:
+            profile["manager_id"] = manager_id
+        return out(await deps.clients.create(profile))
 
     @router.put(
         "/clients/{client_id}",
         tags=["clients"],
         summary="Update a client",
-        dependencies=[ACCESS.write()],
+        dependencies=[ACCESS.write(), in_scope],
     )
-    async def update_client(client_id: str, body: ClientIn) -> dict[str, Any]:
-        return out(await deps.clients.update(client_id, body.model_dump(mode="json")))
+    async def update_client(client_id: str, body: ClientIn, request: Request) -> dict[str, Any]:
+        profile = body.model_dump(mode="json")
+        if body.manager_id is None:
+            profile["manager_id"] = (await deps.clients.get(client_id)).get("manager_id")
+        else:
+            profile["manager_id"] = await deps.account_manager(request, body.manager_id)
+        return out(await deps.clients.update(client_id, profile))
 
     @router.post(
         "/clients/{client_id}/contacts",
         tags=["clients"],
         summary="Add a contact",
-        dependencies=[ACCESS.write()],
+        dependencies=[ACCESS.write(), in_scope],
     )
     async def add_contact(client_id: str, body: ContactIn) -> dict[str, Any]:
         contact = body.model_dump(mode="json", exclude_none=True)
@@ -60,7 +70,7 @@ def clients_router(deps: DealsHttp) -> APIRouter:
         "/clients/{client_id}",
         tags=["clients"],
         summary="A client with its figures",
-        dependencies=[ACCESS.read()],
+        dependencies=[ACCESS.read(), in_scope],
     )
     async def get_client(client_id: str) -> dict[str, Any]:
         """Purchase volume and payment discipline are computed from deals and payments."""
@@ -82,13 +92,16 @@ def clients_router(deps: DealsHttp) -> APIRouter:
         "/clients", tags=["clients"], summary="Search clients", dependencies=[ACCESS.read()]
     )
     async def list_clients(
+        request: Request,
         inn: Annotated[str | None, Query(max_length=12)] = None,
         name: Annotated[str | None, Query(max_length=200, description="Exact name.")] = None,
         type: Annotated[str | None, Query(max_length=32)] = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
         offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
     ) -> dict[str, Any]:
-        search = ClientFilter(inn=inn, name=name, type=type)
+        owners = (await deps.scope(request)).owners
+        managers = None if owners is None else tuple(sorted(owners))
+        search = ClientFilter(inn=inn, name=name, type=type, managers=managers)
         found, total = await deps.clients.search(search, offset=offset, limit=limit)
         return page([out(client) for client in found], total, offset)
 

@@ -17,6 +17,7 @@ from deals.service_layer.errors import Invalid, NotFound, Refused
 from deals.service_layer.fulfilment import Fulfilment
 from deals.service_layer.invoicing import Invoicing
 from shared.platform.access import ACCESS_REFUSED, caller_of
+from shared.platform.access import Refused as AccessRefused
 from shared.platform.clock import Clock
 from shared.platform.people import PeopleDirectory, Scope
 from shared.platform.repository import ConcurrentModification
@@ -51,6 +52,27 @@ class DealsHttp:
                 _out_of_sight_unless(scope.sees((await self.deals.get(deal_id)).manager_id), "deal")
 
         return Depends(check)
+
+    def client_in_scope(self) -> Any:
+        """A route dependency: the path's client is 404 to a caller who may not see it."""
+
+        async def check(client_id: str, request: Request) -> None:
+            scope = await self.scope(request)
+            if scope.owners is not None:
+                client = await self.clients.get(client_id)
+                _out_of_sight_unless(scope.sees(client.get("manager_id")), "client")
+
+        return Depends(check)
+
+    async def account_manager(self, request: Request, asked: str | None) -> str | None:
+        """Whose client a person adds or edits: themselves by default, within their scope."""
+        caller = caller_of(request)
+        if caller is None or caller.kind == "key":
+            return asked
+        chosen = asked or caller.id
+        if not (await self.scope(request)).sees(chosen):
+            raise AccessRefused("the account manager must be within your scope", "scope")
+        return chosen
 
     def invoice_in_scope(self) -> Any:
         """A route dependency: the path's invoice is 404 to a caller who may not see it."""
