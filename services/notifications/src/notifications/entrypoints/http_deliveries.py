@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from notifications.domain.delivery import Delivery, DeliveryQuery
 from notifications.domain.model import DeliveryStatus
-from notifications.entrypoints.access import ACCESS
+from notifications.entrypoints.access import STAFF_OVERSIGHT
 from notifications.entrypoints.api_models import DeliveryOut, DeliveryPage
 from notifications.entrypoints.http_common import ResourceId, not_found
 from notifications.service_layer.delivery_log import DeliveryLog
@@ -50,7 +50,7 @@ def deliveries_router(log: DeliveryLog) -> APIRouter:
         "",
         response_model=DeliveryPage,
         summary="The delivery log, newest first",
-        dependencies=[ACCESS.read()],
+        dependencies=[STAFF_OVERSIGHT],
     )
     async def list_deliveries(
         recipient_id: IdFilter = None,
@@ -80,7 +80,7 @@ def deliveries_router(log: DeliveryLog) -> APIRouter:
         response_model=DeliveryOut,
         summary="One delivery with its history",
         responses={404: {"description": "Unknown delivery"}},
-        dependencies=[ACCESS.read()],
+        dependencies=[STAFF_OVERSIGHT],
     )
     async def get_delivery(delivery_id: ResourceId) -> Any:
         delivery = await log.get(delivery_id)

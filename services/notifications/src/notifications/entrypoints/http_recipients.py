@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from notifications.domain.model import RecipientSettings
-from notifications.entrypoints.access import ACCESS
+from notifications.entrypoints.access import ACCESS, STAFF_OVERSIGHT
 from notifications.entrypoints.api_models import RecipientIn, RecipientOut
 from notifications.entrypoints.http_common import ResourceId, not_found
 from notifications.service_layer.recipients import Recipients
@@ -50,7 +50,7 @@ def recipients_router(recipients: Recipients) -> APIRouter:
         response_model=RecipientOut,
         summary="One recipient",
         responses={404: {"description": "Unknown recipient"}},
-        dependencies=[ACCESS.read()],
+        dependencies=[STAFF_OVERSIGHT],
     )
     async def get_recipient(recipient_id: ResourceId) -> Any:
         settings = await recipients.get(recipient_id)
