@@ -32,7 +32,9 @@ from faststream.kafka.annotations import KafkaMessage
 from shared.contracts.codec import DecodedEvent, decode
 from shared.contracts.errors import ContractError, TopicMismatchError
 from shared.contracts.events.base import EventModel
+from shared.contracts.events.person import PersonChangedV1
 from shared.contracts.registry import REGISTRY, EventRegistry
+from shared.contracts.topics import Topic
 from shared.platform.clock import Clock
 from shared.platform.dead_letter import DeadLetterPublisher, describe_error
 from shared.platform.errors import RetryLater, is_transient
@@ -378,3 +380,33 @@ def subscribe_batch(
         title=f"{group_id}:batch",
         description=description,
     )(on_batch)
+
+
+PersonHandler = Callable[[PersonChangedV1, str], Awaitable[None]]
+"""Takes one person's newest-known version and the id of the event that carried it."""
+
+
+def follow_people(
+    broker: KafkaBroker,
+    on_person: PersonHandler,
+    *,
+    group_id: str,
+    clock: Clock,
+    topic_prefix: str = "",
+    description: str,
+) -> Any:
+    """Subscribe a service to the directory of people (`person.changed`), in a group of its own."""
+
+    async def on_person_changed(decoded: DecodedEvent[PersonChangedV1]) -> None:
+        await on_person(decoded.event, decoded.envelope.id)
+
+    return subscribe(
+        broker,
+        Topic.PERSON_CHANGED.value,
+        on_person_changed,
+        event_type=PersonChangedV1,
+        group_id=topic_group(group_id, Topic.PERSON_CHANGED.value),
+        clock=clock,
+        topic_prefix=topic_prefix,
+        description=description,
+    )

@@ -19,7 +19,7 @@ from shared.contracts.events.lead_lifecycle import LeadConvertedV1
 from shared.contracts.events.person import PersonChangedV1
 from shared.contracts.topics import Topic
 from shared.platform.clock import Clock
-from shared.platform.consumer import subscribe, topic_group
+from shared.platform.consumer import follow_people, subscribe, topic_group
 from shared.platform.people import PeopleDirectory
 
 
@@ -66,14 +66,14 @@ def register_subscribers(
     async def on_client_segment_changed(decoded: DecodedEvent[ClientSegmentChangedV1]) -> None:
         await clients.move_to_segment(decoded.event.client_id, decoded.event.to_segment)
 
-    async def on_person_changed(decoded: DecodedEvent[PersonChangedV1]) -> None:
-        await people.apply(decoded.event)
+    async def on_person(changed: PersonChangedV1, event_id: str) -> None:
+        await people.apply(changed)
         # The stored person, not the event: a late redelivery of an old absence moves nothing.
-        person = await people.person(decoded.event.person_id)
+        person = await people.person(changed.person_id)
         if person is not None and person.deputy_id is not None and not person.present:
             # Away with a deputy: their open deals go to the deputy (leads does the same).
             await deals.hand_over_open_deals(
-                person.id, person.deputy_id, reason="absence", causation_id=decoded.envelope.id
+                person.id, person.deputy_id, reason="absence", causation_id=event_id
             )
 
     def on(topic: Topic) -> dict[str, Any]:
@@ -107,11 +107,11 @@ def register_subscribers(
         description="Segments computed by reporting feed the discount rules.",
         **on(Topic.CLIENT_SEGMENT_CHANGED),
     )
-    subscribe(
+    follow_people(
         broker,
-        Topic.PERSON_CHANGED.value,
-        on_person_changed,
-        event_type=PersonChangedV1,
-        description="The directory of people: whose deals, invoices and contracts each sees.",
-        **on(Topic.PERSON_CHANGED),
+        on_person,
+        group_id=group_id,
+        clock=clock,
+        topic_prefix=topic_prefix,
+        description="The directory of people: whose deals, invoices and clients each sees.",
     )

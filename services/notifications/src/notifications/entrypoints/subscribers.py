@@ -9,13 +9,12 @@ from faststream.kafka import KafkaBroker
 from notifications.service_layer.payments import PaymentReceived
 from notifications.service_layer.ports import StaffDirectory
 from notifications.service_layer.triggers import Triggers
-from shared.contracts.codec import DecodedEvent
 from shared.contracts.events.base import EventModel
 from shared.contracts.events.invoicing import PaymentReceivedV1
 from shared.contracts.events.person import PersonChangedV1
 from shared.contracts.topics import Topic
 from shared.platform.clock import Clock
-from shared.platform.consumer import subscribe, topic_group
+from shared.platform.consumer import follow_people, subscribe, topic_group
 
 _TRIGGERS = {
     Topic.LEAD_ASSIGNED: "Tell the manager a lead is theirs.",
@@ -63,15 +62,13 @@ def register_subscribers(
         **options,
     )
 
-    async def on_person_changed(decoded: DecodedEvent[PersonChangedV1]) -> None:
-        await staff.follow(decoded.event)
+    async def on_person(person: PersonChangedV1, _event_id: str) -> None:
+        await staff.follow(person)
 
-    subscribe(
+    follow_people(
         broker,
-        Topic.PERSON_CHANGED.value,
-        on_person_changed,
-        event_type=PersonChangedV1,
-        group_id=topic_group(group_id, Topic.PERSON_CHANGED.value),
+        on_person,
+        group_id=group_id,
         description="The sales department's people, from the one directory (the leads roster).",
         **options,
     )

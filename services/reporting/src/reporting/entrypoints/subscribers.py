@@ -6,11 +6,9 @@ from faststream.kafka import KafkaBroker
 
 from reporting.service_layer.ingest import Ingestor
 from reporting.service_layer.translate import TOPICS
-from shared.contracts.codec import DecodedEvent
 from shared.contracts.events.person import PersonChangedV1
-from shared.contracts.topics import Topic
 from shared.platform.clock import Clock
-from shared.platform.consumer import subscribe, subscribe_batch, topic_group
+from shared.platform.consumer import follow_people, subscribe_batch
 from shared.platform.people import PeopleDirectory
 
 
@@ -38,15 +36,13 @@ def register_subscribers(
         description="Every business fact, folded into the projections.",
     )
 
-    async def on_person_changed(decoded: DecodedEvent[PersonChangedV1]) -> None:
-        await people.apply(decoded.event)
+    async def on_person(person: PersonChangedV1, _event_id: str) -> None:
+        await people.apply(person)
 
-    subscribe(
+    follow_people(
         broker,
-        Topic.PERSON_CHANGED.value,
-        on_person_changed,
-        event_type=PersonChangedV1,
-        group_id=topic_group(group_id, Topic.PERSON_CHANGED.value),
+        on_person,
+        group_id=group_id,
         clock=clock,
         topic_prefix=topic_prefix,
         description="The directory of people: whose figures each report shows a caller.",
