@@ -15,6 +15,7 @@ recorded here: the events that caused them are their record.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import uuid
@@ -32,12 +33,14 @@ from shared.contracts.events.audit import ActorKind, AuditRecordedV1
 from shared.contracts.topics import Topic
 from shared.platform.clock import Clock
 from shared.platform.indexes import IndexPlan, index, merge
-from shared.platform.logging import redacted_field
+from shared.platform.logging import get_logger, redacted_field
 from shared.platform.outbox import outbox_fields, outbox_indexes, outbox_message
 
 AUDIT_COLLECTION = "audit"
 CHANGING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 REQUEST_ID_HEADER = "x-request-id"
+GROUP_COMMIT_MAX = 500
+"""Entries written by one `insert_many` at most."""
 MAX_VALUE_CHARS = 2000
 """A changed value longer than this (as JSON) is recorded by its size only."""
 
@@ -45,6 +48,8 @@ CREDENTIAL_SHOWN_AS = "[secret]"
 """What a credential's value (a webhook's signing secret, a password) reads in the trail."""
 
 _SECRET_NAME = re.compile(r"secret|password|token|api_?key|key_hash", re.IGNORECASE)
+log = get_logger(__name__)
+
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _NEWEST_FIRST = ("_id", -1)
 
@@ -121,17 +126,31 @@ def field_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[s
 
 
 class AuditTrail:
-    """A service's append-only trail, in its own collection, each entry with its outbox."""
+    """A service's append-only trail, in its own collection, each entry with its outbox.
+
+    Entries are written by group commit: while one `insert_many` is in flight, the entries of
+    the requests arriving meanwhile wait for the next one, and each request waits until its
+    own entry is written. An entry of a request that changed no record here is not waited for
+    (ADR 0030).
+    """
 
     def __init__(self, db: AsyncDatabase[Any], *, service: str, clock: Clock) -> None:
         self.collection: AsyncCollection[Any] = db[AUDIT_COLLECTION]
         self._service = service
         self._clock = clock
+        self._waiting: list[tuple[dict[str, Any], asyncio.Future[None] | None]] = []
+        self._writer: asyncio.Task[None] | None = None
 
     async def record(
-        self, scope: AuditScope, *, kind: str, record_id: str | None, changes: dict[str, Any]
+        self,
+        scope: AuditScope,
+        *,
+        kind: str,
+        record_id: str | None,
+        changes: dict[str, Any],
+        wait: bool = True,
     ) -> None:
-        """Append one entry and its `audit.recorded` message in one insert."""
+        """Append one entry with its `audit.recorded` message; `wait=False` does not await it."""
         at = self._clock.now()
         event = AuditRecordedV1(
             entry_id=entry_id(at),
@@ -155,10 +174,46 @@ class AuditTrail:
             time=at,
         )
         document = event.model_dump(exclude={"entry_id"})
-        await self.collection.insert_one(
-            {"_id": event.entry_id, **document, **outbox_fields([message])}
+        await self._write(
+            {"_id": event.entry_id, **document, **outbox_fields([message])}, wait=wait
         )
         scope.recorded += 1
+
+    async def _write(self, document: dict[str, Any], *, wait: bool) -> None:
+        loop = asyncio.get_running_loop()
+        written: asyncio.Future[None] | None = loop.create_future() if wait else None
+        self._waiting.append((document, written))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_waiting(), name="audit-writer")
+        if written is not None:
+            await written
+
+    async def flushed(self) -> None:
+        """Return once every entry recorded so far is written (or its write failed)."""
+        while self._writer is not None and not self._writer.done():
+            await asyncio.wait({self._writer})
+
+    async def _write_waiting(self) -> None:
+        while self._waiting:
+            batch = self._waiting[:GROUP_COMMIT_MAX]
+            del self._waiting[:GROUP_COMMIT_MAX]
+            try:
+                await self.collection.insert_many([document for document, _ in batch])
+            except Exception as exc:  # each waiting request fails with the write
+                unwaited = sum(1 for _, written in batch if written is None)
+                if unwaited:
+                    log.warning(
+                        "audit entries of requests that changed no record were lost",
+                        entries=unwaited,
+                        error_type=type(exc).__name__,
+                    )
+                for _, written in batch:
+                    if written is not None and not written.done():
+                        written.set_exception(exc)
+            else:
+                for _, written in batch:
+                    if written is not None and not written.done():
+                        written.set_result(None)
 
     async def entries(
         self,
@@ -244,9 +299,8 @@ async def delete_audited(collection: AsyncCollection[Any], record_id: str) -> bo
 class AuditMiddleware:
     """ASGI middleware: opens an `AuditScope` for each state-changing request.
 
-    It runs inside the access guard (which names the caller) and records a request that
-    succeeded without recording a change before its response starts, so a client never sees
-    success for a request the trail lacks.
+    It runs inside the access guard (which names the caller). A request that succeeded
+    without recording a change is recorded as it answers, without waiting for the write.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -271,7 +325,10 @@ class AuditMiddleware:
         async def send_recorded(message: Message) -> None:
             if message["type"] == "http.response.start":
                 if message["status"] < 400 and audit.recorded == 0:
-                    await trail.record(audit, kind="request", record_id=None, changes={})
+                    # Not awaited: see "request entries" in ADR 0030.
+                    await trail.record(
+                        audit, kind="request", record_id=None, changes={}, wait=False
+                    )
                 header = (REQUEST_ID_HEADER.encode(), audit.request_id.encode())
                 message = {**message, "headers": [*message.get("headers", []), header]}
             await send(message)
