@@ -156,6 +156,10 @@ async def test_each_person_sees_their_scope_the_head_approves_and_the_audit_name
         assert (
             await http.put(f"{deals}/v1/deals/{mine}/line-items", json=LINES, headers=anna)
         ).status_code == 200
+        invoice = {"total": PRICE, "installments": [{"due_on": "2027-12-01"}]}
+        issued = await http.post(f"{deals}/v1/deals/{mine}/invoices", json=invoice, headers=anna)
+        assert issued.status_code == 201, issued.text
+        invoice_url = f"{deals}/v1/invoices/{issued.json()['id']}"
         approval = f"{deals}/v1/deals/{mine}/discount-approval"
         refused = await http.post(approval, json={"approved": True}, headers=anna)
         assert refused.status_code == 403
@@ -238,6 +242,12 @@ async def test_each_person_sees_their_scope_the_head_approves_and_the_audit_name
         await eventually(deal_with_boris)
         assert (await http.get(f"{deals}/v1/deals/{mine}", headers=boris)).status_code == 200
         assert (await http.get(f"{deals}/v1/deals/{mine}", headers=anna)).status_code == 404
+
+        async def invoice_with_boris() -> bool:  # he chases the payment meanwhile
+            return (await http.get(invoice_url, headers=boris)).status_code == 200
+
+        await eventually(invoice_with_boris)
+        assert (await http.get(invoice_url, headers=anna)).status_code == 404
         moved = await get_json_as(http, f"{leads}/v1/audit", who["root"], actor="l-north")
         actions = {(e["action"], e["kind"]) for e in moved["entries"]}
         assert ("PUT /v1/managers/{manager_id}/absence", "managers") in actions

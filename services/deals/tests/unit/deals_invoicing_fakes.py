@@ -15,7 +15,7 @@ from deals.domain.client import Client, ClientFilter
 from deals.domain.contract import DealContract
 from deals.domain.deal_terms import DealTerms
 from deals.domain.deputy import Deputy
-from deals.domain.invoice import InvoiceFilter, IssuedInvoice
+from deals.domain.invoice import InvoiceFilter, InvoiceStatus, IssuedInvoice
 from deals.domain.money import Money
 from deals.domain.source import SOURCE
 from shared.platform.clock import Clock
@@ -41,6 +41,11 @@ class FakeInvoices(InMemoryRepository[IssuedInvoice]):
 
     def __init__(self, clock: Clock) -> None:
         super().__init__(InvoiceMapper(), clock=clock, message_of=message_on_own_topic(SOURCE))
+
+    async def unpaid_of(self, manager_id: str) -> list[IssuedInvoice]:
+        return [
+            i for i in self.all() if i.manager_id == manager_id and i.status is InvoiceStatus.OPEN
+        ]
 
     async def of_client(self, client_id: str) -> list[IssuedInvoice]:
         return [i for i in self.all() if i.client_id == client_id]

@@ -103,6 +103,16 @@ def test_a_reminder_of_an_installment_paid_meanwhile_is_cancelled_when_it_comes_
     assert inv.fire_due_reminders(paid_at) == 0
 
 
+def test_an_unpaid_invoice_goes_to_the_deputy_and_a_paid_one_stays() -> None:
+    unpaid, paid = invoice(), invoice()
+    pay(paid, rub("300.00"), ISSUED_AT)
+
+    assert unpaid.hand_over("mgr-b", now=ISSUED_AT) is True
+    assert unpaid.hand_over("mgr-b", now=ISSUED_AT) is False  # theirs already
+    assert paid.hand_over("mgr-b", now=ISSUED_AT) is False
+    assert (unpaid.manager_id, paid.manager_id) == ("mgr-b", "mgr-a")
+
+
 def test_the_stored_form_round_trips() -> None:
     inv = invoice()
     paid_at = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)

@@ -29,6 +29,7 @@ INDEXES: IndexPlan = merge(
             index("client_id"),
             index("next_reminder_at"),
             index("manager_id", ("issued_at", DESCENDING)),  # the list in one's scope
+            index("manager_id", "status"),  # a manager's unpaid invoices, to hand over
             index(("issued_at", DESCENDING)),  # the unfiltered list, newest first
         ],
         "contracts": [index("next_reminder_at"), index("client_id")],

@@ -14,6 +14,7 @@ from deals.adapters.store import DealsStore
 from deals.domain.invoice import (
     InstallmentReminder,
     InvoiceFilter,
+    InvoiceStatus,
     IssuedInvoice,
     RecordedPayment,
     installment_id,
@@ -144,6 +145,10 @@ class MongoInvoiceRepository(ScheduledRepository[IssuedInvoice]):
         message_of: MessageOf[IssuedInvoice],
     ) -> None:
         super().__init__(collection, InvoiceMapper(), clock=clock, message_of=message_of)
+
+    async def unpaid_of(self, manager_id: str) -> list[IssuedInvoice]:
+        """A manager's unpaid invoices (indexed by `manager_id`)."""
+        return await self.find({"manager_id": manager_id, "status": InvoiceStatus.OPEN.value})
 
     async def of_client(self, client_id: str) -> list[IssuedInvoice]:
         """Every invoice of a client (indexed by `client_id`)."""

@@ -217,6 +217,13 @@ class IssuedInvoice(Aggregate[EventModel]):
         """When the earliest pending reminder fires."""
         return next_reminder_at(self.reminders.values())
 
+    def hand_over(self, to: str, *, now: datetime) -> bool:
+        """Give an unpaid invoice to the deal's new manager; False when paid or theirs already."""
+        if self.status is InvoiceStatus.PAID or self.manager_id == to:
+            return False
+        self.manager_id, self.updated_at = to, now
+        return True
+
     def has_payment(self, payment_id: str) -> bool:
         """Whether a payment with this id is recorded already."""
         return any(p.id == payment_id for p in self.payments)

@@ -75,6 +75,7 @@ def register_subscribers(
             await deals.hand_over_open_deals(
                 person.id, person.deputy_id, reason="absence", causation_id=event_id
             )
+            await invoicing.hand_over_unpaid(person.id, person.deputy_id, causation_id=event_id)
 
     def on(topic: Topic) -> dict[str, Any]:
         return {

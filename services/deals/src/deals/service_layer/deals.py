@@ -104,7 +104,10 @@ class DealBook:
     async def hand_over_open_deals(
         self, from_manager: str, to_manager: str, *, reason: str, causation_id: str | None
     ) -> int:
-        """Give every open deal of one manager to another; safe to repeat (a redelivery)."""
+        """Give every open deal of one manager to another; how many moved.
+
+        Safe to repeat (a redelivery): a deal that moved already is not the manager's any more.
+        """
         moved = 0
         for deal_id in await self._deals.open_ids_of(from_manager):
             changed = await self._deals.update(

@@ -69,6 +69,10 @@ class InvoiceRepository(Protocol):
     ) -> tuple[IssuedInvoice, R] | None:
         """Load, change and save, again on a lost race; None if there is no such invoice."""
 
+    async def unpaid_of(self, manager_id: str) -> list[IssuedInvoice]:
+        """A manager's unpaid invoices."""
+        ...
+
     async def of_client(self, client_id: str) -> list[IssuedInvoice]:
         """Every invoice of a client."""
 
@@ -210,6 +214,23 @@ class Invoicing:
         if created:
             self._wake()
         return await self.get(invoice_id), created
+
+    async def hand_over_unpaid(
+        self, from_manager: str, to_manager: str, *, causation_id: str | None
+    ) -> int:
+        """A manager's unpaid invoices go to their deputy, who chases them meanwhile.
+
+        Safe to repeat: an invoice that moved already is not the manager's any more.
+        """
+        moved = 0
+        for invoice in await self._invoices.unpaid_of(from_manager):
+            changed = await self._invoices.update(
+                invoice.id,
+                lambda current: current.hand_over(to_manager, now=self._clock.now()),
+                causation_id=causation_id,
+            )
+            moved += bool(changed and changed[1])
+        return moved
 
     async def discipline(self, client_id: str) -> PaymentDiscipline:
         """Share of installments paid on time and average days late, from the invoices."""
