@@ -82,7 +82,7 @@ def build(settings: DealsSettings, *, clock: Clock | None = None) -> DealsServic
     deals = DealBook(
         deal_book,
         pipelines,
-        settings=MongoDealSettings(store.settings),
+        settings=MongoDealSettings(store.settings, people.collection),
         clients=MongoClientProfiles(store.clients),
         paperwork=MongoDealPaperwork(store.invoices),
         clock=clock,

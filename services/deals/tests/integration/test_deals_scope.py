@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -193,3 +194,24 @@ async def test_the_directory_follows_person_changed_and_keeps_the_newest(
         found = await directory.person("m-anna")
         assert found is not None
         assert (found.team, found.present, found.deputy_id) == ("south", False, "m-boris")
+
+
+async def test_a_managers_discount_limit_is_the_one_in_the_directory(
+    deals_service: ServiceFactory, mongo_db: AsyncDatabase[Any]
+) -> None:
+    directory = PeopleDirectory(mongo_db)
+    await directory.apply(
+        person("m-anna", "north", "manager").model_copy(
+            update={"max_discount_percent": Decimal("15")}
+        )
+    )
+    await directory.apply(person("m-boris", "north", "manager"))  # no limit: the default, 5 %
+    line = {"product": "Гайка", "quantity": "1", "unit_price": PRICE}
+    asked = {"items": [{**line, "requested_discount_percent": "12"}]}
+    async with deals_service() as (_, http):
+        client_id = await create_client(http)
+        for manager, approval in (("m-anna", "not_needed"), ("m-boris", "pending")):
+            deal = {"title": "X", "manager_id": manager, "client_id": client_id}
+            deal_id = (await http.post("/v1/deals", json=deal)).json()["id"]
+            priced = (await http.put(f"/v1/deals/{deal_id}/line-items", json=asked)).json()
+            assert priced["approval"]["status"] == approval, manager

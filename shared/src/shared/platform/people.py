@@ -87,6 +87,8 @@ class PeopleDirectory:
         fields = event.model_dump(exclude={"person_id"})
         if event.absent_until is not None:  # BSON has no date without a time
             fields["absent_until"] = event.absent_until.isoformat()
+        if event.max_discount_percent is not None:  # nor a Python Decimal
+            fields["max_discount_percent"] = str(event.max_discount_percent)
         # A newer (or this very) version stored makes the filter miss and the insert clash.
         with contextlib.suppress(DuplicateKeyError):
             await self.collection.update_one(

@@ -1,17 +1,15 @@
-"""The discount schemes and managers' discount limits, stored as two settings documents."""
+"""The discount schemes and the discount deputy, stored as settings documents."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 
 from deals.domain.deputy import Deputy
-from shared.platform.audit import replace_audited, update_audited
+from shared.platform.audit import replace_audited
 
 DISCOUNT_RULES_ID = "discount_rules"
-MANAGER_LIMITS_ID = "manager_discount_limits"
 DEPUTY_ID = "discount_deputy"
 
 
@@ -29,15 +27,6 @@ class MongoDiscountSettings:
         """The discount schemes as stored."""
         found = await self._settings.find_one({"_id": DISCOUNT_RULES_ID})
         return list((found or {}).get("rules", []))
-
-    async def set_manager_limit(self, manager_id: str, max_percent: Decimal) -> None:
-        """The largest discount a manager grants without the head of sales."""
-        await update_audited(
-            self._settings,
-            MANAGER_LIMITS_ID,
-            {"$set": {f"limits.{manager_id}": str(max_percent)}},
-            upsert=True,
-        )
 
     async def name_deputy(self, deputy: Deputy) -> None:
         """Store whom the head of sales named to decide discounts in their place."""

@@ -9,7 +9,7 @@ from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 
-from deals.adapters.discount_settings import MANAGER_LIMITS_ID, MongoDiscountSettings
+from deals.adapters.discount_settings import MongoDiscountSettings
 from deals.domain.contracts import PaymentForm
 from deals.domain.discounts import (
     ClientSegment,
@@ -49,8 +49,9 @@ def rule_of(raw: Mapping[str, Any]) -> DiscountRule:
 class MongoDealSettings:
     """The discount schemes every deal is priced with and each manager's own limit."""
 
-    def __init__(self, settings: AsyncCollection[Any]) -> None:
+    def __init__(self, settings: AsyncCollection[Any], people: AsyncCollection[Any]) -> None:
         self._settings = settings
+        self._people = people
         self._schemes = MongoDiscountSettings(settings)
 
     async def discount_rules(self) -> tuple[DiscountRule, ...]:
@@ -58,7 +59,7 @@ class MongoDealSettings:
         return tuple(rule_of(raw) for raw in await self._schemes.rules())
 
     async def manager_limit(self, manager_id: str) -> Decimal | None:
-        """The manager's own limit in percent, or None when none is set."""
-        document = await self._settings.find_one({"_id": MANAGER_LIMITS_ID})
-        limits = (document or {}).get("limits", {})
-        return Decimal(str(limits[manager_id])) if manager_id in limits else None
+        """The manager's own limit in percent, from the directory of people; None when unset."""
+        person = await self._people.find_one({"_id": manager_id}, {"max_discount_percent": 1})
+        limit = (person or {}).get("max_discount_percent")
+        return None if limit is None else Decimal(str(limit))

@@ -263,9 +263,3 @@ class DeputyIn(Body):
     named_by: EntityId | None = Field(
         default=None, description="The head of sales: a system must say; for a person, the token."
     )
-
-
-class LimitIn(Body):
-    """A manager's own discount limit."""
-
-    max_percent: Percent = Field(description="Discounts above it need the head of sales.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from deals.domain.client import ClientFilter
@@ -15,7 +15,6 @@ from deals.entrypoints.api_models import (
     ContactIn,
     DeputyIn,
     DiscountRuleIn,
-    LimitIn,
     PipelineIn,
 )
 from deals.entrypoints.http_common import DealsHttp, out, page
@@ -137,18 +136,6 @@ def clients_router(deps: DealsHttp) -> APIRouter:
     )
     async def get_rules() -> list[dict[str, Any]]:
         return await deps.clients.discount_rules()
-
-    @router.put(
-        "/managers/{manager_id}/discount-limit",
-        tags=["discounts"],
-        summary="A manager's limit",
-        dependencies=[ACCESS.admin(HEADS)],
-    )
-    async def put_limit(
-        manager_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_\-]{1,64}$")], body: LimitIn
-    ) -> dict[str, Any]:
-        await deps.clients.set_discount_limit(manager_id, body.max_percent)
-        return {"manager_id": manager_id, "max_percent": str(body.max_percent)}
 
     @router.put(
         "/discount-deputy",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 from deals.domain.client import Client, ClientFilter, InnChanged, InvalidRequisites, Profile
@@ -62,9 +61,6 @@ class DiscountSettings(Protocol):
 
     async def rules(self) -> list[dict[str, Any]]:
         """The discount schemes."""
-
-    async def set_manager_limit(self, manager_id: str, max_percent: Decimal) -> None:
-        """The largest discount a manager grants without the head of sales."""
 
     async def name_deputy(self, deputy: Deputy) -> None:
         """Store whom the head of sales named to decide discounts in their place."""
@@ -163,10 +159,6 @@ class ClientBase:
     async def discount_rules(self) -> list[dict[str, Any]]:
         """The discount schemes."""
         return await self._discounts.rules()
-
-    async def set_discount_limit(self, manager_id: str, max_percent: Decimal) -> None:
-        """The largest discount a manager grants without the head of sales."""
-        await self._discounts.set_manager_limit(manager_id, max_percent)
 
     async def name_deputy(self, person_id: str, *, until: datetime, named_by: str) -> Deputy:
         """Let a person decide discounts in the head of sales' place until `until`."""

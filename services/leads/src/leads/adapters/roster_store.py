@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, replace
 from datetime import date, time
+from decimal import Decimal
 from typing import Any
 
 from pymongo import ASCENDING
@@ -59,6 +60,7 @@ class MongoRosterStore:
             deputy_id=manager.deputy_id,
             email=manager.email,
             messenger_chat_id=manager.messenger_chat_id,
+            max_discount_percent=manager.max_discount_percent,
             changed_at=self._clock.now(),
         )
         return aggregate_event(person, source=SOURCE, key=manager.id, at=person.changed_at)
@@ -145,6 +147,9 @@ def manager_document(manager: RosterManager) -> Document:
         "deputy_id": manager.deputy_id,
         "email": manager.email,
         "messenger_chat_id": manager.messenger_chat_id,
+        "max_discount_percent": (
+            None if manager.max_discount_percent is None else str(manager.max_discount_percent)
+        ),
     }
 
 
@@ -152,6 +157,7 @@ def roster_manager(document: Mapping[str, Any]) -> RosterManager:
     """The manager a stored document describes; absent settings take their defaults."""
     hours = document.get("working_hours")
     absent = document.get("absent_until")
+    limit = document.get("max_discount_percent")
     return RosterManager(
         id=document["_id"],
         name=document.get("name") or document["_id"],
@@ -169,6 +175,7 @@ def roster_manager(document: Mapping[str, Any]) -> RosterManager:
         deputy_id=document.get("deputy_id"),
         email=document.get("email"),
         messenger_chat_id=document.get("messenger_chat_id"),
+        max_discount_percent=None if limit is None else Decimal(limit),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, time
+from decimal import Decimal
 
 HEAD_OF_SALES = "head_of_sales"
 """The role that gets escalations instead of new leads."""
@@ -48,6 +49,7 @@ class RosterManager:
     deputy_id: str | None = None
     email: str | None = None
     messenger_chat_id: str | None = None
+    max_discount_percent: Decimal | None = None
 
     @property
     def is_head_of_sales(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
@@ -126,6 +127,11 @@ class ManagerIn(Body):
     )
     messenger_chat_id: EntityId | None = Field(
         default=None, description="Messenger chat notifications write to."
+    )
+    max_discount_percent: Annotated[Decimal, Field(ge=0, le=100, decimal_places=2)] | None = Field(
+        default=None,
+        description="The largest discount they grant without the head of sales (deals applies "
+        "it); unset: the deals service's default.",
     )
     role: Literal["manager", "team_lead", "head_of_sales"] = Field(
         default="manager", description="Heads of sales get escalations, not new leads."

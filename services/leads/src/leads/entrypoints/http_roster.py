@@ -70,6 +70,7 @@ def roster_manager(manager_id: str, body: ManagerIn) -> RosterManager:
         working_hours=WorkingTime(**hours.model_dump()) if hours else None,
         email=body.email,
         messenger_chat_id=body.messenger_chat_id,
+        max_discount_percent=body.max_discount_percent,
     )
 
 

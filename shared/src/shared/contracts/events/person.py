@@ -7,7 +7,7 @@ from pydantic import Field
 
 from shared.contracts.events.base import EventModel
 from shared.contracts.topics import Topic
-from shared.contracts.values import EntityId, UtcDatetime
+from shared.contracts.values import DecimalString, EntityId, UtcDatetime
 
 
 class PersonChangedV1(EventModel):
@@ -54,6 +54,14 @@ class PersonChangedV1(EventModel):
         max_length=128,
         description="Messenger chat, for notifications.",
         examples=["100200300"],
+    )
+    max_discount_percent: DecimalString | None = Field(
+        default=None,
+        ge=0,
+        le=100,
+        description="The largest discount they grant without the head of sales; "
+        "absent: the deals service's default.",
+        examples=["7.5"],
     )
     changed_at: UtcDatetime = Field(
         description="When the roster changed; consumers keep the newest.",
