@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from deals.adapters.client_repository import ClientMapper
@@ -139,11 +138,10 @@ class FakeDeals:
 
 
 class FakeDiscountSettings:
-    """Discount schemes and limits in memory."""
+    """Discount schemes and the deputy in memory."""
 
     def __init__(self) -> None:
         self.stored_rules: list[dict[str, Any]] = []
-        self.limits: dict[str, Decimal] = {}
         self.named: Deputy | None = None
 
     async def replace_rules(self, rules: list[dict[str, Any]]) -> None:
@@ -151,9 +149,6 @@ class FakeDiscountSettings:
 
     async def rules(self) -> list[dict[str, Any]]:
         return list(self.stored_rules)
-
-    async def set_manager_limit(self, manager_id: str, max_percent: Decimal) -> None:
-        self.limits[manager_id] = max_percent
 
     async def name_deputy(self, deputy: Deputy) -> None:
         self.named = deputy

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -125,8 +124,6 @@ async def test_search_filters_by_inn_and_discount_settings_pass_through(world: W
     rule = {"id": "vol-10", "kind": "volume", "percent": "3", "min_quantity": "10"}
     assert await world.base.replace_discount_rules([rule]) == [rule]
     assert await world.base.discount_rules() == [rule]
-    await world.base.set_discount_limit("mgr-a", Decimal("7.5"))
-    assert world.discounts.limits == {"mgr-a": Decimal("7.5")}
 
 
 async def test_the_named_deputy_decides_discounts_until_the_stand_in_ends(world: World) -> None:
