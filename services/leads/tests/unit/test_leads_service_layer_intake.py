@@ -91,13 +91,46 @@ async def test_same_person_by_another_channel_joins_the_open_lead_and_fills_the_
     assert (repeat.kind, repeat.outcome, repeat.channel) == ("call", "repeat_request", "phone")
     assert repeat.counts_as_contact is False
     assert lead.last_inbound_at == START + timedelta(minutes=5)
-    assert [entry.type for entry in lead.history] == ["assigned", "duplicate_merged"]
+    assert [entry.type for entry in lead.history] == ["assigned", "duplicate_merged", "rescored"]
+    # Scored again with all that is known: the call is the warmer channel (20 for the web
+    # form's 10), and the product (20), quantity (10) and budget (10) stay: 50 -> 60.
+    assert lead.priority.score == 60 and lead.history[-1].reason == "50 -> 60"
     # A merge announces nothing: the lead's owner and timer are unchanged.
     assert len(world.leads.published) == 1
     assert lead.manager_id == "mgr-a" and lead.sla_due_at == START + timedelta(minutes=60)
 
     await world.intake(decoded)  # the merged request redelivered: found by its alias
     assert len(world.leads.stored(first).activities) == 1
+
+
+async def test_a_price_question_followed_by_a_concrete_order_is_scored_again_warmer() -> None:
+    world = leads_world()
+    price = {**WEB_LEAD, "request_text": "Сколько стоит станок?"}
+    del price["product"], price["quantity"], price["budget"]
+    first, _ = await world.receive(price)
+    # The web form's 10 less a bare price question's 15: 0.
+    assert world.leads.stored(first).priority.score == 0
+    world.clock.advance(timedelta(minutes=5))
+    order = {
+        "source": "bot",
+        "external_id": "msg-5",
+        "channel": "messenger",
+        "contact": {"phone": "+7 912 345 67 89"},
+        "request_text": "Нужно 20 станков до пятницы, бюджет 3 млн руб",
+    }
+    await world.receive(order)
+
+    lead = world.leads.stored(first)
+    # Messenger 15; 20 machines 10; 3 million roubles 10; Friday 6 March is 4 days off, 10;
+    # the price question no longer counts: the person is concrete now.
+    assert lead.priority.score == 45
+    assert sorted(r.code for r in lead.priority.reasons) == [
+        "budget_given",
+        "channel_messenger",
+        "deadline_near",
+        "quantity_given",
+    ]
+    assert (lead.history[-1].type, lead.history[-1].reason) == ("rescored", "0 -> 45")
 
 
 async def test_request_after_the_dedupe_window_is_a_new_lead() -> None:

@@ -32,7 +32,7 @@ from leads.domain.lifecycle import (
     check_reassign,
     counts_as_contact,
 )
-from leads.domain.priority import Priority
+from leads.domain.priority import CHANNEL_WEIGHTS, LeadSignals, Priority, score_lead
 from leads.domain.sla import SlaPolicy
 from shared.contracts.events.base import EventModel
 from shared.contracts.events.lead_lifecycle import (
@@ -227,9 +227,42 @@ class Lead(Aggregate[EventModel]):
         self.dedupe_keys += [k for k in dedupe_keys(contact) if k not in self.dedupe_keys]
         self.contact.fill_from(contact)
         self.last_inbound_at = max(received_at, self.last_inbound_at)
+        self._rescore(request, received_at, now)
         self.updated_at = now
         self._keep_bounded()
         return True
+
+    def _rescore(self, repeat: LeadReceivedV1, received_at: datetime, now: datetime) -> None:
+        """Score again with everything both requests said; the warmer score stays."""
+        self.product = self.product or repeat.product
+        self.quantity = self.quantity or repeat.quantity
+        self.budget = self.budget or repeat.budget
+        if repeat.deadline is not None:
+            self.deadline = min(self.deadline or repeat.deadline, repeat.deadline)
+        texts = [text for text in (self.request_text, repeat.request_text) if text]
+        rescored = score_lead(
+            LeadSignals(
+                channel=max(self.channels, key=lambda c: CHANNEL_WEIGHTS.get(c, 0)),
+                received_at=received_at,
+                request_text="\n".join(texts),
+                product=self.product,
+                quantity=self.quantity,
+                budget=self.budget.amount if self.budget else None,
+                deadline=self.deadline,
+                is_returning_client=self.returning_client,
+                referred_by=self.referred_by or repeat.referred_by,
+            )
+        )
+        if rescored.score > self.priority.score:
+            self.history.append(
+                HistoryEntry(
+                    at=now,
+                    type="rescored",
+                    channel=repeat.channel.value,
+                    reason=f"{self.priority.score} -> {rescored.score}",
+                )
+            )
+            self.priority = rescored
 
     def log_activity(self, activity: Activity, now: datetime) -> bool:
         """Record an activity once (False for a repeated id); the first contact stops the SLA."""

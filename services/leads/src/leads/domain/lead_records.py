@@ -91,6 +91,7 @@ _STEP_FACTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
         "assigned": ("manager_id", "reason"),
         "duplicate_merged": ("channel",),
+        "rescored": ("channel", "reason"),
         "contacted": ("manager_id",),
         "qualified": ("manager_id",),
         "converted": ("manager_id",),

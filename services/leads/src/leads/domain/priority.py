@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
+
+from leads.domain.request_reading import read_request
 
 MIN_SCORE = 0
 MAX_SCORE = 100
@@ -58,7 +60,8 @@ PRICE_QUESTION_POINTS = -15
 DEADLINE_URGENT_DAYS = 3
 DEADLINE_NEAR_DAYS = 14
 
-# A bare "how much?" only lowers the score when no product was named alongside it.
+# A bare "how much?" only lowers the score when nothing concrete (product, quantity, budget)
+# comes with it.
 _PRICE_QUESTION = re.compile(
     r"сколько\s+сто[ия]т|как(?:ая|ие|ова)\s+(?:цена|цены|стоимость)|\bпрайс|\bпочем\b"
     r"|\bhow\s+much\b|\bprice\s*list\b|\bwhat(?:'s|\s+is)\s+the\s+price\b"
@@ -193,13 +196,16 @@ def _urgent_wording(signals: LeadSignals) -> Reason | None:
 
 
 def _price_question(signals: LeadSignals) -> Reason | None:
-    if _has_text(signals.product) or not _PRICE_QUESTION.search(_fold(signals.request_text)):
+    concrete = (
+        _has_text(signals.product) or _is_positive(signals.quantity) or _is_positive(signals.budget)
+    )
+    if concrete or not _PRICE_QUESTION.search(_fold(signals.request_text)):
         return None
     return Reason(
         "price_question_only",
         PRICE_QUESTION_POINTS,
-        "Only asks the price, no product named",
-        "Только спрашивает цену, товар не назван",
+        "Only asks the price: no product, quantity or budget",
+        "Только спрашивает цену: ни товара, ни количества, ни бюджета",
     )
 
 
@@ -215,16 +221,50 @@ _RULES: tuple[Callable[[LeadSignals], Reason | None], ...] = (
 )
 
 
+def _read_from_text(reason: Reason) -> Reason:
+    return replace(
+        reason,
+        text_en=f"{reason.text_en} (read from the request)",
+        text_ru=f"{reason.text_ru} (из текста заявки)",
+    )
+
+
 def _clamp(total: int) -> int:
     return max(MIN_SCORE, min(MAX_SCORE, total))
+
+
+def with_text_facts(signals: LeadSignals) -> tuple[LeadSignals, frozenset[str]]:
+    """The signals with what the request text states filling the structured fields left empty.
+
+    Also returns the reason codes that came from the text, so their explanation says so.
+    """
+    facts = read_request(signals.request_text, received_on=signals.received_at.date())
+    filled: dict[str, object] = {}
+    if not _is_positive(signals.quantity) and facts.quantity is not None:
+        filled["quantity"] = facts.quantity
+    if not _is_positive(signals.budget) and facts.budget is not None:
+        filled["budget"] = facts.budget
+    if signals.deadline is None and facts.deadline is not None:
+        filled["deadline"] = facts.deadline
+    codes = {"quantity": {"quantity_given"}, "budget": {"budget_given"}}.get
+    from_text = frozenset().union(
+        *(codes(name) or {"deadline_urgent", "deadline_near", "deadline_given"} for name in filled)
+    )
+    return replace(signals, **filled), from_text  # type: ignore[arg-type]
 
 
 def score_lead(signals: LeadSignals, *, weights: Mapping[str, int] = CHANNEL_WEIGHTS) -> Priority:
     """Sum the points of every rule that fires, clamped to 0..100; the same input, same output.
 
-    Reasons come largest |points| first, then by code, so the list reads as an explanation.
+    A quantity, budget or deadline the request only states in words counts as if given in its
+    field, and its reason says it was read from the text. Reasons come largest |points| first,
+    then by code, so the list reads as an explanation.
     """
-    fired = [_channel(signals, weights), *(rule(signals) for rule in _RULES)]
+    signals, from_text = with_text_facts(signals)
+    fired = [
+        _read_from_text(reason) if reason is not None and reason.code in from_text else reason
+        for reason in [_channel(signals, weights), *(rule(signals) for rule in _RULES)]
+    ]
     reasons = sorted(
         (reason for reason in fired if reason is not None),
         key=lambda reason: (-abs(reason.points), reason.code),
