@@ -34,7 +34,6 @@ class Person:
 
     id: str
     team: str | None
-    role: str
     active: bool
     present: bool
     deputy_id: str | None = None
@@ -120,7 +119,6 @@ def _person(document: Mapping[str, Any]) -> Person:
     return Person(
         id=str(document["_id"]),
         team=document.get("team"),
-        role=str(document.get("role") or "manager"),
         active=bool(document.get("active", True)),
         present=bool(document.get("present", True)),
         deputy_id=document.get("deputy_id"),

@@ -233,24 +233,32 @@ def _clamp(total: int) -> int:
     return max(MIN_SCORE, min(MAX_SCORE, total))
 
 
+_QUANTITY_CODES = frozenset({"quantity_given"})
+_BUDGET_CODES = frozenset({"budget_given"})
+_DEADLINE_CODES = frozenset({"deadline_urgent", "deadline_near", "deadline_given"})
+
+
 def with_text_facts(signals: LeadSignals) -> tuple[LeadSignals, frozenset[str]]:
     """The signals with what the request text states filling the structured fields left empty.
 
     Also returns the reason codes that came from the text, so their explanation says so.
     """
     facts = read_request(signals.request_text, received_on=signals.received_at.date())
-    filled: dict[str, object] = {}
-    if not _is_positive(signals.quantity) and facts.quantity is not None:
-        filled["quantity"] = facts.quantity
-    if not _is_positive(signals.budget) and facts.budget is not None:
-        filled["budget"] = facts.budget
-    if signals.deadline is None and facts.deadline is not None:
-        filled["deadline"] = facts.deadline
-    codes = {"quantity": {"quantity_given"}, "budget": {"budget_given"}}.get
+    quantity = signals.quantity if _is_positive(signals.quantity) else facts.quantity
+    budget = signals.budget if _is_positive(signals.budget) else facts.budget
+    deadline = signals.deadline or facts.deadline
     from_text = frozenset().union(
-        *(codes(name) or {"deadline_urgent", "deadline_near", "deadline_given"} for name in filled)
+        *(
+            codes
+            for given, read, codes in (
+                (signals.quantity, quantity, _QUANTITY_CODES),
+                (signals.budget, budget, _BUDGET_CODES),
+                (signals.deadline, deadline, _DEADLINE_CODES),
+            )
+            if read is not None and read is not given
+        )
     )
-    return replace(signals, **filled), from_text  # type: ignore[arg-type]
+    return replace(signals, quantity=quantity, budget=budget, deadline=deadline), from_text
 
 
 def score_lead(signals: LeadSignals, *, weights: Mapping[str, int] = CHANNEL_WEIGHTS) -> Priority:
