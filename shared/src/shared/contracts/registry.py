@@ -5,10 +5,12 @@ from typing import TypeVar
 
 from shared.contracts.errors import DuplicateEventError, UnknownEventError
 from shared.contracts.events import (
+    ActivityLoggedV1,
     AuditRecordedV1,
     ClaimStatusChangedV1,
     ClientSegmentChangedV1,
     ContractRenewalDueV1,
+    DealActivityLoggedV1,
     DealReassignedV1,
     DealStageChangedV1,
     InvoiceIssuedV1,
@@ -27,6 +29,10 @@ from shared.contracts.events import (
     PaymentReceivedV1,
     PersonChangedV1,
     ShipmentStatusChangedV1,
+    TaskCompletedV1,
+    TaskCreatedV1,
+    TaskOverdueV1,
+    TaskReassignedV1,
 )
 from shared.contracts.events.base import EventModel
 
@@ -129,6 +135,12 @@ REGISTRY = EventRegistry(
         NotificationFailedV1,
         AuditRecordedV1,
         PersonChangedV1,
+        ActivityLoggedV1,
+        DealActivityLoggedV1,
+        TaskCreatedV1,
+        TaskCompletedV1,
+        TaskOverdueV1,
+        TaskReassignedV1,
         DealReassignedV1,
     ]
 )

@@ -33,6 +33,12 @@ class Topic(StrEnum):
     NOTIFICATION_FAILED = "notification.failed"
     AUDIT_RECORDED = "audit.recorded"
     PERSON_CHANGED = "person.changed"
+    ACTIVITY_LOGGED = "activity.logged"
+    DEAL_ACTIVITY_LOGGED = "deal.activity_logged"
+    TASK_CREATED = "task.created"
+    TASK_COMPLETED = "task.completed"
+    TASK_OVERDUE = "task.overdue"
+    TASK_REASSIGNED = "task.reassigned"
 
 
 def dead_letter_topic(topic: str) -> str:
@@ -113,6 +119,12 @@ _DESCRIPTIONS: dict[Topic, str] = {
     Topic.NOTIFICATION_FAILED: "A notification could not be delivered.",
     Topic.PERSON_CHANGED: "A person of the sales department was added or changed (compacted).",
     Topic.AUDIT_RECORDED: "A service changed a record on a request: who, what, before and after.",
+    Topic.ACTIVITY_LOGGED: "A call, e-mail or message on a deal or a client, from telephony, mail.",
+    Topic.DEAL_ACTIVITY_LOGGED: "An activity the deals service recorded on a deal or a client.",
+    Topic.TASK_CREATED: "A task was set for a manager, by hand or by a rule.",
+    Topic.TASK_COMPLETED: "A task was done or cancelled.",
+    Topic.TASK_OVERDUE: "A task passed its due time: the assignee, later the team lead, is told.",
+    Topic.TASK_REASSIGNED: "An open task moved to another manager (a deputy, by hand).",
 }
 
 _LONG_RETENTION = frozenset(

@@ -10,6 +10,7 @@ import pytest
 from shared.contracts import (
     REGISTRY,
     ActivityKind,
+    ActivityLoggedV1,
     AuditRecordedV1,
     ClaimStatus,
     ClaimStatusChangedV1,
@@ -17,6 +18,7 @@ from shared.contracts import (
     ContractError,
     ContractRenewalDueV1,
     ConvertedContact,
+    DealActivityLoggedV1,
     DealReassignedV1,
     DealStageChangedV1,
     Envelope,
@@ -49,6 +51,10 @@ from shared.contracts import (
     ShipmentStatus,
     ShipmentStatusChangedV1,
     StageKind,
+    TaskCompletedV1,
+    TaskCreatedV1,
+    TaskOverdueV1,
+    TaskReassignedV1,
     Topic,
     TopicMismatchError,
     UnknownEventError,
@@ -57,6 +63,14 @@ from shared.contracts import (
     decode,
     encode,
     payment_reminder_id,
+)
+from shared.contracts.events.activities import ActivitySubject
+from shared.contracts.events.lead_lifecycle import ActivityDirection
+from shared.contracts.events.tasks import (
+    OverdueLevel,
+    TaskLinks,
+    TaskPriority,
+    TaskResolution,
 )
 
 pytestmark = pytest.mark.unit
@@ -314,6 +328,65 @@ SAMPLES: list[EventModel] = [
         channel=LeadChannel.EMAIL,
         reason="no_budget",
         disqualified_at=WHEN,
+    ),
+    ActivityLoggedV1(
+        activity_id="call-1",
+        contact_phone="+79123456789",
+        manager_id="mgr-1",
+        kind=ActivityKind.OBJECTION,
+        objection_category="price",
+        recording_url="https://pbx.example.com/rec/1.mp3",
+        summary="Дорого, просит скидку",
+        occurred_at=WHEN,
+    ),
+    DealActivityLoggedV1(
+        activity_id="call-1",
+        subject=ActivitySubject.DEAL,
+        deal_id="deal-1",
+        client_id="client-1",
+        manager_id="mgr-1",
+        team="msk",
+        kind=ActivityKind.CALL,
+        direction=ActivityDirection.INBOUND,
+        duration_seconds=185,
+        occurred_at=WHEN,
+    ),
+    TaskCreatedV1(
+        task_id="task-1",
+        title="Позвонить: тёплый клиент",
+        assignee_id="mgr-1",
+        team="msk",
+        due_at=WHEN,
+        priority=TaskPriority.NORMAL,
+        links=TaskLinks(client_id="client-1"),
+        origin="rule:cadence_warm",
+        created_at=WHEN,
+    ),
+    TaskCompletedV1(
+        task_id="task-1",
+        assignee_id="mgr-1",
+        resolution=TaskResolution.DONE,
+        origin="manual",
+        links=TaskLinks(deal_id="deal-1"),
+        was_overdue=True,
+        completed_at=WHEN,
+    ),
+    TaskOverdueV1(
+        task_id="task-1",
+        title="Call back",
+        assignee_id="mgr-1",
+        due_at=WHEN,
+        level=OverdueLevel.TEAM_LEAD,
+        notify_person_id="tl-1",
+        links=TaskLinks(lead_id="lead-1"),
+        overdue_at=WHEN,
+    ),
+    TaskReassignedV1(
+        task_id="task-1",
+        from_assignee_id="mgr-1",
+        to_assignee_id="mgr-2",
+        reason="absence",
+        reassigned_at=WHEN,
     ),
 ]
 

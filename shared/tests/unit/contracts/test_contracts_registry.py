@@ -92,10 +92,12 @@ def test_register_works_as_a_class_decorator() -> None:
 
 def test_the_shared_registry_lists_every_wire_model() -> None:
     assert REGISTRY.versions() == [
+        ("activity.logged", 1),
         ("audit.recorded", 1),
         ("claim.status_changed", 1),
         ("client.segment_changed", 1),
         ("contract.renewal_due", 1),
+        ("deal.activity_logged", 1),
         ("deal.reassigned", 1),
         ("deal.stage_changed", 1),
         ("invoice.issued", 1),
@@ -114,6 +116,10 @@ def test_the_shared_registry_lists_every_wire_model() -> None:
         ("payment.received", 1),
         ("person.changed", 1),
         ("shipment.status_changed", 1),
+        ("task.completed", 1),
+        ("task.created", 1),
+        ("task.overdue", 1),
+        ("task.reassigned", 1),
     ]
     assert REGISTRY.resolve("lead.received", 1) is LeadReceivedV1
     assert REGISTRY.resolve("deal.stage_changed", 1) is DealStageChangedV1

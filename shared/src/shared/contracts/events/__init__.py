@@ -1,5 +1,6 @@
 """Versioned event payload models; each ``<Fact>V<n>`` lives in the module named after its fact."""
 
+from shared.contracts.events.activities import ActivityLoggedV1, DealActivityLoggedV1
 from shared.contracts.events.audit import ActorKind, AuditRecordedV1
 from shared.contracts.events.base import ContractModel, EventModel
 from shared.contracts.events.client_segment_changed import (
@@ -47,10 +48,17 @@ from shared.contracts.events.notification import (
 )
 from shared.contracts.events.payment_due import PaymentDueV1, ReminderKind, payment_reminder_id
 from shared.contracts.events.person import PersonChangedV1
+from shared.contracts.events.tasks import (
+    TaskCompletedV1,
+    TaskCreatedV1,
+    TaskOverdueV1,
+    TaskReassignedV1,
+)
 
 __all__ = [
     "ActivityDirection",
     "ActivityKind",
+    "ActivityLoggedV1",
     "ActorKind",
     "AuditRecordedV1",
     "ClaimStatus",
@@ -59,6 +67,7 @@ __all__ = [
     "ContractModel",
     "ContractRenewalDueV1",
     "ConvertedContact",
+    "DealActivityLoggedV1",
     "DealReassignedV1",
     "DealStageChangedV1",
     "EventModel",
@@ -87,6 +96,10 @@ __all__ = [
     "ShipmentStatus",
     "ShipmentStatusChangedV1",
     "StageKind",
+    "TaskCompletedV1",
+    "TaskCreatedV1",
+    "TaskOverdueV1",
+    "TaskReassignedV1",
     "UtmTags",
     "payment_reminder_id",
 ]

@@ -16,13 +16,14 @@ Score = Annotated[int, Field(ge=-1000, le=1000)]
 
 
 class ActivityKind(StrEnum):
-    """What a manager did with a lead."""
+    """What a manager did with a lead, a deal or a client."""
 
     CALL = "call"
     EMAIL = "email"
     MESSAGE = "message"
     MEETING = "meeting"
     NOTE = "note"
+    OBJECTION = "objection"
 
 
 class ActivityDirection(StrEnum):
