@@ -23,6 +23,7 @@ from shared.contracts.events import (
     LeadReassignedV1,
     LeadReceivedV1,
     LeadSlaBreachedV1,
+    MeetingReminderDueV1,
     NotificationFailedV1,
     NotificationSentV1,
     PaymentDueV1,
@@ -141,6 +142,7 @@ REGISTRY = EventRegistry(
         TaskCompletedV1,
         TaskOverdueV1,
         TaskReassignedV1,
+        MeetingReminderDueV1,
         DealReassignedV1,
     ]
 )

@@ -39,6 +39,7 @@ class Topic(StrEnum):
     TASK_COMPLETED = "task.completed"
     TASK_OVERDUE = "task.overdue"
     TASK_REASSIGNED = "task.reassigned"
+    MEETING_REMINDER_DUE = "meeting.reminder_due"
 
 
 def dead_letter_topic(topic: str) -> str:
@@ -125,6 +126,7 @@ _DESCRIPTIONS: dict[Topic, str] = {
     Topic.TASK_COMPLETED: "A task was done or cancelled.",
     Topic.TASK_OVERDUE: "A task passed its due time: the assignee, later the team lead, is told.",
     Topic.TASK_REASSIGNED: "An open task moved to another manager (a deputy, by hand).",
+    Topic.MEETING_REMINDER_DUE: "A scheduled meeting starts soon: its organizer is reminded.",
 }
 
 _LONG_RETENTION = frozenset(

@@ -39,6 +39,7 @@ from shared.contracts import (
     LeadReceivedV1,
     LeadSlaBreachedV1,
     MalformedPayloadError,
+    MeetingReminderDueV1,
     Money,
     NotificationFailedV1,
     NotificationSentV1,
@@ -387,6 +388,16 @@ SAMPLES: list[EventModel] = [
         to_assignee_id="mgr-2",
         reason="absence",
         reassigned_at=WHEN,
+    ),
+    MeetingReminderDueV1(
+        meeting_id="meeting-1",
+        reminder_id="meeting-1:2025-03-14T09:30:00+00:00",
+        title="Демонстрация",
+        organizer_id="mgr-1",
+        staff_ids=["mgr-2"],
+        starts_at=WHEN,
+        link="https://meet.example.com/x",
+        deal_id="deal-1",
     ),
 ]
 

@@ -110,6 +110,7 @@ def test_the_shared_registry_lists_every_wire_model() -> None:
         ("lead.reassigned", 1),
         ("lead.received", 1),
         ("lead.sla_breached", 1),
+        ("meeting.reminder_due", 1),
         ("notification.failed", 1),
         ("notification.sent", 1),
         ("payment.due", 1),

@@ -41,6 +41,7 @@ from shared.contracts.events.lead_received import (
     LeadReceivedV1,
     UtmTags,
 )
+from shared.contracts.events.meetings import MeetingReminderDueV1
 from shared.contracts.events.money import Money
 from shared.contracts.events.notification import (
     NotificationFailedV1,
@@ -84,6 +85,7 @@ __all__ = [
     "LeadReassignedV1",
     "LeadReceivedV1",
     "LeadSlaBreachedV1",
+    "MeetingReminderDueV1",
     "Money",
     "NotificationFailedV1",
     "NotificationSentV1",
