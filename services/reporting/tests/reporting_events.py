@@ -5,7 +5,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from shared.contracts import DealStageChangedV1, InvoiceIssuedV1, Money, StageKind
+from shared.contracts import (
+    ActivityDirection,
+    ActivityKind,
+    DealActivityLoggedV1,
+    DealStageChangedV1,
+    InvoiceIssuedV1,
+    Money,
+    StageKind,
+    TaskCompletedV1,
+    TaskOverdueV1,
+)
+from shared.contracts.events.activities import ActivitySubject
+from shared.contracts.events.tasks import OverdueLevel, TaskLinks, TaskResolution
 
 
 def at(day: int, hour: int = 9, month: int = 3) -> datetime:
@@ -63,4 +75,72 @@ def empty_invoice() -> InvoiceIssuedV1:
         issued_at=datetime(2026, 3, 9, tzinfo=UTC),
         total=rub("10.00"),
         installments=(),
+    )
+
+
+def deal_activity(
+    activity_id: str,
+    kind: ActivityKind,
+    when: datetime,
+    *,
+    deal: str | None = None,
+    client: str | None = None,
+    manager: str = "m1",
+    category: str | None = None,
+) -> DealActivityLoggedV1:
+    """An activity the deals service recorded on a deal (when `deal` is given) or a client."""
+    return DealActivityLoggedV1(
+        activity_id=activity_id,
+        subject=ActivitySubject.DEAL if deal is not None else ActivitySubject.CLIENT,
+        deal_id=deal,
+        client_id=client if client is not None else f"client-{deal}",
+        manager_id=manager,
+        team="sales",
+        kind=kind,
+        direction=ActivityDirection.OUTBOUND,
+        outcome="answered" if kind is ActivityKind.CALL else None,
+        duration_seconds=185 if kind is ActivityKind.CALL else None,
+        objection_category=category,
+        occurred_at=when,
+    )
+
+
+def task_completed(
+    task: str,
+    when: datetime,
+    *,
+    manager: str = "m1",
+    resolution: TaskResolution = TaskResolution.DONE,
+) -> TaskCompletedV1:
+    """A task about deal D1 closed by its assignee."""
+    return TaskCompletedV1(
+        task_id=task,
+        assignee_id=manager,
+        team="sales",
+        resolution=resolution,
+        origin="manual",
+        links=TaskLinks(deal_id="D1"),
+        was_overdue=False,
+        completed_at=when,
+    )
+
+
+def task_overdue(
+    task: str,
+    when: datetime,
+    *,
+    manager: str = "m1",
+    level: OverdueLevel = OverdueLevel.ASSIGNEE,
+) -> TaskOverdueV1:
+    """A task about deal D1 past due at `when`, told to its assignee (or their team lead)."""
+    return TaskOverdueV1(
+        task_id=task,
+        title="Call back",
+        assignee_id=manager,
+        team="sales",
+        due_at=when,
+        level=level,
+        notify_person_id=manager if level is OverdueLevel.ASSIGNEE else "tl-olga",
+        links=TaskLinks(deal_id="D1"),
+        overdue_at=when,
     )

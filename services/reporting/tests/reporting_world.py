@@ -25,6 +25,8 @@ from reporting.domain.facts import (
     Period,
     PlannedInstallment,
     StageKind,
+    TaskDone,
+    TaskOverdue,
 )
 from reporting.domain.read_models import KINDS
 from reporting.service_layer.folding import entity_of, merge
@@ -37,6 +39,7 @@ TEAMS = ("north", "south")
 CHANNELS = ("phone", "web_form", "email")
 CLIENTS = ("c1", "c2", "c3", "c4")
 CURRENCIES = ("RUB", "USD")
+OBJECTIONS = ("price", "timing", None)
 
 
 def _instant(rng: random.Random, after: datetime | None = None) -> datetime:
@@ -111,6 +114,18 @@ def _deal(rng: random.Random, number: int, leads: int) -> Iterator[Fact]:
             Decimal(probability),
         )
         previous, at = stage, _instant(rng, at)
+    for n in range(rng.randrange(3)):  # activities the deals service recorded, some late
+        kind = rng.choice(list(ActivityKind))
+        yield ActivityLogged(
+            f"DA{number}-{n}",
+            None,
+            rng.choice(MANAGERS),
+            kind,
+            _instant(rng, at),
+            deal if rng.random() < 0.7 else None,
+            client,
+            rng.choice(OBJECTIONS),
+        )
     if client is not None and rng.random() < 0.6:
         yield from _invoice(rng, number, deal, client, at)
     if client is not None and rng.random() < 0.2:
@@ -143,11 +158,24 @@ def _invoice(
         )
 
 
+def _task(rng: random.Random, number: int) -> Iterator[Fact]:
+    """A task that may go overdue on one or two managers (reassigned) and may be done."""
+    task, owners = f"T{number}", rng.sample(MANAGERS, 2)
+    at = _instant(rng)
+    for owner in owners[: rng.randrange(3)]:
+        yield TaskOverdue(task, owner, at)
+        at = _instant(rng, at)
+    if rng.random() < 0.6:
+        yield TaskDone(task, rng.choice(owners), at)
+
+
 def world(seed: int, *, leads: int = 120, deals: int = 60) -> list[Fact]:
-    """Leads with their facts and activities, deals (some from those leads), invoices, claims."""
+    """Leads with their facts and activities, deals (some from those leads) with theirs,
+    invoices, claims and tasks."""
     rng = random.Random(seed)
     facts = [fact for number in range(leads) for fact in _lead(rng, number)]
     facts += [fact for number in range(deals) for fact in _deal(rng, number, leads)]
+    facts += [fact for number in range(deals) for fact in _task(rng, number)]
     rng.shuffle(facts)
     return facts
 

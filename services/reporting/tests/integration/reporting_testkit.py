@@ -232,7 +232,7 @@ def scripted_month() -> list[EventModel]:
 
 
 def key_of(event: EventModel) -> str:
-    for field in ("lead_id", "deal_id", "invoice_id", "activity_id"):
+    for field in ("lead_id", "deal_id", "invoice_id", "activity_id", "task_id"):
         value = getattr(event, field, None)
         if value:
             return str(value)

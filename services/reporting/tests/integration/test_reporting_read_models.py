@@ -10,6 +10,7 @@ from reporting_world import BOUNDED, filter_sets, fold_all, world
 
 from reporting.adapters.indexes import INDEXES
 from reporting.adapters.read_models import MongoReadModels
+from reporting.domain.activity import Granularity
 from reporting.domain.read_models import Selection
 from reporting.domain.segments import SegmentThresholds
 from reporting.service_layer.queries import Reports
@@ -20,6 +21,7 @@ pytestmark = pytest.mark.integration
 
 NOW = datetime(2026, 5, 15, tzinfo=UTC)
 BATCH = 150
+WEEK = Granularity.WEEK
 
 
 def reports_over(records: Any) -> Reports:
@@ -40,6 +42,8 @@ async def test_reports_over_mongodb_equal_reports_over_the_in_memory_rule(mongo_
         assert await mongo.funnel(f) == await memory.funnel(f), f
         assert await mongo.sales(f) == await memory.sales(f), f
         assert await mongo.leaderboard(f, "RUB") == await memory.leaderboard(f, "RUB"), f
+        assert await mongo.activity(f, WEEK) == await memory.activity(f, WEEK), f
+        assert await mongo.objections(f) == await memory.objections(f), f
         assert await mongo.channels(f) == await memory.channels(f), f
         assert await mongo.invoiced_vs_paid(f) == await memory.invoiced_vs_paid(f), f
         assert await mongo.overdue(f, NOW) == await memory.overdue(f, NOW), f

@@ -15,12 +15,14 @@ from reporting.domain.activity import (
     Granularity,
     LeaderboardRow,
     ResponseStats,
+    activity_entry,
     apply,
     bucket_of,
     empty_state,
     fold,
     leaderboard,
     report_activity,
+    report_objections,
     report_response,
 )
 from reporting.domain.facts import (
@@ -33,12 +35,15 @@ from reporting.domain.facts import (
     LeadSlaBreached,
     Period,
     StageKind,
+    TaskDone,
+    TaskOverdue,
 )
 
 pytestmark = pytest.mark.unit
 
 CALL, EMAIL, MESSAGE = ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.MESSAGE
 MEETING, NOTE = ActivityKind.MEETING, ActivityKind.NOTE
+OBJECTION = ActivityKind.OBJECTION
 
 
 def utc(month: int, day: int, hour: int = 9, minute: int = 0) -> datetime:
@@ -261,3 +266,149 @@ def test_apply_leaves_the_given_state_alone_and_the_state_is_plain_json() -> Non
     apply(state, activity("z1", "mgr-z", CALL, utc(3, 20)))
     assert state == snapshot
     assert json.loads(json.dumps(state)) == state
+
+
+# Activities the deals service recorded on deals and clients, objections, and tasks; Moscow
+# time is UTC+3, and 2026-03-09 is the Monday of ISO week 11.
+
+
+def on_deal(
+    activity_id: str,
+    manager: str,
+    kind: ActivityKind,
+    at: datetime,
+    *,
+    deal: str | None = None,
+    client: str | None = None,
+    category: str | None = None,
+) -> ActivityLogged:
+    return ActivityLogged(activity_id, None, manager, kind, at, deal, client, category)
+
+
+WON_THEN_WORKED: list[Fact] = [
+    won("D1", "mgr-a", "1000", utc(3, 9, 12)),  # won on Mon 03-09
+    on_deal("dc1", "mgr-a", CALL, utc(3, 10, 7), deal="D1"),  # Tue 03-10 10:00, after the win
+    ActivityLogged("la1", "L1", "mgr-a", CALL, utc(3, 10, 8)),  # a lead's call, same day
+    on_deal("dc2", "mgr-a", OBJECTION, utc(3, 10, 7, 5), deal="D1", category="price"),
+    on_deal("dc3", "mgr-a", OBJECTION, utc(3, 11, 8), client="c1", category="price"),
+    on_deal("dc4", "mgr-b", OBJECTION, utc(3, 11, 9), client="c2"),  # no category given
+    on_deal("dc5", "mgr-b", OBJECTION, utc(3, 12, 9), client="c2", category="timing"),
+    on_deal("dc6", "mgr-a", EMAIL, utc(3, 11, 21, 30), client="c1"),  # Thu 03-12 00:30 MSK
+    TaskDone("t1", "mgr-a", utc(3, 10, 12)),  # 03-10 15:00
+    TaskDone("t2", "mgr-a", utc(3, 11, 20, 30)),  # 03-11 23:30
+    TaskOverdue("t3", "mgr-a", utc(3, 10, 6)),  # 03-10 09:00
+    TaskOverdue("t3", "mgr-a", utc(3, 10, 9)),  # told again: the same task gone overdue on a
+    TaskOverdue("t3", "mgr-b", utc(3, 11, 6)),  # reassigned to b, overdue on b: 03-11 09:00
+    TaskDone("t3", "mgr-b", utc(3, 11, 10)),  # b did it: 03-11 13:00
+]
+
+
+def test_a_call_logged_on_a_won_deal_counts_in_the_activity_report() -> None:
+    daily = report_activity(built(WON_THEN_WORKED))
+    assert daily == {
+        "mgr-a": {
+            # dc1 on the won deal and la1 on a lead; the objection dc2; t1 done; t3 overdue.
+            "2026-03-10": ActivityCounts(calls=2, objections=1, tasks_done=1, tasks_overdue=1),
+            # dc3 at 11:00; t2 at 23:30.
+            "2026-03-11": ActivityCounts(objections=1, tasks_done=1),
+            # dc6 at 00:30 of the 12th in Moscow.
+            "2026-03-12": ActivityCounts(emails=1),
+        },
+        "mgr-b": {
+            # dc4 at 12:00; t3 overdue on b at 09:00 and done by b at 13:00.
+            "2026-03-11": ActivityCounts(objections=1, tasks_done=1, tasks_overdue=1),
+            "2026-03-12": ActivityCounts(objections=1),
+        },
+    }
+    # Objections and tasks are no contacts: a's 03-10 total is the two calls.
+    assert daily["mgr-a"]["2026-03-10"].total == 2
+
+
+def test_deal_activities_and_tasks_per_iso_week() -> None:
+    weekly = report_activity(built(WON_THEN_WORKED), Granularity.WEEK)
+    assert weekly == {
+        "mgr-a": {
+            "2026-W11": ActivityCounts(
+                calls=2, emails=1, objections=2, tasks_done=2, tasks_overdue=1
+            )
+        },
+        "mgr-b": {"2026-W11": ActivityCounts(objections=2, tasks_done=1, tasks_overdue=1)},
+    }
+    assert weekly["mgr-a"]["2026-W11"].total == 3  # dc1, la1, dc6
+    # As of 03-11 00:00 UTC: dc1, la1, dc2, t1, t3 (a); nothing of b yet.
+    assert report_activity(built(WON_THEN_WORKED), Granularity.WEEK, as_of=utc(3, 11, 0)) == {
+        "mgr-a": {"2026-W11": ActivityCounts(calls=2, objections=1, tasks_done=1, tasks_overdue=1)}
+    }
+    only_b = report_activity(built(WON_THEN_WORKED), manager_id="mgr-b")
+    assert list(only_b) == ["mgr-b"]
+
+
+def test_objections_per_manager_by_category() -> None:
+    state = built(WON_THEN_WORKED)
+    assert report_objections(state) == {
+        "mgr-a": {"price": 2},  # dc2, dc3
+        "mgr-b": {"timing": 1, "uncategorised": 1},  # a tie: by name
+    }
+    assert report_objections(state, period=Period(date(2026, 3, 12), None)) == {
+        "mgr-b": {"timing": 1}
+    }
+    assert report_objections(state, manager_id="mgr-a", as_of=utc(3, 11, 0)) == {
+        "mgr-a": {"price": 1}
+    }
+
+
+def test_the_leaderboard_counts_contacts_on_deals_not_objections_or_tasks() -> None:
+    # a won D1 (1000) and made dc1, la1 and dc6; b only heard objections and did a task.
+    assert leaderboard(built(WON_THEN_WORKED), period=MARCH) == (
+        LeaderboardRow("mgr-a", Decimal("1000"), 1, 3),
+    )
+
+
+def test_deal_activities_and_tasks_in_any_order_and_twice_count_once() -> None:
+    expected = built(WON_THEN_WORKED)
+    for order in orders(WON_THEN_WORKED):
+        assert built(order) == expected
+    assert built(WON_THEN_WORKED + WON_THEN_WORKED) == expected
+    # t3 gone overdue on a twice is one entry (the earliest), on b another one.
+    assert sorted(expected["tasks"]) == [
+        "t1:done",
+        "t2:done",
+        "t3:done",
+        "t3:overdue:mgr-a",
+        "t3:overdue:mgr-b",
+    ]
+    assert expected["tasks"]["t3:overdue:mgr-a"]["at"] == "2026-03-10T06:00:00+00:00"
+
+
+def test_one_activity_on_both_a_lead_and_its_deal_counts_once() -> None:
+    # Telephony's call reached leads and deals alike under one id: one call, whichever first.
+    both = [
+        ActivityLogged("call-42", "L1", "mgr-a", CALL, utc(3, 10, 7)),
+        on_deal("call-42", "mgr-a", CALL, utc(3, 10, 7), deal="D1"),
+    ]
+    for order in (both, both[::-1]):
+        assert report_activity(built(order)) == {"mgr-a": {"2026-03-10": ActivityCounts(calls=1)}}
+        assert built(order) == built(both)
+
+
+def test_stored_entries_keep_what_each_kind_needs() -> None:
+    # A lead's activity is stored as it always was, so older records merge unchanged.
+    assert activity_entry(ActivityLogged("la1", "L1", "mgr-a", CALL, utc(3, 10, 8))) == {
+        "at": "2026-03-10T08:00:00+00:00",
+        "manager_id": "mgr-a",
+        "lead_id": "L1",
+        "kind": "call",
+    }
+    assert activity_entry(
+        on_deal("dc2", "mgr-a", OBJECTION, utc(3, 10, 7), deal="D1", category="price")
+    ) == {
+        "at": "2026-03-10T07:00:00+00:00",
+        "manager_id": "mgr-a",
+        "lead_id": None,
+        "kind": "objection",
+        "deal_id": "D1",
+        "category": "price",
+    }
+    # A category on a call is not an objection's: it is not kept.
+    call = activity_entry(on_deal("x", "mgr-a", CALL, utc(3, 10), client="c1", category="price"))
+    assert "category" not in call and call["client_id"] == "c1"

@@ -9,7 +9,7 @@ from reporting_world import fold_all, world
 
 from reporting.domain.fact_log import ProjectionVersions, Rebuild
 from reporting.domain.facts import Fact
-from reporting.domain.read_models import Selection
+from reporting.domain.read_models import KINDS, Selection
 from reporting.service_layer.ingest import Ingestor
 from reporting.service_layer.rebuild import Projections, RebuildTakenOver
 from reporting.service_layer.records import merge_facts
@@ -40,8 +40,7 @@ def facts_in(events: list[EventModel]) -> list[Fact]:
 
 
 async def records_of(records: InMemoryReadModels, version: int) -> dict[str, dict[str, object]]:
-    kinds = ("leads", "deals", "activities", "invoices", "payments", "claims")
-    return {kind: await records.select(version, [Selection(kind)]) for kind in kinds}
+    return {kind: await records.select(version, [Selection(kind)]) for kind in KINDS}
 
 
 def projections(

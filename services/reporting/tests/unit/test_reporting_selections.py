@@ -40,7 +40,10 @@ def whole_reports(every: dict[str, dict[str, Any]], f: Filters) -> dict[str, Any
     """Each report straight from the domain over every record."""
     funnel_state = fun.FunnelState(leads=every["leads"], deals=every["deals"])
     activity_state = act.ActivityState(
-        activities=every["activities"], leads=every["leads"], deals=every["deals"]
+        activities=every["activities"],
+        tasks=every["tasks"],
+        leads=every["leads"],
+        deals=every["deals"],
     )
     money = rec.ReceivablesState(invoices=every["invoices"], payments=every["payments"])
     return {
@@ -72,6 +75,9 @@ def whole_reports(every: dict[str, dict[str, Any]], f: Filters) -> dict[str, Any
             period=f.period,
             manager_id=f.manager_id,
             time_zone=TZ,
+        ),
+        "objections": act.report_objections(
+            activity_state, as_of=f.as_of, period=f.period, manager_id=f.manager_id
         ),
         "response": act.report_response(
             activity_state, as_of=f.as_of, period=f.period, team=f.team
@@ -113,6 +119,7 @@ async def selected_reports(reports: Reports, f: Filters) -> dict[str, Any]:
         "sales": await reports.sales(f),
         "sales_by_manager": await reports.sales_by_manager(f),
         "activity": await reports.activity(f, act.Granularity.WEEK),
+        "objections": await reports.objections(f),
         "response": await reports.response(f),
         "leaderboard": await reports.leaderboard(f, "RUB"),
         "invoiced_vs_paid": await reports.invoiced_vs_paid(f),

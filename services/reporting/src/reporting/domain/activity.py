@@ -1,4 +1,9 @@
-"""Manager activity: per day and ISO week, first response and SLA per manager, a leaderboard."""
+"""Manager activity: per day and ISO week, first response and SLA per manager, a leaderboard.
+
+Activities come from leads (`lead.activity_logged`) and from deals and clients
+(`deal.activity_logged`) alike, one entry per activity id. Tasks a manager completed as done
+or let go overdue are counted beside them, one entry per task and mark.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +13,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 from reporting.domain.facts import (
+    CONTACT_KINDS,
     DEFAULT_TIME_ZONE,
     ActivityKind,
     ActivityLogged,
     DealStageChanged,
     Fact,
     Period,
+    TaskDone,
+    TaskOverdue,
     earliest,
     from_text,
     median,
     not_after,
+    ranked,
     ratio,
     to_text,
     within,
@@ -29,53 +38,115 @@ from reporting.domain.funnel import LEAD_FACTS, LeadRecord, lead_views, record_l
 from reporting.domain.sales import DealRecord, closed_within, deal_views, record_stage_change
 from shared.kernel.zones import local_date
 
+UNCATEGORISED = "uncategorised"
+"""The category an objection logged without one is counted under."""
+
 
 class ActivityEntry(TypedDict):
-    """One logged activity."""
+    """One logged activity; the optional fields are stored only when the fact gave them.
+
+    A lead's activity keeps exactly its four fields, so records stored before deals' activities
+    were counted read and merge as they did.
+    """
 
     at: str
     manager_id: str
     lead_id: str | None
     kind: str
+    deal_id: NotRequired[str]
+    client_id: NotRequired[str]
+    category: NotRequired[str]
+
+
+class TaskMark(StrEnum):
+    """What a task entry counts: a task done, or a task gone overdue on its assignee."""
+
+    DONE = "done"
+    OVERDUE = "overdue"
+
+
+class TaskEntry(TypedDict):
+    """A task done by, or gone overdue on, one manager."""
+
+    at: str
+    manager_id: str
+    task_id: str
+    mark: str
 
 
 class ActivityState(TypedDict):
-    """Activities by id, lead records by lead id, deal records by deal id."""
+    """Activities by id, task entries by slot, lead records by lead id, deals by deal id."""
 
     activities: dict[str, ActivityEntry]
+    tasks: dict[str, TaskEntry]
     leads: dict[str, LeadRecord]
     deals: dict[str, DealRecord]
 
 
 def empty_state() -> ActivityState:
     """A projection that has seen nothing."""
-    return ActivityState(activities={}, leads={}, deals={})
+    return ActivityState(activities={}, tasks={}, leads={}, deals={})
+
+
+def task_slot(fact: TaskDone | TaskOverdue) -> str:
+    """The id of a task entry: a task is done once; it goes overdue once per manager holding it."""
+    if isinstance(fact, TaskDone):
+        return f"{fact.task_id}:{TaskMark.DONE}"
+    return f"{fact.task_id}:{TaskMark.OVERDUE}:{fact.manager_id}"
+
+
+def activity_entry(fact: ActivityLogged) -> ActivityEntry:
+    """The stored form of an activity; an objection's category is kept, no other kind's."""
+    entry = ActivityEntry(
+        at=to_text(fact.occurred_at),
+        manager_id=fact.manager_id,
+        lead_id=fact.lead_id,
+        kind=fact.kind.value,
+    )
+    if fact.deal_id is not None:
+        entry["deal_id"] = fact.deal_id
+    if fact.client_id is not None:
+        entry["client_id"] = fact.client_id
+    if fact.kind is ActivityKind.OBJECTION and fact.objection_category is not None:
+        entry["category"] = fact.objection_category
+    return entry
+
+
+def task_entry(fact: TaskDone | TaskOverdue) -> TaskEntry:
+    """The stored form of a task done or gone overdue."""
+    if isinstance(fact, TaskDone):
+        at, mark = fact.done_at, TaskMark.DONE
+    else:
+        at, mark = fact.overdue_at, TaskMark.OVERDUE
+    return TaskEntry(
+        at=to_text(at), manager_id=fact.manager_id, task_id=fact.task_id, mark=mark.value
+    )
 
 
 def fold(state: ActivityState, facts: Iterable[Fact]) -> ActivityState:
     """Apply facts in turn, ignoring invoices, payments and claims; the state is not changed.
 
-    Order-tolerant: activities are keyed by id (the same one twice is one, its earliest
-    version kept); leads and deals use the commutative records of `funnel` and `sales`.
-    Counts, medians and rates are computed at query time, so arrival order changes nothing.
+    Order-tolerant: activities are keyed by id and task entries by slot (the same one twice
+    is one, its earliest version kept); leads and deals use the commutative records of
+    `funnel` and `sales`. Counts, medians and rates are computed at query time, so arrival
+    order changes nothing.
     """
     activities = dict(state["activities"])
+    tasks = dict(state["tasks"])
     leads = dict(state["leads"])
     deals = dict(state["deals"])
     for fact in facts:
         if isinstance(fact, ActivityLogged):
-            entry = ActivityEntry(
-                at=to_text(fact.occurred_at),
-                manager_id=fact.manager_id,
-                lead_id=fact.lead_id,
-                kind=fact.kind.value,
-            )
+            entry = activity_entry(fact)
             activities[fact.activity_id] = earliest(activities.get(fact.activity_id), entry)
+        elif isinstance(fact, TaskDone | TaskOverdue):
+            slot = task_slot(fact)
+            tasks[slot] = earliest(tasks.get(slot), task_entry(fact))
         elif isinstance(fact, LEAD_FACTS):
             leads[fact.lead_id] = record_lead_fact(leads.get(fact.lead_id), fact)
         elif isinstance(fact, DealStageChanged):
             deals[fact.deal_id] = record_stage_change(deals.get(fact.deal_id), fact)
-    return ActivityState(activities=activities, leads=leads, deals=deals)
+    return ActivityState(activities=activities, tasks=tasks, leads=leads, deals=deals)
 
 
 def apply(state: ActivityState, fact: Fact) -> ActivityState:
@@ -101,23 +172,34 @@ def bucket_of(at: datetime, granularity: Granularity, time_zone: str = DEFAULT_T
 
 @dataclass(frozen=True, slots=True)
 class ActivityCounts:
-    """Activities of one manager in one bucket; `total` leaves notes out (a note is no contact)."""
+    """Activities and tasks of one manager in one bucket.
+
+    `total` counts contacts only: a note or an objection records something, it is no contact
+    (an objection is usually heard on a call that is logged as well). `tasks_done` counts
+    tasks completed as done, `tasks_overdue` tasks that went past due on the manager.
+    """
 
     calls: int = 0
     emails: int = 0
     messages: int = 0
     meetings: int = 0
     notes: int = 0
+    objections: int = 0
+    tasks_done: int = 0
+    tasks_overdue: int = 0
 
     @classmethod
-    def of(cls, kinds: Counter[str]) -> ActivityCounts:
-        """Counts from a tally by activity kind."""
+    def of(cls, tally: Counter[str]) -> ActivityCounts:
+        """Counts from a tally by activity kind and task mark (their values never clash)."""
         return cls(
-            calls=kinds[ActivityKind.CALL],
-            emails=kinds[ActivityKind.EMAIL],
-            messages=kinds[ActivityKind.MESSAGE],
-            meetings=kinds[ActivityKind.MEETING],
-            notes=kinds[ActivityKind.NOTE],
+            calls=tally[ActivityKind.CALL],
+            emails=tally[ActivityKind.EMAIL],
+            messages=tally[ActivityKind.MESSAGE],
+            meetings=tally[ActivityKind.MEETING],
+            notes=tally[ActivityKind.NOTE],
+            objections=tally[ActivityKind.OBJECTION],
+            tasks_done=tally[TaskMark.DONE],
+            tasks_overdue=tally[TaskMark.OVERDUE],
         )
 
     @property
@@ -136,6 +218,16 @@ def _activities(
             yield at, entry
 
 
+def _tasks(
+    state: ActivityState, as_of: datetime | None, period: Period | None
+) -> Iterable[tuple[datetime, TaskEntry]]:
+    for slot in sorted(state["tasks"]):
+        entry = state["tasks"][slot]
+        at = from_text(entry["at"])
+        if not_after(at, as_of) and within(at, period):
+            yield at, entry
+
+
 def report_activity(
     state: ActivityState,
     granularity: Granularity = Granularity.DAY,
@@ -145,16 +237,21 @@ def report_activity(
     manager_id: str | None = None,
     time_zone: str = DEFAULT_TIME_ZONE,
 ) -> dict[str, dict[str, ActivityCounts]]:
-    """Activity counts by manager, then by day or ISO week in `time_zone`, both in order.
+    """Activity and task counts by manager, then by day or ISO week in `time_zone`, in order.
 
-    Only buckets with some activity appear.
+    Activities on leads, deals and clients all count. Only buckets with some activity or
+    task appear.
     """
     tallies: dict[str, dict[str, Counter[str]]] = {}
-    for at, entry in _activities(state, as_of, period):
-        if manager_id is not None and entry["manager_id"] != manager_id:
+    marks: Iterable[tuple[datetime, str, str]] = (
+        *((at, e["manager_id"], e["kind"]) for at, e in _activities(state, as_of, period)),
+        *((at, e["manager_id"], e["mark"]) for at, e in _tasks(state, as_of, period)),
+    )
+    for at, manager, what in marks:
+        if manager_id is not None and manager != manager_id:
             continue
-        buckets = tallies.setdefault(entry["manager_id"], {})
-        buckets.setdefault(bucket_of(at, granularity, time_zone), Counter())[entry["kind"]] += 1
+        buckets = tallies.setdefault(manager, {})
+        buckets.setdefault(bucket_of(at, granularity, time_zone), Counter())[what] += 1
     return {
         manager: {bucket: ActivityCounts.of(kinds) for bucket, kinds in sorted(buckets.items())}
         for manager, buckets in sorted(tallies.items())
@@ -241,7 +338,8 @@ def leaderboard(
 
     Amounts are compared in one `currency` only (no conversion); `won_count` counts won
     deals in every currency, since a win is a win. Deals count by the day they were won,
-    activities (notes excluded) by the day they happened; a manager with neither is absent.
+    activities (contacts only: notes and objections excluded) on leads, deals and clients by
+    the day they happened; a manager with neither is absent.
     """
     amounts: dict[str, Decimal] = {}
     wins: Counter[str] = Counter()
@@ -252,7 +350,7 @@ def leaderboard(
             if deal.currency == currency:
                 amounts[deal.manager_id] = amounts.get(deal.manager_id, Decimal(0)) + deal.amount
     for _at, entry in _activities(state, as_of, period):
-        if entry["kind"] != ActivityKind.NOTE:
+        if entry["kind"] in CONTACT_KINDS:
             activities[entry["manager_id"]] += 1
     rows = [
         LeaderboardRow(
@@ -269,3 +367,26 @@ def leaderboard(
             key=lambda r: (-r.won_amount, -r.won_count, -r.activity_count, r.manager_id),
         )
     )
+
+
+def report_objections(
+    state: ActivityState,
+    *,
+    as_of: datetime | None = None,
+    period: Period | None = None,
+    manager_id: str | None = None,
+) -> dict[str, dict[str, int]]:
+    """Objections per manager (in id order), then per category, most frequent first.
+
+    An objection logged without a category counts under `UNCATEGORISED`; a manager who
+    logged no objection is absent.
+    """
+    tallies: dict[str, Counter[str]] = {}
+    for _at, entry in _activities(state, as_of, period):
+        if entry["kind"] != ActivityKind.OBJECTION:
+            continue
+        if manager_id is not None and entry["manager_id"] != manager_id:
+            continue
+        category = entry.get("category", UNCATEGORISED)
+        tallies.setdefault(entry["manager_id"], Counter())[category] += 1
+    return {manager: ranked(counts) for manager, counts in sorted(tallies.items())}

@@ -32,6 +32,13 @@ class ActivityKind(StrEnum):
     MESSAGE = "message"
     MEETING = "meeting"
     NOTE = "note"
+    OBJECTION = "objection"
+
+
+CONTACT_KINDS = frozenset(
+    {ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.MESSAGE, ActivityKind.MEETING}
+)
+"""Kinds that are a contact with the client; a note or an objection records one, it is none."""
 
 
 class StageKind(StrEnum):
@@ -125,17 +132,49 @@ class LeadDisqualified:
 
 @dataclass(frozen=True, slots=True)
 class ActivityLogged:
-    """A call, e-mail, message, meeting or note; `lead_id` is None when none was resolved."""
+    """A call, e-mail, message, meeting, note or objection on a lead, a deal or a client.
+
+    A lead's activity names its `lead_id` (None when none was resolved); one the deals
+    service recorded names its `deal_id` or `client_id`. `objection_category` says what an
+    objection was about (None: no category given); the folds ignore it on other kinds.
+    """
 
     activity_id: str
     lead_id: str | None
     manager_id: str
     kind: ActivityKind
     occurred_at: datetime
+    deal_id: str | None = None
+    client_id: str | None = None
+    objection_category: str | None = None
 
     def __post_init__(self) -> None:
         require_aware(self.occurred_at, "occurred_at")
         object.__setattr__(self, "kind", ActivityKind(self.kind))
+
+
+@dataclass(frozen=True, slots=True)
+class TaskDone:
+    """A task its assignee `manager_id` completed as done (a cancelled one is no fact)."""
+
+    task_id: str
+    manager_id: str
+    done_at: datetime
+
+    def __post_init__(self) -> None:
+        require_aware(self.done_at, "done_at")
+
+
+@dataclass(frozen=True, slots=True)
+class TaskOverdue:
+    """A task went past its due time while `manager_id` held it (told to the assignee)."""
+
+    task_id: str
+    manager_id: str
+    overdue_at: datetime
+
+    def __post_init__(self) -> None:
+        require_aware(self.overdue_at, "overdue_at")
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +279,8 @@ Fact: TypeAlias = (
     | LeadConverted
     | LeadDisqualified
     | ActivityLogged
+    | TaskDone
+    | TaskOverdue
     | DealStageChanged
     | InvoiceIssued
     | PaymentReceived

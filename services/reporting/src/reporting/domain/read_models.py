@@ -1,11 +1,11 @@
 """Persisted per-entity records: the fields they are found by, and which of them a report needs.
 
-Each record (a lead, a deal, an activity, an invoice, a payment, a claim) is stored with a few
-*keys* derived from it: instants, managers, team, channel, client. A report asks for the
-records through `Selection`s on those keys that hold at least every record it counts; the
-report function then applies its exact filters to what came back. So a selection may let
-extra records through but must never leave one out (`tests/unit/test_reporting_selections.py`
-checks this against reports over every record).
+Each record (a lead, a deal, an activity, a task entry, an invoice, a payment, a claim) is
+stored with a few *keys* derived from it: instants, managers, team, channel, client. A report
+asks for the records through `Selection`s on those keys that hold at least every record it
+counts; the report function then applies its exact filters to what came back. So a selection
+may let extra records through but must never leave one out
+(`tests/unit/test_reporting_selections.py` checks this against reports over every record).
 
 Instants in keys are cut to whole milliseconds, the precision MongoDB stores; bounds are cut
 the same way and both ends are inclusive, so the cut can only widen a selection.
@@ -21,7 +21,7 @@ from typing import Any
 from reporting.domain.facts import Period, from_text
 from shared.kernel.zones import zone
 
-KINDS = ("leads", "deals", "activities", "invoices", "payments", "claims")
+KINDS = ("leads", "deals", "activities", "tasks", "invoices", "payments", "claims")
 """Kinds of entity records; each report reads some of them."""
 
 Keys = dict[str, Any]
@@ -80,6 +80,8 @@ def keys_of(kind: str, record: Mapping[str, Any]) -> Keys:
     at = {"at": _instant(record)}
     if kind == "activities":
         return {**at, "managers": _given([record["manager_id"]]), "lead": record.get("lead_id")}
+    if kind == "tasks":
+        return {**at, "managers": _given([record["manager_id"]])}
     if kind == "invoices":
         return {**at, "managers": _given([record["manager_id"]]), "client": record["client_id"]}
     if kind == "payments":

@@ -157,7 +157,8 @@ def reports_router(deps: ReportsHttp) -> APIRouter:
 
     @route(
         "/activity/daily",
-        "Calls, e-mails, messages, meetings per manager per day",
+        "Calls, e-mails, messages, meetings, notes, objections on leads, deals and clients;"
+        " tasks done and gone overdue; per manager per day",
         key="manager_id",
         how=Narrowing.ROWS,
     )
@@ -167,6 +168,15 @@ def reports_router(deps: ReportsHttp) -> APIRouter:
     @route("/activity/weekly", "The same per ISO week", key="manager_id", how=Narrowing.ROWS)
     async def activity_weekly(f: Filters) -> Any:
         return await r.activity(f, Granularity.WEEK)
+
+    @route(
+        "/objections",
+        "Objections heard per manager, by category",
+        key="manager_id",
+        how=Narrowing.ROWS,
+    )
+    async def objections(f: Filters) -> Any:
+        return await r.objections(f)
 
     @route(
         "/response",

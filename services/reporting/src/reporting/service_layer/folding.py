@@ -13,6 +13,8 @@ from reporting.domain.facts import (
     Fact,
     InvoiceIssued,
     PaymentReceived,
+    TaskDone,
+    TaskOverdue,
 )
 from reporting.domain.funnel import LEAD_FACTS
 
@@ -25,6 +27,8 @@ def entity_of(fact: Fact) -> tuple[str, str] | None:
         return "deals", fact.deal_id
     if isinstance(fact, ActivityLogged):
         return "activities", fact.activity_id
+    if isinstance(fact, TaskDone | TaskOverdue):
+        return "tasks", activity.task_slot(fact)
     if isinstance(fact, InvoiceIssued):
         return "invoices", fact.invoice_id
     if isinstance(fact, PaymentReceived):
@@ -40,9 +44,14 @@ def merge(kind: str, records: dict[str, Any], facts: Sequence[Fact]) -> dict[str
         return dict(funnel.fold(funnel.FunnelState(leads=records, deals={}), facts)["leads"])
     if kind == "deals":
         return dict(sales.fold(sales.SalesState(deals=records), facts)["deals"])
-    if kind == "activities":
-        state = activity.ActivityState(activities=records, leads={}, deals={})
-        return dict(activity.fold(state, facts)["activities"])
+    if kind in ("activities", "tasks"):
+        state = activity.ActivityState(
+            activities=records if kind == "activities" else {},
+            tasks=records if kind == "tasks" else {},
+            leads={},
+            deals={},
+        )
+        return dict(activity.fold(state, facts)[kind])  # type: ignore[literal-required]
     if kind in ("invoices", "payments"):
         state_r = receivables.ReceivablesState(
             invoices=records if kind == "invoices" else {},

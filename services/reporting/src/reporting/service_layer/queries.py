@@ -116,12 +116,17 @@ class Reports:
         """Every deal record (the dashboard's revenue series cover all time)."""
         return await self._read(await self._version(), Selection("deals"))
 
-    async def activity(self, f: Filters, granularity: act.Granularity) -> dict[str, Any]:
+    async def _activities(self, version: int, f: Filters, kind: str) -> dict[str, Any]:
+        """Activities or task entries of the period (of one manager, when asked)."""
         dimension = one_dimension(managers=f.manager_id)
-        selection = in_time("activities", "at", f.period, f.as_of, equals=dimension)
-        activities = await self._read(await self._version(), selection)
+        return await self._read(version, in_time(kind, "at", f.period, f.as_of, equals=dimension))
+
+    async def activity(self, f: Filters, granularity: act.Granularity) -> dict[str, Any]:
+        version = await self._version()
+        activities = await self._activities(version, f, "activities")
+        tasks = await self._activities(version, f, "tasks")
         return act.report_activity(
-            act.ActivityState(activities=activities, leads={}, deals={}),
+            act.ActivityState(activities=activities, tasks=tasks, leads={}, deals={}),
             granularity,
             as_of=f.as_of,
             period=f.period,
@@ -129,11 +134,20 @@ class Reports:
             time_zone=self.time_zone,
         )
 
+    async def objections(self, f: Filters) -> dict[str, dict[str, int]]:
+        activities = await self._activities(await self._version(), f, "activities")
+        return act.report_objections(
+            act.ActivityState(activities=activities, tasks={}, leads={}, deals={}),
+            as_of=f.as_of,
+            period=f.period,
+            manager_id=f.manager_id,
+        )
+
     async def response(self, f: Filters) -> dict[str, act.ResponseStats]:
         selection = in_time("leads", "at", f.period, f.as_of)
         leads = await self._read(await self._version(), selection)
         return act.report_response(
-            act.ActivityState(activities={}, leads=leads, deals={}),
+            act.ActivityState(activities={}, tasks={}, leads=leads, deals={}),
             as_of=f.as_of,
             period=f.period,
             team=f.team,
@@ -144,7 +158,7 @@ class Reports:
         deals = await self._read(version, closed_since(f.period))
         activities = await self._read(version, in_time("activities", "at", f.period, f.as_of))
         return act.leaderboard(
-            act.ActivityState(activities=activities, leads={}, deals=deals),
+            act.ActivityState(activities=activities, tasks={}, leads={}, deals=deals),
             currency=currency,
             as_of=f.as_of,
             period=f.period,

@@ -18,7 +18,10 @@ from reporting.domain.facts import (
     PaymentReceived,
     PlannedInstallment,
     StageKind,
+    TaskDone,
+    TaskOverdue,
 )
+from shared.contracts.events.activities import DealActivityLoggedV1
 from shared.contracts.events.base import EventModel
 from shared.contracts.events.deal_stage_changed import DealStageChangedV1
 from shared.contracts.events.fulfilment import ClaimStatus, ClaimStatusChangedV1
@@ -32,6 +35,12 @@ from shared.contracts.events.lead_lifecycle import (
     LeadQualifiedV1,
     LeadSlaBreachedV1,
 )
+from shared.contracts.events.tasks import (
+    OverdueLevel,
+    TaskCompletedV1,
+    TaskOverdueV1,
+    TaskResolution,
+)
 from shared.contracts.topics import Topic
 
 UNKNOWN = "unknown"
@@ -44,6 +53,9 @@ TOPICS: tuple[Topic, ...] = (
     Topic.LEAD_CONVERTED,
     Topic.LEAD_DISQUALIFIED,
     Topic.LEAD_ACTIVITY_LOGGED,
+    Topic.DEAL_ACTIVITY_LOGGED,
+    Topic.TASK_COMPLETED,
+    Topic.TASK_OVERDUE,
     Topic.DEAL_STAGE_CHANGED,
     Topic.INVOICE_ISSUED,
     Topic.PAYMENT_RECEIVED,
@@ -54,6 +66,9 @@ TOPICS: tuple[Topic, ...] = (
 
 def fact_of(e: EventModel) -> Fact | None:
     """The fact an event states, or None for events the reports do not use.
+
+    A cancelled task and an overdue task told to the team lead state nothing the reports
+    count: a task counts as done once done, as overdue once its assignee was told.
 
     Raises ValueError for an event that fits its contract but no fold can take.
     """
@@ -95,6 +110,21 @@ def fact_of(e: EventModel) -> Fact | None:
             kind=ActivityKind(e.kind.value),
             occurred_at=e.occurred_at,
         )
+    if isinstance(e, DealActivityLoggedV1):
+        return ActivityLogged(
+            activity_id=e.activity_id,
+            lead_id=None,
+            manager_id=e.manager_id,
+            kind=ActivityKind(e.kind.value),
+            occurred_at=e.occurred_at,
+            deal_id=e.deal_id,
+            client_id=e.client_id,
+            objection_category=e.objection_category,
+        )
+    if isinstance(e, TaskCompletedV1) and e.resolution is TaskResolution.DONE:
+        return TaskDone(task_id=e.task_id, manager_id=e.assignee_id, done_at=e.completed_at)
+    if isinstance(e, TaskOverdueV1) and e.level is OverdueLevel.ASSIGNEE:
+        return TaskOverdue(task_id=e.task_id, manager_id=e.assignee_id, overdue_at=e.overdue_at)
     if isinstance(e, DealStageChangedV1):
         return DealStageChanged(
             deal_id=e.deal_id,
