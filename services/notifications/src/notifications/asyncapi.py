@@ -18,6 +18,7 @@ RECEIVES: tuple[Topic, ...] = (
     Topic.DEAL_STAGE_CHANGED,
     Topic.CONTRACT_RENEWAL_DUE,
     Topic.CLIENT_SEGMENT_CHANGED,
+    Topic.TASK_OVERDUE,
     Topic.PERSON_CHANGED,
 )
 """Topics this service consumes (a test checks them against its registered subscribers)."""

@@ -16,6 +16,7 @@ from notifications.domain.rules import (
 )
 from notifications.domain.templates import BUILTIN_TEMPLATES
 from shared.contracts.events.payment_due import ReminderKind as ContractReminderKind
+from shared.contracts.events.tasks import OverdueLevel
 from shared.contracts.topics import Topic
 from shared.kernel.reminders import ReminderKind
 
@@ -143,6 +144,43 @@ def test_contract_renewal_reminds_the_manager() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("level", "kind"),
+    [("assignee", EventKind.TASK_OVERDUE), ("team_lead", EventKind.TASK_OVERDUE_TEAM_LEAD)],
+)
+def test_an_overdue_task_goes_to_the_person_the_event_names_as_staff_mail_does(
+    level: str, kind: EventKind
+) -> None:
+    # Both levels reach a person of the department: the manager's channels, not urgent, so
+    # quiet hours hold it until morning; the person is read from `notify_person_id`.
+    payload = {"level": level, "notify_person_id": "tl-olga", "assignee_id": "mgr-ivanova"}
+    assert intents_for("task.overdue", payload) == [
+        NotificationIntent(
+            kind,
+            MANAGER,
+            (Channel.MESSENGER, Channel.EMAIL, Channel.SMS),
+            urgent=False,
+            person_field="notify_person_id",
+        )
+    ]
+
+
+def test_an_overdue_task_follows_the_staff_channels_the_team_configured() -> None:
+    config = RuleConfig(channels={MANAGER: (Channel.EMAIL, Channel.MESSENGER)})
+    (intent,) = intents_for("task.overdue", {"level": "team_lead"}, config)
+    assert intent.channels == (Channel.EMAIL, Channel.MESSENGER)
+
+
+def test_other_events_resolve_their_people_by_role() -> None:
+    payloads: list[tuple[str, Mapping[str, object]]] = [
+        ("lead.assigned", {}),
+        ("lead.sla_breached", {"escalated": True}),
+        ("payment.due", {"kind": "overdue"}),
+        ("contract.renewal_due", {}),
+    ]
+    assert {i.person_field for t, p in payloads for i in intents_for(t, p)} == {None}
+
+
 def test_unknown_events_call_for_nothing() -> None:
     assert intents_for("lead.received", {"anything": 1}) == []
     assert intents_for("payment.received", {}) == []
@@ -168,6 +206,8 @@ def test_channel_preferences_come_from_the_config() -> None:
         ("deal.stage_changed", deal("won", "Infinity"), "finite"),
         ("deal.stage_changed", {"to_stage_kind": "won", "amount": {"amount": "1"}}, "currency"),
         ("client.segment_changed", {}, "'to_segment' is missing"),
+        ("task.overdue", {"notify_person_id": "tl-olga"}, "'level' is missing"),
+        ("task.overdue", {"level": "head_of_sales"}, "'level' has an unknown value"),
     ],
 )
 def test_bad_payloads_are_refused_naming_the_field_not_the_value(
@@ -187,6 +227,7 @@ def test_every_intent_has_a_builtin_template() -> None:
         ("deal.stage_changed", deal("lost")),
         *[("client.segment_changed", {"to_segment": s}) for s in ("hot", "warm", "sleeping")],
         ("contract.renewal_due", {}),
+        *[("task.overdue", {"level": level.value}) for level in OverdueLevel],
     ]
     config = RuleConfig(notify_client_when_overdue=True)
     emitted = {i.event_kind for t, p in payloads for i in intents_for(t, p, config)}
@@ -196,6 +237,7 @@ def test_every_intent_has_a_builtin_template() -> None:
 
 def test_vocabulary_matches_the_shared_contracts() -> None:
     assert {k.value for k in ReminderKind} == {k.value for k in ContractReminderKind}
+    assert {level.value for level in OverdueLevel} == {"assignee", "team_lead"}
     topics = {t.value for t in Topic}
     # Every event the rules react to is a topic (contract.renewal_due became one too).
     assert {e.value for e in SourceEvent} <= topics

@@ -76,6 +76,51 @@ def test_english_reminder_reads_as_expected() -> None:
     assert rendered.body == f"{amount} on invoice No. 2026-0042 is due on 15 April 2026."
 
 
+def test_an_overdue_task_tells_the_assignee_its_title_and_due_time_in_their_zone() -> None:
+    key = TemplateKey(EventKind.TASK_OVERDUE, Channel.SMS, Locale.RU)
+    # Due 07:00 UTC: 12:00 in Yekaterinburg (UTC+5), not the 10:00 of Moscow.
+    context = {**sample_context(key.event_kind), "time_zone": "Asia/Yekaterinburg"}
+    rendered = render(BUILTIN_TEMPLATES[key], context)
+    assert rendered.body == (
+        "Задача просрочена: Перезвонить по коммерческому предложению, срок 3 марта 2026, 12:00."
+    )
+    email = TemplateKey(EventKind.TASK_OVERDUE, Channel.EMAIL, Locale.EN)
+    rendered = render(BUILTIN_TEMPLATES[email], sample_context(email.event_kind))
+    assert rendered.subject == "Task overdue: Перезвонить по коммерческому предложению"
+    assert "due 3 March 2026, 10:00." in rendered.body
+
+
+def test_an_overdue_task_tells_the_team_lead_whose_task_it_is() -> None:
+    for locale, text in [
+        (
+            Locale.RU,
+            "Задача «Перезвонить по коммерческому предложению» просрочена: срок был "
+            "3 марта 2026, 10:00. Ответственный менеджер: Иван Петров.",
+        ),
+        (
+            Locale.EN,
+            "The task “Перезвонить по коммерческому предложению” is overdue: it was due "
+            "3 March 2026, 10:00. Responsible manager: Иван Петров.",
+        ),
+    ]:
+        key = TemplateKey(EventKind.TASK_OVERDUE_TEAM_LEAD, Channel.MESSENGER, locale)
+        rendered = render(BUILTIN_TEMPLATES[key], sample_context(key.event_kind))
+        assert text in rendered.body
+    subject = TemplateKey(EventKind.TASK_OVERDUE_TEAM_LEAD, Channel.EMAIL, Locale.RU)
+    rendered = render(BUILTIN_TEMPLATES[subject], sample_context(subject.event_kind))
+    assert rendered.subject == (
+        "Задача просрочена: Перезвонить по коммерческому предложению (Иван Петров)"
+    )
+
+
+def test_a_task_title_is_escaped_in_the_email_body() -> None:
+    key = TemplateKey(EventKind.TASK_OVERDUE, Channel.EMAIL, Locale.RU)
+    context = {**sample_context(key.event_kind), "task_title": "<b>Счёт & договор</b>"}
+    rendered = render(BUILTIN_TEMPLATES[key], context)
+    assert "&lt;b&gt;Счёт &amp; договор&lt;/b&gt;" in rendered.body
+    assert rendered.subject == "Задача просрочена: <b>Счёт & договор</b>"
+
+
 @pytest.mark.parametrize("kind", [k for k in EventKind if k.startswith("payment.due:")])
 def test_client_and_staff_payment_texts_are_polite_not_pushy(kind: EventKind) -> None:
     for locale in Locale:

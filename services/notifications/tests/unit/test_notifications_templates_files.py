@@ -33,6 +33,7 @@ FIGURES = {
         "deadline_at": "3 марта 2026, 10:00",
         "renewal_date": "30 июня 2026",
         "last_purchase_date": "20 февраля 2026",
+        "due_at": "3 марта 2026, 10:00",
     },
     Locale.EN: {
         "amount": f"RUB{NBSP}1,250,000.00",
@@ -41,6 +42,7 @@ FIGURES = {
         "deadline_at": "3 March 2026, 10:00",
         "renewal_date": "30 June 2026",
         "last_purchase_date": "20 February 2026",
+        "due_at": "3 March 2026, 10:00",
     },
 }
 FILTER_LOCALE = re.compile(r"\|\s*(?:money|number|date|datetime)\((?:[^)]*?,\s*)?[\"'](\w+)[\"']")
@@ -68,8 +70,8 @@ def test_every_shipped_file_is_a_built_in_template_and_every_built_in_has_its_fi
     }
     expected = bodies | subjects
     assert shipped() == expected
-    # 19 kinds x 2 locales x (e-mail subject and body, messenger, SMS).
-    assert len(expected) == len(EventKind) * len(Locale) * 4 == 152
+    # 21 kinds x 2 locales x (e-mail subject and body, messenger, SMS).
+    assert len(expected) == len(EventKind) * len(Locale) * 4 == 168
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime
 
@@ -50,7 +51,15 @@ class SmtpEmailSender:
         mail = EmailMessage()
         mail["From"] = self._config.sender
         mail["To"] = message.address
-        mail["Subject"] = message.subject
+        if message.subject.isascii():
+            mail["Subject"] = message.subject
+        else:
+            # Python's own folder (before CPython gh-144156) puts the space between two
+            # encoded words outside both when a fold falls there, and readers drop it:
+            # "коммерческому предложению" arrived as one word. `Header` keeps every space
+            # inside its encoded words; the folded value is stored as it is.
+            subject = Header(message.subject, "utf-8", header_name="Subject")
+            mail.set_raw("Subject", subject.encode())
         mail["Date"] = format_datetime(self._clock.now())
         mail["Message-ID"] = f"<{message.delivery_id}@{self._config.message_id_domain}>"
         if message.html:

@@ -33,8 +33,9 @@ class SourceRecord:
     """The consumed event a delivery comes from, kept for rendering, webhooks and dead letters.
 
     `dedupe_id` is the business id when the producer supplies one (`reminder_id` of
-    `payment.due` and `contract.renewal_due`), so a reminder republished under a new event id
-    maps to the same deliveries; otherwise the event id.
+    `payment.due` and `contract.renewal_due`; the task and level of `task.overdue`), so a
+    reminder republished under a new event id maps to the same deliveries; otherwise the
+    event id.
     """
 
     topic: str

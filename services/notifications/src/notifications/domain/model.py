@@ -48,8 +48,9 @@ class EventKind(StrEnum):
     """What a built-in notification is about: `<event type>[:<variant>][:<audience>]`.
 
     The audience suffix is left out for the primary recipient of the event (the client for
-    `payment.due`, the manager for lead events), so a template is found by kind, channel and
-    locale alone. Custom templates may use other kinds; these are the ones the rules emit.
+    `payment.due`, the manager for lead events, the assignee for `task.overdue`), so a
+    template is found by kind, channel and locale alone. Custom templates may use other
+    kinds; these are the ones the rules emit.
     """
 
     LEAD_ASSIGNED = "lead.assigned"
@@ -71,6 +72,8 @@ class EventKind(StrEnum):
     CADENCE_HOT = "client.segment_changed:hot"
     CADENCE_WARM = "client.segment_changed:warm"
     CADENCE_SLEEPING = "client.segment_changed:sleeping"
+    TASK_OVERDUE = "task.overdue"
+    TASK_OVERDUE_TEAM_LEAD = "task.overdue:team_lead"
 
 
 class Locale(StrEnum):

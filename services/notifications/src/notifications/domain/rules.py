@@ -13,9 +13,12 @@ translates contract events into them). Fields each rule reads:
 |                          | for won/lost, `amount` as `{"amount": "<decimal>", "currency"}` |
 | `client.segment_changed` | `to_segment`: `hot`, `warm`, `sleeping` (others notify nobody)  |
 | `contract.renewal_due`   | none                                                            |
+| `task.overdue`           | `level`: `assignee` or `team_lead`; the person is the event's   |
+|                          | `notify_person_id` (none when the team has no lead)             |
 
 Unknown event types call for nothing. `recipient_role` names a role; the service layer
-resolves it to a person (the event's manager or client, the team's head of sales).
+resolves it to a person (the event's manager or client, the team's head of sales), unless
+the intent's `person_field` names the payload field that holds the person.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from types import MappingProxyType
 from typing import TypeVar
 
 from notifications.domain.model import Channel, EventKind, RecipientKind
+from shared.contracts.events.tasks import OverdueLevel
 from shared.kernel.reminders import ReminderKind
 
 
@@ -41,6 +45,7 @@ class SourceEvent(StrEnum):
     DEAL_STAGE_CHANGED = "deal.stage_changed"
     CLIENT_SEGMENT_CHANGED = "client.segment_changed"
     CONTRACT_RENEWAL_DUE = "contract.renewal_due"
+    TASK_OVERDUE = "task.overdue"
 
 
 class Segment(StrEnum):
@@ -57,12 +62,18 @@ class RuleInputError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class NotificationIntent:
-    """One notification an event calls for: what about, to which role, over which channels."""
+    """One notification an event calls for: what about, to which role, over which channels.
+
+    `person_field` is set when the event itself names the person to tell (`task.overdue`'s
+    `notify_person_id`): the service layer then reads that field instead of resolving the
+    role, and an empty field is recorded as a delivery to nobody rather than skipped.
+    """
 
     event_kind: EventKind
     recipient_role: RecipientKind
     channels: tuple[Channel, ...]
     urgent: bool = False
+    person_field: str | None = None
 
 
 DEFAULT_CHANNELS: Mapping[RecipientKind, tuple[Channel, ...]] = MappingProxyType(
@@ -128,6 +139,12 @@ _CADENCE = {
     Segment.SLEEPING: EventKind.CADENCE_SLEEPING,
 }
 _DEAL_OUTCOMES = {"won": EventKind.DEAL_WON, "lost": EventKind.DEAL_LOST}
+_TASK_OVERDUE = {
+    OverdueLevel.ASSIGNEE: EventKind.TASK_OVERDUE,
+    OverdueLevel.TEAM_LEAD: EventKind.TASK_OVERDUE_TEAM_LEAD,
+}
+TASK_OVERDUE_PERSON = "notify_person_id"
+"""The field of `task.overdue` naming who is told: the assignee, then their team lead."""
 
 _E = TypeVar("_E", bound=StrEnum)
 
@@ -174,9 +191,16 @@ class _Intents:
         self._config = config
         self.items: list[NotificationIntent] = []
 
-    def add(self, kind: EventKind, role: RecipientKind, *, urgent: bool = False) -> None:
+    def add(
+        self,
+        kind: EventKind,
+        role: RecipientKind,
+        *,
+        urgent: bool = False,
+        person_field: str | None = None,
+    ) -> None:
         channels = self._config.channels.get(role, DEFAULT_CHANNELS[role])
-        self.items.append(NotificationIntent(kind, role, channels, urgent))
+        self.items.append(NotificationIntent(kind, role, channels, urgent, person_field))
 
 
 def _payment_due(payload: Mapping[str, object], config: RuleConfig, out: _Intents) -> None:
@@ -207,13 +231,21 @@ def _segment_changed(payload: Mapping[str, object], out: _Intents) -> None:
         out.add(_CADENCE[Segment(segment)], RecipientKind.MANAGER)
 
 
+def _task_overdue(payload: Mapping[str, object], out: _Intents) -> None:
+    # A team lead is a manager to this service (the directory makes everyone but the head
+    # of sales one), so both levels travel the way staff messages do.
+    level = _enum_field(payload, "level", OverdueLevel)
+    out.add(_TASK_OVERDUE[level], RecipientKind.MANAGER, person_field=TASK_OVERDUE_PERSON)
+
+
 def intents_for(
     event_type: str, payload: Mapping[str, object], config: RuleConfig | None = None
 ) -> list[NotificationIntent]:
     """The notifications an event calls for, in order: primary recipient first.
 
     Lead events are urgent (the response SLA is running, and leads are only assigned to
-    managers on shift); everything else waits for the recipient's waking hours.
+    managers on shift); everything else waits for the recipient's waking hours, an overdue
+    task included: it is already late, and a night message would not make it less so.
     """
     rules = config if config is not None else RuleConfig()
     out = _Intents(rules)
@@ -234,4 +266,6 @@ def intents_for(
             _segment_changed(payload, out)
         case SourceEvent.CONTRACT_RENEWAL_DUE:
             out.add(EventKind.CONTRACT_RENEWAL_DUE, RecipientKind.MANAGER)
+        case SourceEvent.TASK_OVERDUE:
+            _task_overdue(payload, out)
     return out.items

@@ -29,6 +29,7 @@ class NotifyingTopic(StrEnum):
     DEAL_STAGE_CHANGED = Topic.DEAL_STAGE_CHANGED.value
     CONTRACT_RENEWAL_DUE = Topic.CONTRACT_RENEWAL_DUE.value
     CLIENT_SEGMENT_CHANGED = Topic.CLIENT_SEGMENT_CHANGED.value
+    TASK_OVERDUE = Topic.TASK_OVERDUE.value
 
 
 class TemplateChannel(StrEnum):
@@ -152,7 +153,10 @@ class DeliveryOut(BaseModel):
     channel: Channel
     urgent: bool = False
     source_event_id: str = Field(description="Id of the consumed event.")
-    source_id: str = Field(description="Deduplication id (the reminder id for payment.due).")
+    source_id: str = Field(
+        description="Deduplication id (the reminder id for payment.due, "
+        "`task.overdue:<task_id>:<level>` for task.overdue)."
+    )
     source_type: str
     attempts: int
     next_attempt_at: datetime | None = None

@@ -24,6 +24,7 @@ _TRIGGERS = {
     Topic.DEAL_STAGE_CHANGED: "Tell the head of sales about won and lost deals.",
     Topic.CONTRACT_RENEWAL_DUE: "Tell the manager a contract comes up for renewal.",
     Topic.CLIENT_SEGMENT_CHANGED: "Give the manager the contact cadence of the new segment.",
+    Topic.TASK_OVERDUE: "Tell the assignee a task is overdue; after the grace, the team lead.",
 }
 
 

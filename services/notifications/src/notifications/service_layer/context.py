@@ -41,6 +41,8 @@ class ContextBuilder:
             context.update(await self._deal(payload))
         elif family in ("contract.renewal_due", "client.segment_changed"):
             context.update(await self._client(payload))
+        elif family == "task.overdue":
+            context.update(await self._task(payload))
         return context
 
     async def _name(self, recipient_id: object) -> str:
@@ -96,4 +98,13 @@ class ContextBuilder:
             "contract_number": payload.get("number"),
             "renewal_date": payload.get("renewal_date"),
             "last_purchase_date": payload.get("last_purchase_on"),
+        }
+
+    async def _task(self, payload: dict[str, Any]) -> dict[str, object]:
+        # The due time is an instant: the texts show it in the recipient's own zone.
+        return {
+            "task_id": payload.get("task_id"),
+            "task_title": payload.get("title"),
+            "due_at": payload.get("due_at"),
+            "assignee_name": await self._name(payload.get("assignee_id")),
         }

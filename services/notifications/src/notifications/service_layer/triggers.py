@@ -35,9 +35,12 @@ from shared.platform.logging import get_logger
 log = get_logger(__name__)
 
 UNKNOWN_RECIPIENT = "unknown_recipient"
+NO_RECIPIENT = "no_recipient"
 NO_REACHABLE_CHANNEL = "no_reachable_channel"
 OPTED_OUT = "opted_out"
 PAID = "paid"
+NOBODY = "nobody"
+"""The recipient id of a delivery whose event names nobody to tell (a team without a lead)."""
 
 
 def installment_key(installment_id: str) -> str:
@@ -104,7 +107,13 @@ class Triggers:
         planned: list[Delivery] = []
         told: set[str] = set()
         for intent in intents_for(source.type, payload, self._rules):
-            for recipient_id in await self._recipient_ids(intent.recipient_role, payload):
+            recipient_ids = await self._recipient_ids(intent, payload)
+            if not recipient_ids and intent.person_field is not None:
+                # The event itself says whom to tell, and names nobody: the delivery log
+                # keeps that with its reason instead of losing the notification unseen.
+                planned.append(self._nobody(source, intent))
+                continue
+            for recipient_id in recipient_ids:
                 # One message per person and event: the primary role (listed first) wins.
                 if recipient_id in told:
                     continue
@@ -134,7 +143,13 @@ class Triggers:
             return False
         return await self._settlements.settled([installment_key(str(payload["installment_id"]))])
 
-    async def _recipient_ids(self, role: RecipientKind, payload: dict[str, Any]) -> list[str]:
+    async def _recipient_ids(
+        self, intent: NotificationIntent, payload: dict[str, Any]
+    ) -> list[str]:
+        if intent.person_field is not None:
+            named = payload.get(intent.person_field)
+            return [str(named)] if named else []
+        role = intent.recipient_role
         match role:
             case RecipientKind.CLIENT:
                 found = [payload.get("client_id")]
@@ -190,6 +205,27 @@ class Triggers:
             status=status,
             reason=reason,
             cancel_keys=_cancel_keys(source.type, payload),
+        )
+
+    def _nobody(self, source: SourceRecord, intent: NotificationIntent) -> Delivery:
+        """A closed delivery to nobody, for the log: the event named no person to tell."""
+        log.info(
+            "delivery not sent",
+            reason=NO_RECIPIENT,
+            event_kind=intent.event_kind.value,
+            source_id=source.dedupe_id,
+        )
+        return Delivery.plan(
+            idempotency_key(source.dedupe_id, NOBODY, PERSON),
+            source=source,
+            event_kind=intent.event_kind.value,
+            recipient_id=NOBODY,
+            recipient_kind=intent.recipient_role.value,
+            channel=intent.channels[0],
+            urgent=intent.urgent,
+            now=self._clock.now(),
+            status=DeliveryStatus.SUPPRESSED,
+            reason=NO_RECIPIENT,
         )
 
     def _webhook(self, source: SourceRecord, subscription_id: str) -> Delivery:

@@ -40,6 +40,12 @@ _CLIENT: Mapping[str, object] = {
     "renewal_date": "2026-06-30",
     "last_purchase_date": "2026-02-20",
 }
+_TASK: Mapping[str, object] = {
+    "task_id": "task-0007",
+    "task_title": "Перезвонить по коммерческому предложению",
+    "due_at": "2026-03-03T07:00:00+00:00",
+    "assignee_name": "Иван Петров",
+}
 
 _BY_EVENT_TYPE: Mapping[str, Mapping[str, object]] = {
     "lead.assigned": _LEAD,
@@ -49,6 +55,7 @@ _BY_EVENT_TYPE: Mapping[str, Mapping[str, object]] = {
     "deal.stage_changed": _DEAL,
     "contract.renewal_due": _CLIENT,
     "client.segment_changed": _CLIENT,
+    "task.overdue": _TASK,
 }
 
 
