@@ -14,6 +14,12 @@ RECEIVES: tuple[Topic, ...] = (
     Topic.PAYMENT_RECEIVED,
     Topic.CLIENT_SEGMENT_CHANGED,
     Topic.PERSON_CHANGED,
+    Topic.ACTIVITY_LOGGED,
+    Topic.CONTRACT_RENEWAL_DUE,
+    Topic.LEAD_ASSIGNED,
+    Topic.LEAD_REASSIGNED,
+    Topic.LEAD_CONTACTED,
+    Topic.LEAD_DISQUALIFIED,
 )
 """Topics this service consumes (a test checks them against its registered subscribers)."""
 
@@ -26,6 +32,12 @@ SENDS: tuple[Topic, ...] = (
     Topic.SHIPMENT_STATUS_CHANGED,
     Topic.CLAIM_STATUS_CHANGED,
     Topic.DEAL_REASSIGNED,
+    Topic.DEAL_ACTIVITY_LOGGED,
+    Topic.TASK_CREATED,
+    Topic.TASK_COMPLETED,
+    Topic.TASK_OVERDUE,
+    Topic.TASK_REASSIGNED,
+    Topic.MEETING_REMINDER_DUE,
     Topic.AUDIT_RECORDED,
 )
 """Topics this service publishes."""
@@ -37,7 +49,8 @@ def document() -> dict[str, Any]:
     """The service's AsyncAPI document."""
     return asyncapi_document(
         service="deals",
-        description="Clients, pipelines, invoices and reminders, payments, shipments, claims.",
+        description="Clients, pipelines, invoices and reminders, payments, shipments, claims, "
+        "activities, tasks, meetings and the work queue.",
         receives=RECEIVES,
         sends=SENDS,
     )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import time
+from datetime import time, timedelta
 
 from fastapi import FastAPI
 
 from deals import __doc__ as service_doc
+from deals.adapters.activity_repository import MongoActivityRepository
 from deals.adapters.client_repository import MongoClientRepository
 from deals.adapters.contract_repository import MongoContractRepository
 from deals.adapters.deal_inputs import MongoClientProfiles, MongoDealPaperwork
@@ -16,25 +17,36 @@ from deals.adapters.deal_repository import DealMapper, MongoDealRepository
 from deals.adapters.discount_settings import MongoDiscountSettings
 from deals.adapters.indexes import INDEXES
 from deals.adapters.invoice_repository import MongoInvoiceRepository
+from deals.adapters.meeting_repository import MongoMeetingRepository
 from deals.adapters.pipeline_store import MongoPipelineStore, PipelineMapper
-from deals.adapters.settings_store import MongoDealSettings
+from deals.adapters.settings_store import MongoDealSettings, MongoWatermarks
 from deals.adapters.store import DealsStore
+from deals.adapters.task_repository import MongoTaskRepository
+from deals.adapters.work_day_sources import MongoDayReader, MongoLeadsToCall
 from deals.domain.invoices import ReminderPolicy
 from deals.domain.source import SOURCE
+from deals.domain.task_rules import DEFAULT_CADENCES
 from deals.entrypoints.access import ACCESS
 from deals.entrypoints.http_clients import clients_router
 from deals.entrypoints.http_common import DealsHttp, install_error_handlers
 from deals.entrypoints.http_deals import deals_router
 from deals.entrypoints.http_invoices import invoices_router
+from deals.entrypoints.http_work import work_router
 from deals.entrypoints.pipeline_views import PipelineViews
 from deals.entrypoints.subscribers import register_subscribers
+from deals.service_layer.activities import ActivityLog
 from deals.service_layer.clients import ClientBase
 from deals.service_layer.contracts import Contracts
 from deals.service_layer.deals import DealBook
 from deals.service_layer.fulfilment import Fulfilment
 from deals.service_layer.invoicing import Invoicing
+from deals.service_layer.meetings import MeetingBook
 from deals.service_layer.pipelines import Pipelines
 from deals.service_layer.reminders import ReminderWatcher
+from deals.service_layer.task_rules import TaskRules
+from deals.service_layer.tasks import TaskBook
+from deals.service_layer.work import DayWork
+from deals.service_layer.work_queue import WorkQueue
 from deals.settings import DealsSettings
 from shared.platform.audit import AuditTrail
 from shared.platform.audit_api import install_audit
@@ -56,6 +68,7 @@ class DealsService:
     store: DealsStore
     relay: OutboxRelay
     reminders: ReminderWatcher
+    work: DayWork
 
 
 def build(settings: DealsSettings, *, clock: Clock | None = None) -> DealsService:
@@ -103,8 +116,69 @@ def build(settings: DealsSettings, *, clock: Clock | None = None) -> DealsServic
         default_time_zone=settings.client_time_zone,
         wake=relay.wake,
     )
+    task_book = MongoTaskRepository(store.tasks, clock=clock, message_of=published)
+    activity_book = MongoActivityRepository(store.activities, clock=clock, message_of=published)
+    meeting_book = MongoMeetingRepository(store.meetings, clock=clock, message_of=published)
+    tasks = TaskBook(
+        task_book,
+        staff=people,
+        clock=clock,
+        escalate_after=timedelta(hours=settings.task_escalate_after_hours),
+        poll_seconds=settings.timer_poll_seconds,
+        wake=relay.wake,
+    )
+    stuck_after = timedelta(hours=settings.stuck_after_hours)
+    leads_to_call = MongoLeadsToCall(store.leads_to_call)
+    work = DayWork(
+        activities=ActivityLog(
+            activity_book,
+            deals=deal_reader,
+            clients=client_book,
+            staff=people,
+            clock=clock,
+            objection_categories=settings.objection_categories,
+            wake=relay.wake,
+        ),
+        tasks=tasks,
+        rules=TaskRules(
+            tasks,
+            task_book,
+            clients=client_book,
+            waiting=deal_reader,
+            stages=pipelines,
+            marks=MongoWatermarks(store.settings),
+            clock=clock,
+            cadences=DEFAULT_CADENCES,
+            stuck_after=stuck_after,
+            follow_up_days=settings.proposal_follow_up_days,
+            time_zone=settings.team_time_zone,
+            poll_seconds=settings.stuck_scan_seconds,
+        ),
+        meetings=MeetingBook(
+            meeting_book,
+            activity_book,
+            deals=deal_reader,
+            clients=client_book,
+            staff=people,
+            clock=clock,
+            remind_before=timedelta(minutes=settings.meeting_remind_minutes),
+            wake=relay.wake,
+        ),
+        queue=WorkQueue(
+            leads=leads_to_call,
+            tasks=task_book,
+            meetings=meeting_book,
+            reader=MongoDayReader(store.deals, store.invoices),
+            stages=pipelines,
+            clock=clock,
+            time_zone=settings.team_time_zone,
+            stuck_after=stuck_after,
+        ),
+        leads_to_call=leads_to_call,
+        meeting_records=meeting_book,
+    )
     reminders = ReminderWatcher(
-        [invoice_book, contract_book],
+        [invoice_book, contract_book, meeting_book],
         clock=clock,
         poll_seconds=settings.timer_poll_seconds,
         on_fired=relay.wake,
@@ -121,12 +195,13 @@ def build(settings: DealsSettings, *, clock: Clock | None = None) -> DealsServic
         invoicing=invoicing,
         clients=clients,
         people=people,
+        work=work,
         group_id=prefix + settings.consumer_group,
         topic_prefix=prefix,
         clock=clock,
         payment_sources=frozenset(settings.payment_sources),
     )
-    service = DealsService(app=FastAPI(), store=store, relay=relay, reminders=reminders)
+    service = DealsService(app=FastAPI(), store=store, relay=relay, reminders=reminders, work=work)
 
     async def prepare() -> None:
         await ensure_indexes(connections.db, INDEXES)
@@ -137,7 +212,7 @@ def build(settings: DealsSettings, *, clock: Clock | None = None) -> DealsServic
         service=SERVICE,
         description=service_doc or "",
         on_start=[prepare],
-        loops=[relay.run, reminders.run],
+        loops=[relay.run, reminders.run, tasks.run_timer, work.rules.run_stuck_scan],
     )
     install_error_handlers(app)
     install_audit(app, trail, ACCESS)
@@ -159,10 +234,12 @@ def build(settings: DealsSettings, *, clock: Clock | None = None) -> DealsServic
         clock=clock,
         shows_deal=DealMapper(),
         people=people,
+        follow_ups=work.rules,
     )
     app.include_router(clients_router(deps))
     app.include_router(deals_router(deps))
     app.include_router(invoices_router(deps))
+    app.include_router(work_router(deps, work))
     service.app = app
     return service
 

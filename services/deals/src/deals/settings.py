@@ -7,6 +7,7 @@ from decimal import Decimal
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from deals.domain.activity import DEFAULT_OBJECTION_CATEGORIES
 from shared.platform.settings import ServiceSettings
 
 
@@ -58,6 +59,28 @@ class DealsSettings(ServiceSettings):
         description="Event sources (CloudEvents `source`) whose `payment.received` settles "
         "invoices, e.g. your accounting system's (JSON list). A payment from any other source "
         "is dead-lettered: it could cancel reminders of an unpaid invoice.",
+    )
+    task_escalate_after_hours: int = Field(
+        default=24,
+        ge=1,
+        description="An overdue task is brought to the team lead this long after its due time.",
+    )
+    proposal_follow_up_days: int = Field(
+        default=3, ge=1, description="A follow-up call is due this many days after a proposal."
+    )
+    stuck_scan_seconds: float = Field(
+        default=60.0, gt=0, description="How often deals that became stuck are looked for."
+    )
+    meeting_remind_minutes: int = Field(
+        default=60, ge=1, description="A meeting's organizer is reminded this long before it."
+    )
+    team_time_zone: str = Field(
+        default="Europe/Moscow",
+        description="IANA zone of the sales team: the work day and task due times follow it.",
+    )
+    objection_categories: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_OBJECTION_CATEGORIES),
+        description="Categories an objection may take (JSON list).",
     )
     outbox_poll_seconds: float = Field(
         default=0.5, gt=0, description="How often the outbox relay looks for unpublished events."

@@ -64,11 +64,15 @@ async def events(kafka: KafkaSettings, topic: str, expected: int) -> list[dict[s
     return [json.loads(r.value) for r in records]
 
 
+CLOCK_LOOPS = 3
+"""Loops of one replica that sleep on the clock: reminders, the task timer, the stuck scan."""
+
+
 async def timers_idle(clock: ManualClock, replicas: int = 1) -> None:
-    """Each replica's reminder timer finished a pass and sleeps on the clock again."""
+    """Each replica's timers finished a pass and sleep on the clock again."""
 
     async def idle() -> bool:
-        return clock.pending_sleepers >= replicas
+        return clock.pending_sleepers >= replicas * CLOCK_LOOPS
 
     await wait_until(idle, timeout=15, interval=0.02)
 

@@ -24,8 +24,8 @@ from shared.platform.indexes import IndexPlan, index
 
 PEOPLE_COLLECTION = "people"
 
-PEOPLE_INDEXES: IndexPlan = {PEOPLE_COLLECTION: [index("team")]}
-"""A team lead's scope reads the people of their team."""
+PEOPLE_INDEXES: IndexPlan = {PEOPLE_COLLECTION: [index("team", "role", "_id")]}
+"""A team lead's scope reads the people of their team; an overdue task finds their lead."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,21 @@ class PeopleDirectory:
         """One person, or None when the directory has not heard of them."""
         document = await self.collection.find_one({"_id": person_id})
         return None if document is None else _person(document)
+
+    async def team_of(self, person_id: str) -> str | None:
+        """The person's team, if the directory knows it."""
+        person = await self.person(person_id)
+        return None if person is None else person.team
+
+    async def team_lead_of(self, person_id: str) -> str | None:
+        """The active lead of the person's team other than the person (the first by id)."""
+        person = await self.person(person_id)
+        if person is None or person.team is None:
+            return None
+        query = {"team": person.team, "role": "team_lead", "_id": {"$ne": person_id}}
+        cursor = self.collection.find(query, {"_id": 1, "active": 1}).sort("_id", 1)
+        leads = [str(d["_id"]) async for d in cursor if d.get("active", True)]
+        return leads[0] if leads else None
 
     async def scope_of(self, caller: Caller | None) -> Scope:
         """Whose records the caller sees."""

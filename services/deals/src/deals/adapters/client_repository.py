@@ -9,12 +9,13 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from deals.adapters.store import DealsStore
 from deals.domain.client import Client, ClientFilter
+from deals.domain.contact_keys import client_keys
 from shared.platform.clock import Clock
 from shared.platform.repository import Document, MessageOf, MongoRepository
 
 Record = dict[str, Any]
 
-_OWN_FIELDS = frozenset({"_id", "inn_key", "contacts", "created_at", "updated_at"})
+_OWN_FIELDS = frozenset({"_id", "inn_key", "contacts", "contact_keys", "created_at", "updated_at"})
 
 
 class ClientMapper:
@@ -27,6 +28,7 @@ class ClientMapper:
             "inn_key": client.inn_key,
             **client.profile,
             "contacts": [dict(c) for c in client.contacts],
+            "contact_keys": client_keys(client.profile, client.contacts),
             "created_at": client.created_at,
             "updated_at": client.updated_at,
         }
@@ -59,6 +61,20 @@ class MongoClientRepository(MongoRepository[Client]):
         """The client's own time zone; None for a client without one or no such client."""
         found = await self.collection.find_one({"_id": client_id}, {"time_zone": 1})
         return str(found["time_zone"]) if found and found.get("time_zone") else None
+
+    async def exists(self, client_id: str) -> bool:
+        """Whether the client is stored."""
+        return await self.collection.find_one({"_id": client_id}, {"_id": 1}) is not None
+
+    async def by_contact_key(self, key: str) -> str | None:
+        """The client with this phone or e-mail key (the first by id when several share it)."""
+        found = await self.collection.find_one({"contact_keys": key}, {"_id": 1}, sort=[("_id", 1)])
+        return None if found is None else str(found["_id"])
+
+    async def segment_and_manager(self, client_id: str) -> tuple[str | None, str | None] | None:
+        """The client's segment and account manager; None for an unknown client."""
+        found = await self.collection.find_one({"_id": client_id}, {"segment": 1, "manager_id": 1})
+        return None if found is None else (found.get("segment"), found.get("manager_id"))
 
     async def record(self, client_id: str) -> Record | None:
         """The stored client as the API shows it."""

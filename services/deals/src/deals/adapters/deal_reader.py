@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
@@ -9,6 +10,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from deals.adapters.money_fields import money_from_field
 from deals.domain.deal_terms import DealTerms
 from deals.domain.money import Money
+from deals.domain.task_rules import WaitingDeal
 
 
 class MongoDealReader:
@@ -36,3 +38,21 @@ class MongoDealReader:
         """The amounts of the client's won deals."""
         cursor = self._deals.find({"client_id": client_id, "stage_kind": "won"}, {"amount": 1})
         return [money_from_field(deal["amount"]) async for deal in cursor]
+
+    async def entered_between(self, after: datetime, until: datetime) -> list[WaitingDeal]:
+        """Open deals that entered their current stage in (`after`, `until`]."""
+        query = {"stage_kind": "open", "stage_entered_at": {"$gt": after, "$lte": until}}
+        fields = {f: 1 for f in ("manager_id", "team", "client_id", "pipeline_id", "stage")}
+        cursor = self._deals.find(query, {**fields, "stage_entered_at": 1})
+        return [
+            WaitingDeal(
+                deal_id=str(doc["_id"]),
+                manager_id=doc["manager_id"],
+                team=doc.get("team"),
+                client_id=doc.get("client_id"),
+                pipeline_id=doc["pipeline_id"],
+                stage=doc["stage"],
+                entered_at=doc["stage_entered_at"],
+            )
+            async for doc in cursor.sort([("stage_entered_at", 1), ("_id", 1)])
+        ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -63,3 +63,21 @@ class MongoDealSettings:
         person = await self._people.find_one({"_id": manager_id}, {"max_discount_percent": 1})
         limit = (person or {}).get("max_discount_percent")
         return None if limit is None else Decimal(str(limit))
+
+
+class MongoWatermarks:
+    """Where each periodic scan got to, one settings document per scan."""
+
+    def __init__(self, settings: AsyncCollection[Any]) -> None:
+        self._settings = settings
+
+    async def get(self, name: str) -> datetime | None:
+        """The stored moment, if any."""
+        found = await self._settings.find_one({"_id": f"watermark:{name}"})
+        return None if found is None else found["at"]
+
+    async def put(self, name: str, at: datetime) -> None:
+        """Store the moment."""
+        await self._settings.update_one(
+            {"_id": f"watermark:{name}"}, {"$set": {"at": at}}, upsert=True
+        )

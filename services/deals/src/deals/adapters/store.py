@@ -13,7 +13,7 @@ Doc = dict[str, Any]
 
 
 class DealsStore:
-    """Clients, pipelines, deals, invoices, contracts and settings: one collection each.
+    """Clients, pipelines, deals, invoices, contracts, tasks, meetings, activities, settings.
 
     Every aggregate document carries a `rev` (see shared.platform.repository) and, where it
     publishes events, its own outbox.
@@ -26,11 +26,22 @@ class DealsStore:
         self.invoices: AsyncCollection[Any] = db["invoices"]
         self.contracts: AsyncCollection[Any] = db["contracts"]
         self.settings: AsyncCollection[Any] = db["deal_settings"]
+        self.tasks: AsyncCollection[Any] = db["tasks"]
+        self.activities: AsyncCollection[Any] = db["activities"]
+        self.meetings: AsyncCollection[Any] = db["meetings"]
+        self.leads_to_call: AsyncCollection[Any] = db["leads_to_call"]
 
     @property
     def with_outbox(self) -> list[AsyncCollection[Any]]:
         """Collections whose documents hold pending events."""
-        return [self.deals, self.invoices, self.contracts]
+        return [
+            self.deals,
+            self.invoices,
+            self.contracts,
+            self.tasks,
+            self.activities,
+            self.meetings,
+        ]
 
     @staticmethod
     async def page(

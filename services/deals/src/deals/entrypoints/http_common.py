@@ -16,6 +16,7 @@ from deals.service_layer.deals import DealBook
 from deals.service_layer.errors import Invalid, NotFound, Refused
 from deals.service_layer.fulfilment import Fulfilment
 from deals.service_layer.invoicing import Invoicing
+from deals.service_layer.task_rules import TaskRules
 from shared.platform.access import ACCESS_REFUSED, caller_of
 from shared.platform.access import Refused as AccessRefused
 from shared.platform.clock import Clock
@@ -38,6 +39,7 @@ class DealsHttp:
     clock: Clock
     shows_deal: Shows[Deal]
     people: PeopleDirectory
+    follow_ups: TaskRules | None = None
 
     async def scope(self, request: Request) -> Scope:
         """Whose deals, invoices and contracts the caller sees."""
@@ -49,7 +51,7 @@ class DealsHttp:
         async def check(deal_id: str, request: Request) -> None:
             scope = await self.scope(request)
             if scope.owners is not None:
-                _out_of_sight_unless(scope.sees((await self.deals.get(deal_id)).manager_id), "deal")
+                out_of_sight_unless(scope.sees((await self.deals.get(deal_id)).manager_id), "deal")
 
         return Depends(check)
 
@@ -60,7 +62,7 @@ class DealsHttp:
             scope = await self.scope(request)
             if scope.owners is not None:
                 client = await self.clients.get(client_id)
-                _out_of_sight_unless(scope.sees(client.get("manager_id")), "client")
+                out_of_sight_unless(scope.sees(client.get("manager_id")), "client")
 
         return Depends(check)
 
@@ -81,12 +83,12 @@ class DealsHttp:
             scope = await self.scope(request)
             if scope.owners is not None:
                 invoice = await self.invoicing.get(invoice_id)
-                _out_of_sight_unless(scope.sees(invoice.get("manager_id")), "invoice")
+                out_of_sight_unless(scope.sees(invoice.get("manager_id")), "invoice")
 
         return Depends(check)
 
 
-def _out_of_sight_unless(seen: bool, what: str) -> None:
+def out_of_sight_unless(seen: bool, what: str) -> None:
     if not seen:
         ACCESS_REFUSED.labels("404", "out_of_sight").inc()
         raise NotFound(what)

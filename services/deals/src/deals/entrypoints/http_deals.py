@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -106,7 +107,17 @@ def deals_router(deps: DealsHttp) -> APIRouter:
     )
     async def edit_deal(deal_id: str, body: DealPatch) -> dict[str, Any]:
         edits = DealEdits(**{name: getattr(body, name) for name in body.model_fields_set})
-        return await view(await deps.deals.update(deal_id, edits))
+        deal = await deps.deals.update(deal_id, edits)
+        if deps.follow_ups is not None and isinstance(edits.proposal_sent_on, date):
+            # The follow-up's id is fixed by deal and date: a retried edit sets it once.
+            await deps.follow_ups.on_proposal_sent(
+                deal.id,
+                manager_id=deal.manager_id,
+                team=deal.team,
+                client_id=deal.client_id,
+                sent_on=edits.proposal_sent_on,
+            )
+        return await view(deal)
 
     @router.put(
         "/{deal_id}/line-items",
@@ -148,11 +159,12 @@ def deals_router(deps: DealsHttp) -> APIRouter:
     )
     async def move(deal_id: str, body: MoveIn, request: Request) -> dict[str, Any]:
         by = required_actor(request, body.by, field="by")
-        return await view(
-            await deps.deals.move(
-                deal_id, to_stage=body.to_stage, by=by, lost_reason=body.lost_reason
-            )
+        deal = await deps.deals.move(
+            deal_id, to_stage=body.to_stage, by=by, lost_reason=body.lost_reason
         )
+        if deps.follow_ups is not None:
+            await deps.follow_ups.on_deal_moved(deal.id)
+        return await view(deal)
 
     @router.put(
         "/{deal_id}/contract",

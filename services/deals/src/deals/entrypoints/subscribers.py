@@ -12,14 +12,23 @@ from deals.service_layer.clients import ClientBase
 from deals.service_layer.deals import DealBook
 from deals.service_layer.events import SOURCE
 from deals.service_layer.invoicing import Invoicing
+from deals.service_layer.lead_queue import LEAD_QUEUE_TOPICS, follow_lead
+from deals.service_layer.work import DayWork
 from shared.contracts.codec import DecodedEvent
+from shared.contracts.events.activities import ActivityLoggedV1
 from shared.contracts.events.client_segment_changed import ClientSegmentChangedV1
-from shared.contracts.events.invoicing import PaymentReceivedV1
+from shared.contracts.events.invoicing import ContractRenewalDueV1, PaymentReceivedV1
 from shared.contracts.events.lead_lifecycle import LeadConvertedV1
 from shared.contracts.events.person import PersonChangedV1
 from shared.contracts.topics import Topic
 from shared.platform.clock import Clock
-from shared.platform.consumer import follow_people, subscribe, topic_group
+from shared.platform.consumer import (
+    BatchItem,
+    follow_people,
+    subscribe,
+    subscribe_batch,
+    topic_group,
+)
 from shared.platform.people import PeopleDirectory
 
 
@@ -34,6 +43,7 @@ def register_subscribers(
     invoicing: Invoicing,
     clients: ClientBase,
     people: PeopleDirectory,
+    work: DayWork,
     group_id: str,
     topic_prefix: str,
     clock: Clock,
@@ -64,7 +74,33 @@ def register_subscribers(
         )
 
     async def on_client_segment_changed(decoded: DecodedEvent[ClientSegmentChangedV1]) -> None:
-        await clients.move_to_segment(decoded.event.client_id, decoded.event.to_segment)
+        event = decoded.event
+        await clients.move_to_segment(event.client_id, event.to_segment)
+        await work.rules.on_segment(
+            event.client_id,
+            event.to_segment,
+            event.changed_at,
+            manager_id=event.manager_id,
+            causation_id=decoded.envelope.id,
+        )
+
+    async def on_activity_logged(decoded: DecodedEvent[ActivityLoggedV1]) -> None:
+        await work.activities.from_telephony(decoded.event, causation_id=decoded.envelope.id)
+
+    async def on_renewal_due(decoded: DecodedEvent[ContractRenewalDueV1]) -> None:
+        event = decoded.event
+        await work.rules.on_renewal_due(
+            event.contract_id,
+            renewal_on=event.renewal_date,
+            days_before=event.days_before,
+            manager_id=event.manager_id,
+            client_id=event.client_id,
+            causation_id=decoded.envelope.id,
+        )
+
+    async def on_lead_events(items: list[BatchItem]) -> None:
+        for item in items:
+            await follow_lead(work.leads_to_call, item.decoded.event)
 
     async def on_person(changed: PersonChangedV1, event_id: str) -> None:
         await people.apply(changed)
@@ -76,6 +112,9 @@ def register_subscribers(
                 person.id, person.deputy_id, reason="absence", causation_id=event_id
             )
             await invoicing.hand_over_unpaid(person.id, person.deputy_id, causation_id=event_id)
+            await work.tasks.hand_over_open(
+                person.id, person.deputy_id, reason="absence", causation_id=event_id
+            )
 
     def on(topic: Topic) -> dict[str, Any]:
         return {
@@ -107,6 +146,31 @@ def register_subscribers(
         event_type=ClientSegmentChangedV1,
         description="Segments computed by reporting feed the discount rules.",
         **on(Topic.CLIENT_SEGMENT_CHANGED),
+    )
+    subscribe(
+        broker,
+        Topic.ACTIVITY_LOGGED.value,
+        on_activity_logged,
+        event_type=ActivityLoggedV1,
+        description="Calls and mail from telephony land on their deal or client.",
+        **on(Topic.ACTIVITY_LOGGED),
+    )
+    subscribe(
+        broker,
+        Topic.CONTRACT_RENEWAL_DUE.value,
+        on_renewal_due,
+        event_type=ContractRenewalDueV1,
+        description="A renewal reminder (our own) sets the manager a renewal task.",
+        **on(Topic.CONTRACT_RENEWAL_DUE),
+    )
+    subscribe_batch(
+        broker,
+        [topic.value for topic in LEAD_QUEUE_TOPICS],
+        on_lead_events,
+        group_id=topic_group(group_id, "lead.queue"),
+        clock=clock,
+        topic_prefix=topic_prefix,
+        description="Assigned leads not contacted yet: the work queue's calls to make.",
     )
     follow_people(
         broker,

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from deals.domain.deal_pipeline import ConfiguredPipeline, default_configured_pipeline
+from deals.domain.deal_pipeline import (
+    DEFAULT_STUCK_STAGES,
+    ConfiguredPipeline,
+    default_configured_pipeline,
+)
 from deals.domain.pipeline import Pipeline
 from deals.service_layer.deal_ports import PipelineStore
 from deals.service_layer.errors import Invalid, NotFound
@@ -41,3 +45,7 @@ class Pipelines:
     async def all(self) -> list[ConfiguredPipeline]:
         """Every pipeline, by id."""
         return await self._store.all()
+
+    async def stuck_stages(self) -> dict[str, frozenset[str]]:
+        """Pipeline id -> the stages where a waiting deal counts as stuck."""
+        return {p.id: frozenset(p.stuck_stages or DEFAULT_STUCK_STAGES) for p in await self.all()}
