@@ -13,6 +13,7 @@ from leads.adapters.contact_key_store import MongoContactKeys
 from leads.adapters.indexes import INDEXES
 from leads.adapters.lead_repository import MongoLeadRepository
 from leads.adapters.load_counter import MongoLoadCounter
+from leads.adapters.parked_activities import MongoParkedActivities
 from leads.adapters.request_log import MongoRequestLog
 from leads.adapters.roster_store import MongoRosterStore
 from leads.domain.roster import WorkingTime
@@ -29,6 +30,7 @@ from leads.service_layer.http_intake import HttpIntake
 from leads.service_layer.intake import LeadIntake
 from leads.service_layer.intake_batch import BatchIntake
 from leads.service_layer.loads import LoadKeeper
+from leads.service_layer.parking import ActivityParking
 from leads.service_layer.queries import LeadQueries
 from leads.service_layer.sla_watcher import SlaWatcher
 from leads.service_layer.telephony import ExternalActivities
@@ -57,6 +59,7 @@ class LeadsService:
     watcher: SlaWatcher
     leads: MongoLeadRepository
     loads: LoadKeeper
+    parked: MongoParkedActivities
 
 
 def sla_policy(settings: LeadsSettings) -> SlaPolicy:
@@ -121,10 +124,6 @@ def build(settings: LeadsSettings, *, clock: Clock | None = None) -> LeadsServic
         clock=clock,
         poll_interval=settings.outbox_poll_seconds,
     )
-    intake = LeadIntake(leads, assigner, book=book, loads=loads, clock=clock, on_stored=relay.wake)
-    batch_intake = BatchIntake(
-        intake, leads, assigner, book=book, loads=loads, clock=clock, publish=publish_now(relay)
-    )
     commands = LeadCommands(
         leads,
         assigner,
@@ -133,6 +132,33 @@ def build(settings: LeadsSettings, *, clock: Clock | None = None) -> LeadsServic
         clock=clock,
         disqualify_reasons=frozenset(settings.disqualify_reasons),
         wake=relay.wake,
+    )
+    parked = MongoParkedActivities(connections.db)
+    parking = ActivityParking(
+        parked,
+        commands,
+        book,
+        clock=clock,
+        keep=timedelta(days=settings.parked_activity_days),
+    )
+    intake = LeadIntake(
+        leads,
+        assigner,
+        book=book,
+        loads=loads,
+        clock=clock,
+        on_stored=relay.wake,
+        parking=parking,
+    )
+    batch_intake = BatchIntake(
+        intake,
+        leads,
+        assigner,
+        book=book,
+        loads=loads,
+        clock=clock,
+        publish=publish_now(relay),
+        parking=parking,
     )
     watcher = SlaWatcher(
         leads,
@@ -146,7 +172,7 @@ def build(settings: LeadsSettings, *, clock: Clock | None = None) -> LeadsServic
     register_subscribers(
         connections.broker,
         intake=batch_intake,
-        activities=ExternalActivities(leads, commands, book),
+        activities=ExternalActivities(leads, commands, book, parking),
         group_id=prefix + settings.consumer_group,
         topic_prefix=prefix,
         clock=clock,
@@ -158,6 +184,7 @@ def build(settings: LeadsSettings, *, clock: Clock | None = None) -> LeadsServic
         watcher=watcher,
         leads=leads,
         loads=loads,
+        parked=parked,
     )
 
     async def prepare() -> None:
@@ -173,12 +200,22 @@ def build(settings: LeadsSettings, *, clock: Clock | None = None) -> LeadsServic
             what="load reconciliation",
         )
 
+    async def expire_parked() -> None:
+        # Expiry compares with the service's clock; the pass itself is housekeeping on
+        # wall-clock time, like reconciliation.
+        await run_every(
+            parking.expire_due,
+            clock=SystemClock(),
+            seconds=settings.parked_sweep_seconds,
+            what="parked activity expiry",
+        )
+
     app = create_service_app(
         connections,
         service=SERVICE,
         description=service_doc or "",
         on_start=[prepare],
-        loops=[relay.run, watcher.run, reconcile_loads],
+        loops=[relay.run, watcher.run, reconcile_loads, expire_parked],
     )
     install_error_handlers(app)
     install_audit(app, trail, ACCESS)

@@ -83,6 +83,17 @@ class LeadsSettings(ServiceSettings):
     outbox_poll_seconds: float = Field(
         default=0.5, gt=0, description="How often the outbox relay looks for unpublished events."
     )
+    parked_activity_days: int = Field(
+        default=7,
+        ge=1,
+        description="How long a telephony activity whose phone matches no open lead waits "
+        "for that lead to arrive before it is removed.",
+    )
+    parked_sweep_seconds: float = Field(
+        default=300,
+        gt=0,
+        description="How often parked activities past their wait are removed (each is logged).",
+    )
     load_reconcile_seconds: float = Field(
         default=600,
         gt=0,

@@ -15,14 +15,20 @@ from leads.adapters.contact_key_store import MongoContactKeys
 from leads.adapters.indexes import INDEXES
 from leads.adapters.lead_repository import MongoLeadRepository
 from leads.adapters.load_counter import MongoLoadCounter
+from leads.adapters.parked_activities import MongoParkedActivities
 from leads.adapters.roster_store import MongoRosterStore
+from leads.domain.lead_records import Activity
+from leads.domain.parked import ParkedActivity
 from leads.domain.roster import RosterManager, WorkingTime
 from leads.domain.sla import SlaPolicy
 from leads.service_layer.assigner import Assigner, AssignmentConfig
+from leads.service_layer.commands import LeadCommands
 from leads.service_layer.contact_book import ContactBook
 from leads.service_layer.intake import LeadIntake
 from leads.service_layer.intake_batch import BatchIntake, Received
 from leads.service_layer.loads import LoadKeeper
+from leads.service_layer.parking import ActivityParking
+from shared.contracts.events.lead_lifecycle import ActivityDirection, ActivityKind
 from shared.contracts.events.lead_received import LeadReceivedV1
 from shared.platform.clock import ManualClock
 from shared.platform.indexes import ensure_indexes
@@ -33,7 +39,8 @@ pytestmark = pytest.mark.integration
 
 MANAGERS = [f"mgr-{n:02d}" for n in range(20)]
 BATCH_BUDGET = 16
-"""Commands for a batch of new people however many (up to 50): reads, claims, insert, loads."""
+"""Commands for a batch of new people however many (up to 50): reads, claims, insert, loads,
+and one read of the activities parked under the batch's phones."""
 
 
 class Commands(CommandListener):
@@ -41,11 +48,13 @@ class Commands(CommandListener):
 
     def __init__(self) -> None:
         self.names: list[str] = []
+        self.targets: list[tuple[str, str]] = []
         self.on = False
 
     def started(self, event: CommandStartedEvent) -> None:
         if self.on:
             self.names.append(event.command_name)
+            self.targets.append((event.command_name, str(event.command.get(event.command_name))))
 
     def succeeded(self, event: Any) -> None:
         """Counted when started."""
@@ -72,8 +81,22 @@ class World:
             loads,
             AssignmentConfig("round_robin", "sales", calendar, SlaPolicy(default_minutes=60)),
         )
-        single = LeadIntake(self.leads, assigner, book=book, loads=loads, clock=clock)
-        self.intake = BatchIntake(single, self.leads, assigner, book=book, loads=loads, clock=clock)
+        commands = LeadCommands(
+            self.leads,
+            assigner,
+            book=book,
+            loads=loads,
+            clock=clock,
+            disqualify_reasons=frozenset(),
+        )
+        self.park = MongoParkedActivities(db)
+        parking = ActivityParking(self.park, commands, book, clock=clock, keep=timedelta(days=7))
+        single = LeadIntake(
+            self.leads, assigner, book=book, loads=loads, clock=clock, parking=parking
+        )
+        self.intake = BatchIntake(
+            single, self.leads, assigner, book=book, loads=loads, clock=clock, parking=parking
+        )
 
     async def receive(self, bodies: list[dict[str, Any]]) -> list[str]:
         """One batch, each body with an event id of its own external id."""
@@ -187,3 +210,24 @@ async def test_a_later_count_of_one_bucket_does_not_stop_the_others(
     after = await world.db["manager_load"].find_one({"_id": "mgr-00"})
     assert after is not None and after["v"][bucket] == 99 and len(after["n"]) == 2
     assert await world.counter.loads(["mgr-00"]) == {"mgr-00": 2}
+
+
+async def test_a_batch_asks_the_park_once_and_logs_what_waited_for_its_leads(
+    world: World,
+) -> None:
+    await world.receive([person(100)])
+    call = Activity(
+        "pbx-7", "mgr-05", ActivityKind.CALL, ActivityDirection.INBOUND, world.clock.now()
+    )
+    await world.park.park(
+        ParkedActivity.park("phone:+79130000007", call, now=world.clock.now(), keep=timedelta(7))
+    )
+    world.commands.on = True
+    ids = await world.receive([person(n) for n in range(40)])
+    world.commands.on = False
+
+    assert world.commands.targets.count(("find", "parked_activities")) == 1
+    assert ("delete", "parked_activities") in world.commands.targets
+    lead = await world.db["leads"].find_one({"_id": ids[7]})
+    assert lead is not None and [a["id"] for a in lead["activities"]] == ["pbx-7"]
+    assert await world.db["parked_activities"].find_one({"_id": "pbx-7"}) is None

@@ -15,6 +15,7 @@ from leads.domain.contact_keys import ClientRef, ContactKey, KeyClaim
 from leads.domain.ids import SOURCE
 from leads.domain.lead import Lead
 from leads.domain.lead_filter import LeadFilter
+from leads.domain.parked import ParkedActivity
 from leads.domain.roster import RosterManager, RosterTeam, WorkingTime
 from leads.domain.sla import SlaPolicy
 from leads.service_layer.assigner import Assigner, AssignmentConfig
@@ -24,6 +25,7 @@ from leads.service_layer.http_intake import HttpIntake
 from leads.service_layer.intake import LeadIntake
 from leads.service_layer.intake_batch import BatchIntake, Received
 from leads.service_layer.loads import LoadKeeper
+from leads.service_layer.parking import ActivityParking
 from leads.service_layer.queries import LeadQueries
 from leads.service_layer.sla_watcher import SlaWatcher
 from leads.service_layer.telephony import ExternalActivities
@@ -173,6 +175,50 @@ class InMemoryContactKeys:
             self.keys[key] = replace(stored, client=client)
 
 
+class InMemoryParkedActivities:
+    """`ParkedActivities` in a dict by activity id; counts the `waiting` queries it answers.
+
+    `before_park`, when set, runs once just before the next activity is stored: a test puts a
+    concurrent intake there, landing the lead between telephony's look-up and its parking.
+    """
+
+    def __init__(self) -> None:
+        self.parked: dict[str, ParkedActivity] = {}
+        self.queries: list[list[str]] = []
+        self.before_park: Callable[[], Awaitable[object]] | None = None
+
+    async def park(self, parked: ParkedActivity) -> bool:
+        if self.before_park is not None:
+            hook, self.before_park = self.before_park, None
+            await hook()
+        if parked.activity_id in self.parked:
+            return False
+        self.parked[parked.activity_id] = parked
+        return True
+
+    async def waiting(self, keys: Sequence[str]) -> list[ParkedActivity]:
+        self.queries.append(list(keys))
+        return [p for p in self.parked.values() if p.key in keys]
+
+    async def remove(self, activity_id: str) -> None:
+        self.parked.pop(activity_id, None)
+
+    async def expired(self, now: datetime, limit: int) -> list[str]:
+        due = sorted((p for p in self.parked.values() if p.expired(now)), key=_expiry)
+        return [p.activity_id for p in due[:limit]]
+
+    async def remove_expired(self, activity_id: str, now: datetime) -> bool:
+        parked = self.parked.get(activity_id)
+        if parked is None or not parked.expired(now):
+            return False
+        del self.parked[activity_id]
+        return True
+
+
+def _expiry(parked: ParkedActivity) -> tuple[datetime, str]:
+    return parked.expires_at, parked.activity_id
+
+
 class InMemoryRoster:
     """`Roster` in dicts."""
 
@@ -260,6 +306,8 @@ ROSTER = (
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 """A Monday morning; the 24/7 calendar makes every deadline START + 60 minutes."""
 DISQUALIFY_REASONS = frozenset({"no_budget", "spam"})
+PARKED_FOR = timedelta(days=7)
+"""`LEADS_PARKED_ACTIVITY_DAYS` at its default."""
 
 
 @dataclass
@@ -270,6 +318,8 @@ class LeadsWorld:
     leads: InMemoryLeadRepository
     counter: InMemoryLoadCounter
     contact_keys: InMemoryContactKeys
+    park: InMemoryParkedActivities
+    parking: ActivityParking
     loads: LoadKeeper
     roster: InMemoryRoster
     intake: LeadIntake
@@ -352,21 +402,32 @@ def leads_world(
     )
     publisher = FakePublisher()
     requests = InMemoryRequestLog()
-    intake = LeadIntake(leads, assigner, book=book, loads=loads, clock=clock)
+    park = InMemoryParkedActivities()
+    parking = ActivityParking(park, commands, book, clock=clock, keep=PARKED_FOR)
+    intake = LeadIntake(leads, assigner, book=book, loads=loads, clock=clock, parking=parking)
     return LeadsWorld(
         clock=clock,
         leads=leads,
         counter=counter,
         contact_keys=contact_keys,
+        park=park,
+        parking=parking,
         loads=loads,
         roster=roster,
         intake=intake,
         batch=BatchIntake(
-            intake, leads, assigner, book=book, loads=loads, clock=clock, publish=publish
+            intake,
+            leads,
+            assigner,
+            book=book,
+            loads=loads,
+            clock=clock,
+            publish=publish,
+            parking=parking,
         ),
         commands=commands,
         watcher=SlaWatcher(leads, assigner, policy, loads=loads, clock=clock, poll_seconds=1),
-        telephony=ExternalActivities(leads, commands, book),
+        telephony=ExternalActivities(leads, commands, book, parking),
         queries=LeadQueries(leads, clock=clock),
         http=HttpIntake(publisher, requests, clock=clock, publish_timeout=0.05),
         publisher=publisher,

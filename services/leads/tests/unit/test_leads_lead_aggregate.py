@@ -114,6 +114,21 @@ def test_first_contact_records_activity_and_contact_and_stops_the_timer() -> Non
     assert lead.collect_events() == []
 
 
+def test_a_call_before_the_request_goes_on_the_timeline_and_the_timer_runs_on() -> None:
+    lead = new_lead()
+    lead.collect_events()
+    # Telephony reports at 09:25 a call from 08:55, five minutes before the form.
+    assert lead.log_activity(call(-5), T0 + timedelta(minutes=25)) is True
+    [logged] = lead.collect_events()
+    assert isinstance(logged, LeadActivityLoggedV1) and logged.counts_as_contact is False
+    assert [a.counts_as_contact for a in lead.activities] == [False]
+    assert (lead.status, lead.sla_due_at) == (LeadStatus.ASSIGNED, DEADLINE)
+    assert timer_consistent(lead)
+    # At the very instant of the request it counts (response 0 s).
+    assert lead.log_activity(call(0, id_="a-2"), T0 + timedelta(minutes=26)) is True
+    assert lead.status is LeadStatus.CONTACTED and lead.response_seconds == 0
+
+
 def test_a_second_contact_is_only_an_activity() -> None:
     lead = new_lead()
     lead.log_activity(call(1), T0 + timedelta(minutes=1))

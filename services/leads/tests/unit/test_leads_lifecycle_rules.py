@@ -56,6 +56,12 @@ def test_what_counts_as_first_contact(
     assert counts_as_contact(kind, direction, outcome) is expected
 
 
+def test_nothing_done_before_the_request_was_received_answers_it() -> None:
+    assert counts_as_contact("call", "inbound", "answered", before_request=True) is False
+    assert counts_as_contact("call", "outbound", "answered", before_request=True) is False
+    assert counts_as_contact("call", "inbound", "answered", before_request=False) is True
+
+
 def test_qualify_only_after_contact() -> None:
     check_qualify(LeadStatus.CONTACTED)
     with pytest.raises(LifecycleError, match="once contacted"):

@@ -15,6 +15,7 @@ from leads.domain.dedupe import LeadStatus
 from leads.domain.ids import SOURCE, lead_id_for
 from leads.service_layer.http_intake import INTAKE_SOURCE, HttpIntake, IdempotencyKeyReused
 from leads.service_layer.queries import LeadListQuery
+from leads.service_layer.telephony import ActivityOnClosedLead
 from shared.contracts.codec import DecodedEvent
 from shared.contracts.envelope import Envelope
 from shared.contracts.events.lead_lifecycle import LeadActivityLoggedV1
@@ -70,15 +71,17 @@ async def test_telephony_call_found_by_phone_number_is_the_first_contact_once() 
     assert len(world.published(Topic.LEAD_ACTIVITY_LOGGED)) == 1
 
 
-async def test_telephony_ignores_own_events_unknown_numbers_and_closed_leads() -> None:
+async def test_telephony_skips_own_events_parks_unknown_numbers_and_refuses_closed_leads() -> None:
     world = leads_world()
     lead_id, _ = await world.receive(lead_body("tel-2", "89123450002"))
     await world.telephony(pbx_call(world, lead_id=lead_id, source=SOURCE))
     await world.telephony(pbx_call(world, contact_phone="+7 999 000-00-00"))
     assert world.leads.stored(lead_id).activities == []
+    assert [p.key for p in world.park.parked.values()] == ["phone:+79990000000"]
 
     await world.commands.disqualify(lead_id, reason="spam", note=None, by=None)
-    await world.telephony(pbx_call(world, lead_id=lead_id))
+    with pytest.raises(ActivityOnClosedLead, match="the lead is disqualified"):
+        await world.telephony(pbx_call(world, lead_id=lead_id, activity_id="pbx-43"))
     assert world.leads.stored(lead_id).activities == []
 
 

@@ -38,6 +38,9 @@ OWN: IndexPlan = {
     "managers": [index("active", "_id")],
     # Looked up by `_id` (the request's idempotency key) only.
     "intake_requests": [],
+    # Activities waiting for their lead: intake asks `contact_key $in` its batch's phone keys;
+    # the expiry pass reads `expires_at <= now`, earliest first; the rest is by `_id`.
+    "parked_activities": [index("contact_key"), index("expires_at")],
 }
 
 INDEXES: IndexPlan = merge(outbox_indexes("leads", "managers"), OWN, AUDIT_INDEXES)

@@ -35,10 +35,23 @@ class OpenLeadRef:
     status: LeadStatus
 
 
+PHONE_KEY_PREFIX = "phone:"
+
+
+def phone_key(e164: str) -> str:
+    """The dedupe key of a normalised phone, e.g. "phone:+79123456789"."""
+    return f"{PHONE_KEY_PREFIX}{e164}"
+
+
+def phone_keys(keys: Iterable[str]) -> list[str]:
+    """The phone keys among a lead's dedupe keys."""
+    return [key for key in keys if key.startswith(PHONE_KEY_PREFIX)]
+
+
 def _keys(phone: str | None, email: str | None) -> tuple[str, ...]:
     keys: list[str] = []
     if phone:
-        keys.append(f"phone:{phone}")
+        keys.append(phone_key(phone))
     if email:
         keys.append(f"email:{email}")
     return tuple(keys)

@@ -270,7 +270,12 @@ class Lead(Aggregate[EventModel]):
             return False
         if self.status in CLOSED_STATUSES:
             raise LifecycleError(f"the lead is closed ({self.status})")
-        contact = counts_as_contact(activity.kind.value, activity.direction.value, activity.outcome)
+        contact = counts_as_contact(
+            activity.kind.value,
+            activity.direction.value,
+            activity.outcome,
+            before_request=activity.occurred_at < self.received_at,
+        )
         self.activities.append(
             ActivityRecord(
                 id=activity.activity_id,

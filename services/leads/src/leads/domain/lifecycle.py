@@ -15,14 +15,18 @@ class LifecycleError(Exception):
     """A move the lead's current status does not allow; the message is safe to show."""
 
 
-def counts_as_contact(kind: str, direction: str, outcome: str | None) -> bool:
+def counts_as_contact(
+    kind: str, direction: str, outcome: str | None, *, before_request: bool = False
+) -> bool:
     """Whether an activity is the manager's response to the lead.
 
     An outbound call nobody answered still counts: the SLA measures how fast the manager
     reacted, and reassigning a lead the manager is already dialling helps nobody. A note is
-    not contact, and neither is an inbound call the manager missed.
+    not contact, and neither is an inbound call the manager missed. Nothing that happened
+    before the request was received (`before_request`) answers it: a person's call minutes
+    before their web form goes on the timeline, and the assignee still owes the response.
     """
-    if kind not in CONTACT_KINDS:
+    if kind not in CONTACT_KINDS or before_request:
         return False
     return not (direction == "inbound" and outcome in MISSED_OUTCOMES)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from leads.domain.assignment import LeadToAssign
@@ -17,6 +17,7 @@ from leads.domain.priority import LeadSignals, Priority, score_lead
 from leads.service_layer.assigner import Assigner
 from leads.service_layer.contact_book import ContactBook, Sighting
 from leads.service_layer.loads import LoadKeeper
+from leads.service_layer.parking import ActivityParking
 from leads.service_layer.ports import LeadRepository
 from shared.contracts.codec import DecodedEvent
 from shared.contracts.events.lead_received import LeadReceivedV1
@@ -43,6 +44,7 @@ class LeadIntake:
         loads: LoadKeeper,
         clock: Clock,
         on_stored: Callable[[], None] | None = None,
+        parking: ActivityParking | None = None,
     ) -> None:
         self._leads = leads
         self._assigner = assigner
@@ -50,6 +52,7 @@ class LeadIntake:
         self._loads = loads
         self._clock = clock
         self._on_stored = on_stored
+        self._parking = parking
 
     async def __call__(self, decoded: DecodedEvent[LeadReceivedV1]) -> None:
         """Subscriber body for `lead.received`."""
@@ -62,8 +65,10 @@ class LeadIntake:
         existing = await self._leads.by_id_or_alias(lead_id)
         if existing is not None:
             log.info("lead already stored; redelivery ignored", lead_id=existing.id)
-            # The first delivery may have stopped between the lead's save and its load.
+            # The first delivery may have stopped between the lead's save and its load,
+            # or before it logged what was parked for the lead.
             await self._loads.settle(existing.id, existing.counted_for)
+            await self.unpark([existing])
             return existing.id
         received_at = event.received_at or sent_at
         contact = contact_of(event)
@@ -108,6 +113,8 @@ class LeadIntake:
             log.info("duplicate merged into open lead", lead_id=target.id, alias=alias)
             self._stored()
         await self._book.point_to(target, sighting.owners)
+        # The request may bring the lead a phone something was parked under.
+        await self.unpark([target])
         return True
 
     async def _create(
@@ -135,6 +142,12 @@ class LeadIntake:
                 assigned=owner.manager_id is not None,
             )
             self._stored()
+        await self.unpark([lead])
+
+    async def unpark(self, leads: Sequence[Lead]) -> None:
+        """Log on the leads what telephony parked under their phones before they landed."""
+        if self._parking is not None:
+            await self._parking.deliver(leads)  # the commands it logs with wake the relay
 
     def _stored(self) -> None:
         if self._on_stored is not None:

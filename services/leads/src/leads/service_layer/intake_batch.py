@@ -2,8 +2,9 @@
 
 A new lead of a new person (the common case) costs, per batch rather than per lead: a read of the
 leads and aliases asked for, of the contact keys and their owning leads, of the roster, one bulk
-claim, one bulk insert and the load writes. A request the batch cannot settle that way goes to
-the one-by-one `LeadIntake` after the others are stored: a duplicate of a stored lead, a key
+claim, one bulk insert, the load writes, and one read of the activities parked under the phones
+of the batch (`ActivityParking`). A request the batch cannot settle that way goes to the
+one-by-one `LeadIntake` after the others are stored: a duplicate of a stored lead, a key
 claimed moments ago by a lead not stored yet, a key claimed meanwhile by another consumer, or
 a person or lead id that appears earlier in the same batch (it may merge into that lead).
 """
@@ -28,6 +29,7 @@ from leads.service_layer.intake import (
     to_assign,
 )
 from leads.service_layer.loads import LoadKeeper
+from leads.service_layer.parking import ActivityParking
 from leads.service_layer.ports import LeadRepository
 from shared.contracts.events.lead_received import LeadReceivedV1
 from shared.platform.clock import Clock
@@ -70,6 +72,7 @@ class BatchIntake:
         loads: LoadKeeper,
         clock: Clock,
         publish: Callable[[], Awaitable[None]] | None = None,
+        parking: ActivityParking | None = None,
     ) -> None:
         self._single = single
         self._leads = leads
@@ -78,6 +81,7 @@ class BatchIntake:
         self._loads = loads
         self._clock = clock
         self._publish = publish
+        self._parking = parking
 
     async def receive_batch(self, batch: Sequence[Received]) -> list[str]:
         """Store or merge every request, in bulk where it can; the lead id each ended in."""
@@ -96,7 +100,14 @@ class BatchIntake:
         later.extend(r for r, s in zip(fresh, sightings, strict=True) if not _clear(s))
         claimed = await self._book.claim_many([(r.lead_id, s.owners) for r, s in clear])
         later.extend(r for r, _ in clear if r.lead_id not in claimed)
-        await self._create([(r, s) for r, s in clear if r.lead_id in claimed])
+        kept = await self._create([(r, s) for r, s in clear if r.lead_id in claimed])
+        # One query of the park for the whole batch: what telephony parked under the phones
+        # of the new leads (and of redelivered ones, whose first delivery may have stopped
+        # before it looked). Requests left to the one-by-one path look for themselves.
+        logged = await self._parking.deliver([*stored.values(), *kept]) if self._parking else 0
+        if (kept or logged) and self._publish is not None:
+            # Before the next batch: a backlog of unpublished leads makes the relay slower.
+            await self._publish()
         ended = {lead_id: lead.id for lead_id, lead in stored.items()}
         for request in sorted(later, key=requests.index):
             received = request.received
@@ -105,9 +116,10 @@ class BatchIntake:
             )
         return [ended.get(request.lead_id, request.lead_id) for request in requests]
 
-    async def _create(self, new: Sequence[tuple[_Request, Sighting]]) -> None:
+    async def _create(self, new: Sequence[tuple[_Request, Sighting]]) -> list[Lead]:
+        """Assign and store the new leads; those stored by this call."""
         if not new:
-            return
+            return []
         round_ = await self._assigner.start_round()
         leads: list[Lead] = []
         for request, sighting in new:
@@ -136,7 +148,7 @@ class BatchIntake:
         )
         kept = [lead for lead, ok in zip(leads, added, strict=True) if ok]
         if not kept:
-            return
+            return []
         await self._loads.settle_new([(lead.id, lead.counted_for) for lead in kept])
         for lead in kept:
             log.info(
@@ -146,9 +158,7 @@ class BatchIntake:
                 priority=lead.priority.score,
                 assigned=lead.manager_id is not None,
             )
-        if self._publish is not None:
-            # Before the next batch: a backlog of unpublished leads makes the relay slower.
-            await self._publish()
+        return kept
 
 
 def _request(received: Received) -> _Request:

@@ -10,6 +10,7 @@ from leads.domain.assignment import AssignmentRule
 from leads.domain.contact_keys import ClientRef, ContactKey, KeyClaim
 from leads.domain.lead import Lead
 from leads.domain.lead_filter import LeadFilter
+from leads.domain.parked import ParkedActivity
 from leads.domain.roster import RosterManager, RosterTeam
 from shared.platform.outbox import OutboxMessage
 
@@ -117,6 +118,25 @@ class ContactKeys(Protocol):
 
     async def record_client(self, key: str, client: ClientRef) -> None:
         """Remember the conversion as the key's client unless a later one is recorded."""
+
+
+class ParkedActivities(Protocol):
+    """External activities waiting for their lead, one per activity id, by contact key."""
+
+    async def park(self, parked: ParkedActivity) -> bool:
+        """Keep the activity until its lead lands; False when it is parked already."""
+
+    async def waiting(self, keys: Sequence[str]) -> list[ParkedActivity]:
+        """The activities parked under any of `keys` (one indexed query)."""
+
+    async def remove(self, activity_id: str) -> None:
+        """Unpark an activity (logged on its lead); nothing happens when it is gone already."""
+
+    async def expired(self, now: datetime, limit: int) -> list[str]:
+        """Ids of at most `limit` activities whose wait ended by `now`, earliest first."""
+
+    async def remove_expired(self, activity_id: str, now: datetime) -> bool:
+        """Unpark an activity whose wait ended by `now`; False when it is gone already."""
 
 
 class Roster(Protocol):
