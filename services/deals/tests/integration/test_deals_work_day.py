@@ -476,3 +476,73 @@ async def test_activities_by_http_refuse_bad_input_with_field_paths(
         )
         assert ok.status_code == 201
         assert json.loads(ok.text)["client_id"] == client_id
+
+
+async def test_work_changes_hands_by_hand_and_when_its_owner_is_away(
+    deals_service: ServiceFactory,
+    deals_settings: DealsSettings,
+    mongo_db: AsyncDatabase[Any],
+    clock: ManualClock,
+) -> None:
+    await staff(mongo_db)
+    kafka = deals_settings.kafka
+    async with deals_service() as (service, http):
+        deals = []
+        for title in ("Насосы", "Клапаны"):
+            opened = await http.post("/v1/deals", json={"title": title, "manager_id": "m-anna"})
+            deals.append(opened.json()["id"])
+        tasks = []
+        for deal_id in deals:
+            body = {
+                "title": "Позвонить",
+                "due_at": (T0 + timedelta(days=1)).isoformat(),
+                "assignee_id": "m-anna",
+                "deal_id": deal_id,
+            }
+            tasks.append((await http.post("/v1/tasks", json=body)).json()["id"])
+        starts = T0 + timedelta(hours=3)
+        demo = {
+            "title": "Демонстрация",
+            "starts_at": starts.isoformat(),
+            "ends_at": (starts + timedelta(hours=1)).isoformat(),
+            "link": "https://meet.example.com/pumps",
+            "deal_id": deals[0],
+            "organizer_id": "m-anna",
+            "staff_ids": ["m-boris"],
+        }
+        assert (await http.post("/v1/meetings", json=demo)).status_code == 201
+
+        # By hand: the first deal and its task go to Boris.
+        moved = await http.put(f"/v1/deals/{deals[0]}/manager", json={"manager_id": "m-boris"})
+        assert moved.status_code == 200, moved.text
+        assert moved.json()["manager_id"] == "m-boris"
+        assert (await http.get(f"/v1/tasks/{tasks[0]}")).json()["assignee_id"] == "m-boris"
+
+        # Away: Anna's absence with Boris as deputy hands him the rest.
+        away = person("m-anna", "manager").model_copy(
+            update={"present": False, "deputy_id": "m-boris", "changed_at": T0}
+        )
+        await publish(
+            kafka, Topic.PERSON_CHANGED, away, key="m-anna", source=LEADS, event_id="p-away"
+        )
+
+        async def handed() -> bool:
+            task = (await http.get(f"/v1/tasks/{tasks[1]}")).json()
+            return bool(task["assignee_id"] == "m-boris")
+
+        await wait_until(handed, timeout=30)
+        assert (await http.get(f"/v1/deals/{deals[1]}")).json()["manager_id"] == "m-boris"
+
+        clock.set(starts - timedelta(hours=1))  # the meeting's reminder, an hour before
+        await timers_idle(clock)
+        await outbox_drained(service)
+        [reminder] = await events(kafka, Topic.MEETING_REMINDER_DUE, 1)
+        assert (reminder["organizer_id"], reminder["staff_ids"], reminder["link"]) == (
+            "m-anna",
+            ["m-boris"],
+            "https://meet.example.com/pumps",
+        )
+        reassigned = await events(kafka, Topic.TASK_REASSIGNED, 2)
+        assert sorted((e["task_id"], e["reason"]) for e in reassigned) == sorted(
+            [(tasks[0], "manual"), (tasks[1], "absence")]
+        )

@@ -261,3 +261,46 @@ async def test_a_proposal_follow_up_is_due_three_days_later_at_ten_local() -> No
         "deal-1", manager_id="m-anna", team="msk", client_id="client-1", sent_on=MONDAY.date()
     )
     assert again.id == task.id
+
+
+async def test_a_lost_deal_with_a_revisit_date_gets_a_call_that_day_at_ten_local() -> None:
+    _book, rules, _repo, _clients, _waiting = task_world(ManualClock(MONDAY))
+    task = await rules.on_lost(
+        "deal-1",
+        manager_id="m-anna",
+        client_id="client-1",
+        revisit_on=MONDAY.date().replace(month=6),
+    )
+    assert (task.origin, task.due_at) == (
+        "rule:lost_revisit",
+        datetime(2026, 6, 2, 7, 0, tzinfo=UTC),  # 10:00 in Moscow
+    )
+
+
+async def test_a_renewal_reminder_sets_one_task_per_renewal_date() -> None:
+    _book, rules, repo, _clients, _waiting = task_world(ManualClock(MONDAY))
+    for days_before in (30, 30, 7):  # the 30-day reminder redelivered, then the 7-day one
+        await rules.on_renewal_due(
+            "contract-1",
+            renewal_on=MONDAY.date().replace(month=4),
+            days_before=days_before,
+            manager_id="m-anna",
+            client_id="client-1",
+        )
+    [task] = repo.open_tasks()
+    assert (task.origin, task.due_at, task.title) == (
+        "rule:contract_renewal",
+        MONDAY,
+        "Договор истекает через 30 дн.: согласовать продление",
+    )
+
+
+async def test_a_deal_changing_hands_takes_its_open_tasks_of_the_previous_owner() -> None:
+    clock = ManualClock(MONDAY)
+    book, rules, repo, _clients, _waiting = task_world(clock)
+    await book.set(draft(MONDAY + timedelta(hours=1), task_id="task-a"))
+    await book.set(draft(MONDAY + timedelta(hours=1), task_id="task-b", assignee_id="tl-olga"))
+    await book.set(draft(MONDAY + timedelta(hours=1), task_id="task-c", links=TaskLinks()))
+    assert await rules.hand_over_deal_tasks("deal-1", "m-anna", "m-boris") == 1
+    holders = {t.id: t.assignee_id for t in repo.open_tasks()}
+    assert holders == {"task-a": "m-boris", "task-b": "tl-olga", "task-c": "m-anna"}

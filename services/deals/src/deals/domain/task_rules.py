@@ -176,5 +176,19 @@ def renewal(
     )
 
 
+def lost_revisit(
+    deal_id: str, manager_id: str, client_id: str | None, revisit_on: date, due_at: datetime
+) -> TaskDraft:
+    """A call to try a lost client again on the day the manager chose."""
+    return TaskDraft(
+        task_id=rule_task_id("lost_revisit", deal_id, revisit_on.isoformat()),
+        title="Вернуться к клиенту после проигранной сделки",
+        assignee_id=manager_id,
+        due_at=due_at,
+        links=TaskLinks(deal_id=deal_id, client_id=client_id),
+        origin="rule:lost_revisit",
+    )
+
+
 def _hours(span: timedelta) -> int:
     return int(span.total_seconds() // 3600)

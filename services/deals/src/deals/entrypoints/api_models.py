@@ -140,6 +140,16 @@ class MoveIn(Body):
         default=None, description="Who moves it: a system must say; for a person, their token does."
     )
     lost_reason: EntityId | None = Field(default=None, description="Required for lost.")
+    revisit_on: date | None = Field(
+        default=None,
+        description="For lost: when to try the client again (a task is set for that day).",
+    )
+
+
+class OwnerIn(Body):
+    """Who takes over a deal."""
+
+    manager_id: EntityId = Field(description="The new owner.")
 
 
 class ApprovalIn(Body):

@@ -23,12 +23,13 @@ from deals.entrypoints.api_models import (
     LineIn,
     LinesIn,
     MoveIn,
+    OwnerIn,
     ShipmentIn,
     ShipmentMoveIn,
 )
 from deals.entrypoints.http_common import DealsHttp, out, page
 from deals.service_layer.deals import FlaggedDeal, OpenDeal
-from shared.platform.access import EVERYONE, caller_of, required_actor
+from shared.platform.access import EVERYONE, LEADERS, caller_of, required_actor
 from shared.platform.access import Refused as AccessRefused
 
 
@@ -164,6 +165,27 @@ def deals_router(deps: DealsHttp) -> APIRouter:
         )
         if deps.follow_ups is not None:
             await deps.follow_ups.on_deal_moved(deal.id)
+            if body.revisit_on is not None and deal.stage_kind.value == "lost":
+                await deps.follow_ups.on_lost(
+                    deal.id,
+                    manager_id=deal.manager_id,
+                    client_id=deal.client_id,
+                    revisit_on=body.revisit_on,
+                )
+        return await view(deal)
+
+    @router.put(
+        "/{deal_id}/manager",
+        summary="Hand an open deal to another manager (its open tasks follow)",
+        dependencies=[ACCESS.allow(keys=("write",), roles=LEADERS), in_scope],
+    )
+    async def hand_over(deal_id: str, body: OwnerIn, request: Request) -> dict[str, Any]:
+        """The new owner must be within your sight; publishes `deal.reassigned`."""
+        to = await deps.account_manager(request, body.manager_id) or body.manager_id
+        previous = (await deps.deals.get(deal_id)).manager_id
+        deal = await deps.deals.hand_over(deal_id, to, reason="manual")
+        if deps.follow_ups is not None:
+            await deps.follow_ups.hand_over_deal_tasks(deal_id, previous, to)
         return await view(deal)
 
     @router.put(

@@ -106,8 +106,12 @@ def register_subscribers(
         await people.apply(changed)
         # The stored person, not the event: a late redelivery of an old absence moves nothing.
         person = await people.person(changed.person_id)
-        if person is not None and person.deputy_id is not None and not person.present:
-            # Away with a deputy: their open deals go to the deputy (leads does the same).
+        if (
+            person is not None
+            and person.deputy_id is not None
+            and not (person.present and person.active)
+        ):
+            # Away or gone, with a deputy: their open work goes to the deputy (leads does too).
             await deals.hand_over_open_deals(
                 person.id, person.deputy_id, reason="absence", causation_id=event_id
             )

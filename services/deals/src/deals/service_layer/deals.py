@@ -120,6 +120,17 @@ class DealBook:
             self._wake()
         return moved
 
+    async def hand_over(self, deal_id: str, to_manager: str, *, reason: str) -> Deal:
+        """Give one open deal to another manager (a closed deal keeps its owner: 409)."""
+        deal = await self.get(deal_id)
+        deal.require_open()
+        now = self._clock.now()
+        changed = await self._change(
+            deal_id, lambda d: d.hand_over(to_manager, reason=reason, now=now)
+        )
+        self._wake()
+        return changed
+
     async def open_from_lead(self, event: LeadConvertedV1, *, event_id: str) -> str:
         """Create the deal a converted lead asks for; a redelivery finds it already there."""
         deal_id = deal_id_for_lead(event.lead_id)

@@ -130,6 +130,23 @@ class TaskRules:
                 closed += 1
         return closed
 
+    async def on_lost(
+        self, deal_id: str, *, manager_id: str, client_id: str | None, revisit_on: date
+    ) -> Task:
+        """A lost deal with a revisit date: a call to try again that day at 10:00 local."""
+        due = datetime.combine(revisit_on, time(10), self._zone)
+        draft = rules.lost_revisit(deal_id, manager_id, client_id, revisit_on, due)
+        return await self._book.set(draft)
+
+    async def hand_over_deal_tasks(self, deal_id: str, previous: str, to: str) -> int:
+        """A deal changed hands: its open tasks held by the previous owner go with it."""
+        moved = 0
+        for task in await self._tasks.open_about(deal_id=deal_id):
+            if task.assignee_id == previous:
+                await self._book.hand_over(task.id, to, reason="manual")
+                moved += 1
+        return moved
+
     async def run_stuck_scan(self) -> None:
         """Scan for deals that became stuck, forever, every `poll_seconds`."""
         await run_every(self.scan_stuck, clock=self._clock, seconds=self._poll, what="stuck scan")
