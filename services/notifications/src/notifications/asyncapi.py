@@ -19,6 +19,8 @@ RECEIVES: tuple[Topic, ...] = (
     Topic.CONTRACT_RENEWAL_DUE,
     Topic.CLIENT_SEGMENT_CHANGED,
     Topic.TASK_OVERDUE,
+    Topic.TASK_COMPLETED,
+    Topic.MEETING_REMINDER_DUE,
     Topic.PERSON_CHANGED,
 )
 """Topics this service consumes (a test checks them against its registered subscribers)."""

@@ -38,6 +38,7 @@ from notifications.service_layer.dispatcher import DispatchConfig, Dispatcher
 from notifications.service_layer.payments import PaymentReceived
 from notifications.service_layer.ports import ChannelSender
 from notifications.service_layer.recipients import Recipients
+from notifications.service_layer.tasks import TaskCompleted
 from notifications.service_layer.template_overrides import TemplateOverrides
 from notifications.service_layer.triggers import Triggers
 from notifications.service_layer.webhooks import Webhooks
@@ -190,6 +191,7 @@ def build(settings: NotificationsSettings, *, clock: Clock | None = None) -> Not
         connections.broker,
         triggers=triggers,
         payments=PaymentReceived(deliveries, settlements, triggers, clock=clock),
+        tasks=TaskCompleted(deliveries, settlements, triggers, clock=clock),
         staff=directory,
         group_id=group_id,
         topic_prefix=prefix,

@@ -1,8 +1,9 @@
-"""Overdue tasks end to end: the manager, then their team lead, one e-mail each, never more."""
+"""Overdue tasks end to end: the manager, then their team lead, one e-mail each, never more;
+a task closed while its message waits for the morning cancels it."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from notifications_testkit import (
@@ -18,7 +19,13 @@ from notifications.domain.model import Channel
 from notifications.service_layer.sources import task_overdue_id
 from notifications.settings import NotificationsSettings
 from shared.contracts.events.person import PersonChangedV1
-from shared.contracts.events.tasks import OverdueLevel, TaskLinks, TaskOverdueV1
+from shared.contracts.events.tasks import (
+    OverdueLevel,
+    TaskCompletedV1,
+    TaskLinks,
+    TaskOverdueV1,
+    TaskResolution,
+)
 from shared.contracts.topics import Topic
 from shared.platform.clock import ManualClock
 from shared.testing.kafka import committed, wait_until
@@ -119,3 +126,47 @@ async def test_an_overdue_task_mails_the_manager_then_the_team_lead_once_each(
         assert len(mailbox.to(MANAGER_EMAIL)) == 1
         assert len(mailbox.to(LEAD_EMAIL)) == 1
         assert await service.deliveries.collection.count_documents({}) == 2
+
+
+async def test_a_task_done_before_morning_cancels_its_overdue_mail_held_by_quiet_hours(
+    notifications_service: ServiceFactory,
+    publisher: Publisher,
+    mailbox: Mailbox,
+    clock: ManualClock,
+) -> None:
+    # 19:00 UTC is 22:00 in Moscow: the overdue mail waits for 09:00 there, 06:00 UTC.
+    clock.set(datetime(2026, 3, 2, 19, 0, tzinfo=UTC))
+    async with notifications_service() as (service, _http):
+        await publisher.publish(
+            person(MANAGER, "Анна Иванова", "manager", MANAGER_EMAIL, clock), key=MANAGER
+        )
+
+        async def known() -> bool:
+            return await service.directory.get(MANAGER) is not None
+
+        await wait_until(known, timeout=30)
+        await publisher.publish(overdue(OverdueLevel.ASSIGNEE, MANAGER, clock), key=TASK)
+        to_manager = delivery_id(task_overdue_id(TASK, "assignee"), MANAGER, Channel.EMAIL)
+        held = await wait_for_status(service, to_manager, "deferred")
+        assert held["next_attempt_at"].replace(tzinfo=UTC) == datetime(2026, 3, 3, 6, 0, tzinfo=UTC)
+
+        clock.advance(timedelta(hours=1))
+        done = TaskCompletedV1(
+            task_id=TASK,
+            assignee_id=MANAGER,
+            team="north",
+            resolution=TaskResolution.DONE,
+            origin="manual",
+            links=TaskLinks(deal_id="deal-7"),
+            was_overdue=True,
+            completed_at=clock.now(),
+        )
+        await publisher.publish(done, key=TASK)
+        cancelled = await wait_for_status(service, to_manager, "cancelled")
+        assert cancelled["reason"] == "task_closed"
+
+        clock.set(datetime(2026, 3, 3, 6, 30, tzinfo=UTC))
+        await dispatcher_idle(clock)
+        await outbox_drained(service)
+        assert mailbox.to(MANAGER_EMAIL) == []
+        assert await service.deliveries.collection.count_documents({"status": "sent"}) == 0

@@ -26,6 +26,7 @@ from notifications.domain.webhooks import WebhookSubscription
 from notifications.service_layer.context import ContextBuilder
 from notifications.service_layer.dispatcher import DispatchConfig, Dispatcher
 from notifications.service_layer.payments import PaymentReceived
+from notifications.service_layer.tasks import TaskCompleted
 from notifications.service_layer.triggers import Triggers
 from shared.contracts.codec import DecodedEvent, decode, encode
 from shared.contracts.events.base import EventModel
@@ -196,6 +197,7 @@ class Notifications:
     triggers: Triggers
     payments: PaymentReceived
     dispatcher: Dispatcher
+    tasks: TaskCompleted
 
 
 def notifications(
@@ -233,6 +235,7 @@ def notifications(
         lease_time=ClockLeaseTime(clock),
     )
     payments = PaymentReceived(deliveries, settlements, triggers, clock=clock)
+    tasks = TaskCompleted(deliveries, settlements, triggers, clock=clock)
     return Notifications(
         clock,
         deliveries,
@@ -243,6 +246,7 @@ def notifications(
         triggers,
         payments,
         dispatcher,
+        tasks,
     )
 
 

@@ -171,6 +171,34 @@ def test_an_overdue_task_follows_the_staff_channels_the_team_configured() -> Non
     assert intent.channels == (Channel.EMAIL, Channel.MESSENGER)
 
 
+def test_a_meeting_reminder_urgently_reaches_the_organizer_then_each_colleague() -> None:
+    # Urgent: an hour before an 08:30 meeting is 07:30, inside quiet hours; held until
+    # 09:00 the reminder would come after the meeting began. Organizer first, so one who is
+    # also listed among the staff is told once (the first intent to claim a person wins).
+    payload = {"organizer_id": "mgr-a", "staff_ids": ["mgr-b", "mgr-c"], "title": "Demo"}
+    staff_channels = (Channel.MESSENGER, Channel.EMAIL, Channel.SMS)
+    assert intents_for("meeting.reminder_due", payload) == [
+        NotificationIntent(
+            EventKind.MEETING_REMINDER_DUE,
+            MANAGER,
+            staff_channels,
+            urgent=True,
+            person_field="organizer_id",
+        ),
+        NotificationIntent(
+            EventKind.MEETING_REMINDER_DUE,
+            MANAGER,
+            staff_channels,
+            urgent=True,
+            person_field="staff_ids",
+        ),
+    ]
+    # Without colleagues the rule is the same: the service layer finds nobody in the list.
+    assert intents_for("meeting.reminder_due", {**payload, "staff_ids": []}) == intents_for(
+        "meeting.reminder_due", payload
+    )
+
+
 def test_other_events_resolve_their_people_by_role() -> None:
     payloads: list[tuple[str, Mapping[str, object]]] = [
         ("lead.assigned", {}),
@@ -228,6 +256,7 @@ def test_every_intent_has_a_builtin_template() -> None:
         *[("client.segment_changed", {"to_segment": s}) for s in ("hot", "warm", "sleeping")],
         ("contract.renewal_due", {}),
         *[("task.overdue", {"level": level.value}) for level in OverdueLevel],
+        ("meeting.reminder_due", {}),
     ]
     config = RuleConfig(notify_client_when_overdue=True)
     emitted = {i.event_kind for t, p in payloads for i in intents_for(t, p, config)}

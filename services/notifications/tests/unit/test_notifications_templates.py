@@ -121,6 +121,47 @@ def test_a_task_title_is_escaped_in_the_email_body() -> None:
     assert rendered.subject == "Задача просрочена: <b>Счёт & договор</b>"
 
 
+def test_a_meeting_reminder_reads_title_local_time_and_place_in_both_languages() -> None:
+    # Starts 07:00 UTC: 10:00 in Moscow (the sample's zone), 12:00 in Yekaterinburg (UTC+5).
+    title, place = "Демонстрация оборудования", "Офис клиента, ул. Ленина, 5"
+    ru = TemplateKey(EventKind.MEETING_REMINDER_DUE, Channel.SMS, Locale.RU)
+    rendered = render(BUILTIN_TEMPLATES[ru], sample_context(ru.event_kind))
+    assert rendered.body == f"Встреча «{title}» в 10:00, {place}"
+    en = TemplateKey(EventKind.MEETING_REMINDER_DUE, Channel.MESSENGER, Locale.EN)
+    context = {**sample_context(en.event_kind), "time_zone": "Asia/Yekaterinburg"}
+    rendered = render(BUILTIN_TEMPLATES[en], context)
+    assert rendered.body == f"Hello Анна Смирнова,\n\nMeeting “{title}” at 12:00, {place}"
+    email = TemplateKey(EventKind.MEETING_REMINDER_DUE, Channel.EMAIL, Locale.RU)
+    rendered = render(BUILTIN_TEMPLATES[email], sample_context(email.event_kind))
+    assert rendered.subject == f"Встреча «{title}» в 10:00"
+    assert f"<p>Встреча «{title}» в 10:00, {place}</p>" in rendered.body
+    assert "Организатор: Иван Петров." in rendered.body
+
+
+def test_a_meeting_online_shows_its_link_and_one_with_neither_stops_after_the_time() -> None:
+    key = TemplateKey(EventKind.MEETING_REMINDER_DUE, Channel.SMS, Locale.EN)
+    link = "https://meet.example.com/x?a=1&b=2"
+    context = {**sample_context(key.event_kind), "where": link}
+    rendered = render(BUILTIN_TEMPLATES[key], context)
+    assert rendered.body == f"Meeting “Демонстрация оборудования” at 10:00, {link}"
+    nowhere = {**sample_context(key.event_kind), "where": None}
+    rendered = render(BUILTIN_TEMPLATES[key], nowhere)
+    assert rendered.body == "Meeting “Демонстрация оборудования” at 10:00"
+
+
+def test_a_meeting_title_and_link_are_escaped_in_the_email_body() -> None:
+    key = TemplateKey(EventKind.MEETING_REMINDER_DUE, Channel.EMAIL, Locale.EN)
+    context = {
+        **sample_context(key.event_kind),
+        "meeting_title": "<b>Q&A</b>",
+        "where": "https://meet.example.com/x?a=1&b=2",
+    }
+    rendered = render(BUILTIN_TEMPLATES[key], context)
+    assert "Meeting “&lt;b&gt;Q&amp;A&lt;/b&gt;” at 10:00" in rendered.body
+    assert "https://meet.example.com/x?a=1&amp;b=2" in rendered.body
+    assert rendered.subject == "Meeting “<b>Q&A</b>” at 10:00"
+
+
 @pytest.mark.parametrize("kind", [k for k in EventKind if k.startswith("payment.due:")])
 def test_client_and_staff_payment_texts_are_polite_not_pushy(kind: EventKind) -> None:
     for locale in Locale:

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.unit
 
 TEXTS = files("notifications.domain.templates") / "texts"
 # The sample's figures as each locale writes them (amount 1250000.00 RUB, due 2026-04-15,
-# instant 2026-03-03T07:00Z shown in Europe/Moscow, UTC+3).
+# instant 2026-03-03T07:00Z shown in Europe/Moscow, UTC+3; a meeting's start as its time).
 FIGURES = {
     Locale.RU: {
         "amount": f"1{NBSP}250{NBSP}000,00{NBSP}₽",
@@ -34,6 +34,7 @@ FIGURES = {
         "renewal_date": "30 июня 2026",
         "last_purchase_date": "20 февраля 2026",
         "due_at": "3 марта 2026, 10:00",
+        "starts_at": "в 10:00",
     },
     Locale.EN: {
         "amount": f"RUB{NBSP}1,250,000.00",
@@ -43,9 +44,12 @@ FIGURES = {
         "renewal_date": "30 June 2026",
         "last_purchase_date": "20 February 2026",
         "due_at": "3 March 2026, 10:00",
+        "starts_at": "at 10:00",
     },
 }
-FILTER_LOCALE = re.compile(r"\|\s*(?:money|number|date|datetime)\((?:[^)]*?,\s*)?[\"'](\w+)[\"']")
+FILTER_LOCALE = re.compile(
+    r"\|\s*(?:money|number|date|datetime|time)\((?:[^)]*?,\s*)?[\"'](\w+)[\"']"
+)
 
 
 def shipped(folder: Traversable = TEXTS, prefix: str = "") -> set[str]:
@@ -70,8 +74,8 @@ def test_every_shipped_file_is_a_built_in_template_and_every_built_in_has_its_fi
     }
     expected = bodies | subjects
     assert shipped() == expected
-    # 21 kinds x 2 locales x (e-mail subject and body, messenger, SMS).
-    assert len(expected) == len(EventKind) * len(Locale) * 4 == 168
+    # 22 kinds x 2 locales x (e-mail subject and body, messenger, SMS).
+    assert len(expected) == len(EventKind) * len(Locale) * 4 == 176
 
 
 @pytest.mark.parametrize(

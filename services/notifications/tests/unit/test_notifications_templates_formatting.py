@@ -15,6 +15,7 @@ from notifications.domain.templates import (
     format_datetime,
     format_money,
     format_number,
+    format_time,
     render,
 )
 
@@ -145,9 +146,35 @@ def test_datetimes_are_shown_in_the_recipients_zone() -> None:
     assert format_datetime(new_year, "ru", "America/New_York") == "31 декабря 2026, 18:30"
 
 
+def test_a_time_of_day_is_shown_on_the_24_hour_clock_in_the_recipients_zone() -> None:
+    # 07:00 UTC: 10:00 in Moscow (UTC+3), 12:00 in Yekaterinburg (UTC+5), 16:00 in Tokyo.
+    moment = "2026-03-03T07:00:00Z"
+    assert format_time(moment, "ru", "Europe/Moscow") == "10:00"
+    assert format_time(moment, "en", "Asia/Yekaterinburg") == "12:00"
+    assert format_time(moment, "ru", "Asia/Tokyo") == "16:00"
+    # English too is on the 24-hour clock, with the leading zero: 21:05 UTC is 00:05 in
+    # Moscow and 16:05 in New York (UTC-5 in March before the switch on the 8th).
+    late = datetime(2026, 3, 2, 21, 5, tzinfo=UTC)
+    assert format_time(late, "en", "Europe/Moscow") == "00:05"
+    assert format_time(late, "en", "America/New_York") == "16:05"
+
+
+def test_time_filter_in_a_template() -> None:
+    template = Template(
+        subject="",
+        body='Встреча в {{ at | time("ru", zone) }}',
+        channel=Channel.SMS,
+    )
+    rendered = render(template, {"at": "2026-03-03T07:00:00+00:00", "zone": "Asia/Omsk"})
+    assert rendered.body == "Встреча в 13:00"  # Omsk is UTC+6
+
+
 @pytest.mark.parametrize(
     ("call", "message"),
     [
+        (lambda: format_time("2026-03-03T07:00:00", "ru", "Europe/Moscow"), "naive"),
+        (lambda: format_time("2026-03-03T07:00:00Z", "ru", "Nowhere/Land"), "time zone"),
+        (lambda: format_time("2026-03-03T07:00:00Z", "de", "Europe/Moscow"), "unknown locale"),
         (lambda: format_datetime("2026-03-03T07:00:00", "ru", "Europe/Moscow"), "naive"),
         (lambda: format_datetime("soon", "ru", "Europe/Moscow"), "ISO 8601"),
         (lambda: format_datetime("2026-03-03T07:00:00Z", "ru", "Nowhere/Land"), "time zone"),

@@ -96,17 +96,19 @@ class MongoDeliveryRepository(MongoRepository[Delivery]):
 
 
 class MongoSettlementStore:
-    """`settlements`: what was paid, so a reminder arriving after its payment is cancelled."""
+    """`settlements`: what was paid (or, for a task, closed), so a reminder arriving after
+    its payment (an overdue message after its task's closing) is cancelled."""
 
     def __init__(self, db: AsyncDatabase[Any]) -> None:
         self.collection = db["settlements"]
 
     async def record_settlement(self, key: str, at: datetime) -> None:
-        """Remember that what `key` names has been paid (the first payment's time is kept)."""
+        """Remember that what `key` names has been settled (the first time is kept; the field
+        is `paid_at` for a task's closing too, as documents already stored have it)."""
         await self.collection.update_one(
             {"_id": key}, {"$setOnInsert": {"paid_at": at}}, upsert=True
         )
 
     async def settled(self, keys: Sequence[str]) -> bool:
-        """Whether any of `keys` has been paid."""
+        """Whether any of `keys` has been settled."""
         return await self.collection.find_one({"_id": {"$in": list(keys)}}) is not None

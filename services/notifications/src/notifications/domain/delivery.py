@@ -2,9 +2,10 @@
 
 A delivery is planned queued (or closed at once: suppressed, cancelled), leased by one
 dispatcher at a time, and then sent, retried later, deferred by contact pressure, released
-for a busy recipient, given up, suppressed or cancelled by a payment. Pending (queued or
-deferred) deliveries are the only ones that still change, except that a provider's
-acceptance always wins: a reminder cancelled while on its way is recorded as sent.
+for a busy recipient, given up, suppressed, or cancelled by a payment (an overdue task's
+message by the task's closing). Pending (queued or deferred) deliveries are the only ones
+that still change, except that a provider's acceptance always wins: a reminder cancelled
+while on its way is recorded as sent.
 """
 
 from __future__ import annotations
@@ -33,9 +34,10 @@ class SourceRecord:
     """The consumed event a delivery comes from, kept for rendering, webhooks and dead letters.
 
     `dedupe_id` is the business id when the producer supplies one (`reminder_id` of
-    `payment.due` and `contract.renewal_due`; the task and level of `task.overdue`), so a
-    reminder republished under a new event id maps to the same deliveries; otherwise the
-    event id.
+    `payment.due`, `contract.renewal_due` and `meeting.reminder_due`; the task and level of
+    `task.overdue`), so a reminder republished under a new event id maps to the same
+    deliveries; otherwise the event id. A moved meeting comes with a new `reminder_id` and is
+    reminded again.
     """
 
     topic: str
@@ -267,7 +269,8 @@ class Delivery(Aggregate[DeliveryEvent]):
         return True
 
     def cancel(self, reason: str, now: datetime) -> bool:
-        """Cancel a pending delivery (its installment was paid); the lease is left alone."""
+        """Cancel a pending delivery (its installment was paid, its task closed); the lease is
+        left alone."""
         if not self.is_pending:
             return False
         self.status, self.reason = DeliveryStatus.CANCELLED, reason

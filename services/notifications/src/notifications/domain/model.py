@@ -49,8 +49,9 @@ class EventKind(StrEnum):
 
     The audience suffix is left out for the primary recipient of the event (the client for
     `payment.due`, the manager for lead events, the assignee for `task.overdue`), so a
-    template is found by kind, channel and locale alone. Custom templates may use other
-    kinds; these are the ones the rules emit.
+    template is found by kind, channel and locale alone. A meeting reminder reads the same
+    to its organizer and to the colleagues attending, so it has no audience suffix at all.
+    Custom templates may use other kinds; these are the ones the rules emit.
     """
 
     LEAD_ASSIGNED = "lead.assigned"
@@ -74,6 +75,7 @@ class EventKind(StrEnum):
     CADENCE_SLEEPING = "client.segment_changed:sleeping"
     TASK_OVERDUE = "task.overdue"
     TASK_OVERDUE_TEAM_LEAD = "task.overdue:team_lead"
+    MEETING_REMINDER_DUE = "meeting.reminder_due"
 
 
 class Locale(StrEnum):

@@ -15,10 +15,12 @@ translates contract events into them). Fields each rule reads:
 | `contract.renewal_due`   | none                                                            |
 | `task.overdue`           | `level`: `assignee` or `team_lead`; the person is the event's   |
 |                          | `notify_person_id` (none when the team has no lead)             |
+| `meeting.reminder_due`   | none; the people are `organizer_id`, then each of `staff_ids`   |
 
 Unknown event types call for nothing. `recipient_role` names a role; the service layer
 resolves it to a person (the event's manager or client, the team's head of sales), unless
-the intent's `person_field` names the payload field that holds the person.
+the intent's `person_field` names the payload field that holds the person (or, for a
+list field, the people).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class SourceEvent(StrEnum):
     CLIENT_SEGMENT_CHANGED = "client.segment_changed"
     CONTRACT_RENEWAL_DUE = "contract.renewal_due"
     TASK_OVERDUE = "task.overdue"
+    MEETING_REMINDER_DUE = "meeting.reminder_due"
 
 
 class Segment(StrEnum):
@@ -66,7 +69,9 @@ class NotificationIntent:
 
     `person_field` is set when the event itself names the person to tell (`task.overdue`'s
     `notify_person_id`): the service layer then reads that field instead of resolving the
-    role, and an empty field is recorded as a delivery to nobody rather than skipped.
+    role, and an empty field is recorded as a delivery to nobody rather than skipped. A list
+    field (`meeting.reminder_due`'s `staff_ids`) names everyone in it; an empty list is a
+    meeting without colleagues, and nothing is recorded for it.
     """
 
     event_kind: EventKind
@@ -145,6 +150,10 @@ _TASK_OVERDUE = {
 }
 TASK_OVERDUE_PERSON = "notify_person_id"
 """The field of `task.overdue` naming who is told: the assignee, then their team lead."""
+MEETING_ORGANIZER = "organizer_id"
+"""The field of `meeting.reminder_due` naming the manager who holds the meeting."""
+MEETING_STAFF = "staff_ids"
+"""The field of `meeting.reminder_due` listing the colleagues attending it."""
 
 _E = TypeVar("_E", bound=StrEnum)
 
@@ -238,14 +247,27 @@ def _task_overdue(payload: Mapping[str, object], out: _Intents) -> None:
     out.add(_TASK_OVERDUE[level], RecipientKind.MANAGER, person_field=TASK_OVERDUE_PERSON)
 
 
+def _meeting_reminder_due(out: _Intents) -> None:
+    # The organizer first, so an organizer also listed among the staff is told once; the
+    # staff are managers to this service too (a head of sales attending gets the same text).
+    for people in (MEETING_ORGANIZER, MEETING_STAFF):
+        out.add(
+            EventKind.MEETING_REMINDER_DUE, RecipientKind.MANAGER, urgent=True, person_field=people
+        )
+
+
 def intents_for(
     event_type: str, payload: Mapping[str, object], config: RuleConfig | None = None
 ) -> list[NotificationIntent]:
     """The notifications an event calls for, in order: primary recipient first.
 
     Lead events are urgent (the response SLA is running, and leads are only assigned to
-    managers on shift); everything else waits for the recipient's waking hours, an overdue
-    task included: it is already late, and a night message would not make it less so.
+    managers on shift), and so is a meeting reminder: deals sends it `remind_before` the
+    start (60 minutes by default), so held until 09:00 it would come after a meeting at
+    08:30 had begun, and short of its notice for any until 10:00; a reminder of a meeting
+    one attends is no unwanted contact (an opt-out still wins). Everything else waits for
+    the recipient's waking hours, an overdue task included: it is already late, and a night
+    message would not make it less so.
     """
     rules = config if config is not None else RuleConfig()
     out = _Intents(rules)
@@ -268,4 +290,6 @@ def intents_for(
             out.add(EventKind.CONTRACT_RENEWAL_DUE, RecipientKind.MANAGER)
         case SourceEvent.TASK_OVERDUE:
             _task_overdue(payload, out)
+        case SourceEvent.MEETING_REMINDER_DUE:
+            _meeting_reminder_due(out)
     return out.items

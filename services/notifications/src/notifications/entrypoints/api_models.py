@@ -30,6 +30,8 @@ class NotifyingTopic(StrEnum):
     CONTRACT_RENEWAL_DUE = Topic.CONTRACT_RENEWAL_DUE.value
     CLIENT_SEGMENT_CHANGED = Topic.CLIENT_SEGMENT_CHANGED.value
     TASK_OVERDUE = Topic.TASK_OVERDUE.value
+    TASK_COMPLETED = Topic.TASK_COMPLETED.value
+    MEETING_REMINDER_DUE = Topic.MEETING_REMINDER_DUE.value
 
 
 class TemplateChannel(StrEnum):
@@ -154,8 +156,8 @@ class DeliveryOut(BaseModel):
     urgent: bool = False
     source_event_id: str = Field(description="Id of the consumed event.")
     source_id: str = Field(
-        description="Deduplication id (the reminder id for payment.due, "
-        "`task.overdue:<task_id>:<level>` for task.overdue)."
+        description="Deduplication id (the reminder id for payment.due and "
+        "meeting.reminder_due, `task.overdue:<task_id>:<level>` for task.overdue)."
     )
     source_type: str
     attempts: int

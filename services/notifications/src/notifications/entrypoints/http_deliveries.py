@@ -60,8 +60,8 @@ def deliveries_router(log: DeliveryLog) -> APIRouter:
             Query(
                 min_length=1,
                 max_length=200,
-                description="Event id, the reminder id of a payment.due, or "
-                "`task.overdue:<task_id>:<level>`.",
+                description="Event id, the reminder id of a payment.due or a "
+                "meeting.reminder_due, or `task.overdue:<task_id>:<level>`.",
             ),
         ] = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,

@@ -8,10 +8,12 @@ from faststream.kafka import KafkaBroker
 
 from notifications.service_layer.payments import PaymentReceived
 from notifications.service_layer.ports import StaffDirectory
+from notifications.service_layer.tasks import TaskCompleted
 from notifications.service_layer.triggers import Triggers
 from shared.contracts.events.base import EventModel
 from shared.contracts.events.invoicing import PaymentReceivedV1
 from shared.contracts.events.person import PersonChangedV1
+from shared.contracts.events.tasks import TaskCompletedV1
 from shared.contracts.topics import Topic
 from shared.platform.clock import Clock
 from shared.platform.consumer import follow_people, subscribe, topic_group
@@ -25,6 +27,7 @@ _TRIGGERS = {
     Topic.CONTRACT_RENEWAL_DUE: "Tell the manager a contract comes up for renewal.",
     Topic.CLIENT_SEGMENT_CHANGED: "Give the manager the contact cadence of the new segment.",
     Topic.TASK_OVERDUE: "Tell the assignee a task is overdue; after the grace, the team lead.",
+    Topic.MEETING_REMINDER_DUE: "Remind the organizer and each colleague attending, at once.",
 }
 
 
@@ -33,12 +36,14 @@ def register_subscribers(
     *,
     triggers: Triggers,
     payments: PaymentReceived,
+    tasks: TaskCompleted,
     staff: StaffDirectory,
     group_id: str,
     topic_prefix: str,
     clock: Clock,
 ) -> None:
-    """Every notifying topic, plus `payment.received`, which cancels pending reminders.
+    """Every notifying topic, plus `payment.received`, which cancels pending reminders, and
+    `task.completed`, which cancels a closed task's pending overdue messages.
 
     Integrators' webhooks receive every one of these events, whatever the rules say.
     """
@@ -60,6 +65,15 @@ def register_subscribers(
         event_type=PaymentReceivedV1,
         group_id=topic_group(group_id, Topic.PAYMENT_RECEIVED.value),
         description="Cancel reminders still pending for what was paid; forward to webhooks.",
+        **options,
+    )
+    subscribe(
+        broker,
+        Topic.TASK_COMPLETED.value,
+        tasks,
+        event_type=TaskCompletedV1,
+        group_id=topic_group(group_id, Topic.TASK_COMPLETED.value),
+        description="Cancel a closed task's overdue messages still pending; forward to webhooks.",
         **options,
     )
 

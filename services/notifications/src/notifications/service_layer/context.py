@@ -43,6 +43,8 @@ class ContextBuilder:
             context.update(await self._client(payload))
         elif family == "task.overdue":
             context.update(await self._task(payload))
+        elif family == "meeting.reminder_due":
+            context.update(await self._meeting(payload))
         return context
 
     async def _name(self, recipient_id: object) -> str:
@@ -107,4 +109,16 @@ class ContextBuilder:
             "task_title": payload.get("title"),
             "due_at": payload.get("due_at"),
             "assignee_name": await self._name(payload.get("assignee_id")),
+        }
+
+    async def _meeting(self, payload: dict[str, Any]) -> dict[str, object]:
+        # The start is an instant, shown as HH:MM in the recipient's own zone. `where` is the
+        # place of a meeting in person, else the call link; None when the event has neither
+        # (the texts then leave it out rather than show a dash).
+        return {
+            "meeting_id": payload.get("meeting_id"),
+            "meeting_title": payload.get("title"),
+            "starts_at": payload.get("starts_at"),
+            "where": payload.get("place") or payload.get("link"),
+            "organizer_name": await self._name(payload.get("organizer_id")),
         }

@@ -116,14 +116,15 @@ class DeliveryRepository(Protocol):
 
 
 class SettlementStore(Protocol):
-    """Port: what has been paid, kept apart from the deliveries it cancels."""
+    """Port: what has been settled (an installment paid, a task closed), kept apart from the
+    deliveries it cancels."""
 
     async def record_settlement(self, key: str, at: datetime) -> None:
-        """Remember that what `key` names (an installment) has been paid."""
+        """Remember that what `key` names (an installment, a task) has been settled."""
         ...
 
     async def settled(self, keys: Sequence[str]) -> bool:
-        """Whether any of `keys` has been paid."""
+        """Whether any of `keys` has been settled."""
         ...
 
 

@@ -39,6 +39,8 @@ NO_RECIPIENT = "no_recipient"
 NO_REACHABLE_CHANNEL = "no_reachable_channel"
 OPTED_OUT = "opted_out"
 PAID = "paid"
+TASK_CLOSED = "task_closed"
+"""Why an overdue task's message was cancelled: the task was done or cancelled first."""
 NOBODY = "nobody"
 """The recipient id of a delivery whose event names nobody to tell (a team without a lead)."""
 
@@ -51,6 +53,25 @@ def installment_key(installment_id: str) -> str:
 def invoice_key(invoice_id: str) -> str:
     """Cancellation key of every reminder of an invoice."""
     return f"invoice:{invoice_id}"
+
+
+def task_key(task_id: str) -> str:
+    """Cancellation key of every overdue message of a task (both levels)."""
+    return f"task:{task_id}"
+
+
+def _settling(event_type: str, payload: dict[str, Any]) -> tuple[list[str], str]:
+    """The settlement keys that make this event's messages moot, and the reason to give.
+
+    A paid installment ends its reminders; a closed task (done or cancelled) ends its
+    overdue messages. Other events are never cancelled: ([], "").
+    """
+    match event_type:
+        case SourceEvent.PAYMENT_DUE:
+            return [installment_key(str(payload["installment_id"]))], PAID
+        case SourceEvent.TASK_OVERDUE:
+            return [task_key(str(payload["task_id"]))], TASK_CLOSED
+    return [], ""
 
 
 def choose_channel(
@@ -103,12 +124,13 @@ class Triggers:
     async def plan(self, source: SourceRecord) -> int:
         """Add the deliveries `source` calls for; return how many were new."""
         payload = source.data()
-        paid = await self._already_paid(source.type, payload)
+        settle_keys, settled_reason = _settling(source.type, payload)
+        settled = await self._settled(settle_keys)
         planned: list[Delivery] = []
         told: set[str] = set()
         for intent in intents_for(source.type, payload, self._rules):
             recipient_ids = await self._recipient_ids(intent, payload)
-            if not recipient_ids and intent.person_field is not None:
+            if recipient_ids is None:
                 # The event itself says whom to tell, and names nobody: the delivery log
                 # keeps that with its reason instead of losing the notification unseen.
                 planned.append(self._nobody(source, intent))
@@ -118,18 +140,25 @@ class Triggers:
                 if recipient_id in told:
                     continue
                 told.add(recipient_id)
-                planned.append(await self._person(source, intent, recipient_id, payload, paid=paid))
+                planned.append(
+                    await self._person(
+                        source,
+                        intent,
+                        recipient_id,
+                        payload,
+                        settled=settled_reason if settled else None,
+                    )
+                )
         for subscription in await self._webhooks.matching(source.type):
             planned.append(self._webhook(source, subscription.id))
         created = 0
         for delivery in planned:
             if await self._deliveries.add(delivery):
                 created += 1
-        if not paid and await self._already_paid(source.type, payload):
-            # A payment handled while we inserted: payments record the settlement before
-            # cancelling, so whichever of the two runs second sees the other.
-            key = installment_key(str(payload["installment_id"]))
-            await cancel_pending(self._deliveries, [key], self._clock)
+        if not settled and await self._settled(settle_keys):
+            # A payment (a task's closing) handled while we inserted: both record the
+            # settlement before cancelling, so whichever of the two runs second sees the other.
+            await cancel_pending(self._deliveries, settle_keys, self._clock, reason=settled_reason)
         log.info(
             "deliveries planned", planned=len(planned), created=created, source_id=source.dedupe_id
         )
@@ -137,18 +166,21 @@ class Triggers:
             self._on_queued()
         return created
 
-    async def _already_paid(self, event_type: str, payload: dict[str, Any]) -> bool:
-        """Whether the installment a reminder is about was paid (a payment may overtake it)."""
-        if event_type != SourceEvent.PAYMENT_DUE:
-            return False
-        return await self._settlements.settled([installment_key(str(payload["installment_id"]))])
+    async def _settled(self, keys: Sequence[str]) -> bool:
+        """Whether what a message is about was settled already (a payment may overtake its
+        reminder, a task may be closed before its overdue message is consumed)."""
+        return bool(keys) and await self._settlements.settled(keys)
 
     async def _recipient_ids(
         self, intent: NotificationIntent, payload: dict[str, Any]
-    ) -> list[str]:
+    ) -> list[str] | None:
+        """The people to tell; None when the event's own person field names nobody."""
         if intent.person_field is not None:
             named = payload.get(intent.person_field)
-            return [str(named)] if named else []
+            if isinstance(named, list):
+                # A list of people (the colleagues at a meeting) may well be empty.
+                return [str(one) for one in named if one]
+            return [str(named)] if named else None
         role = intent.recipient_role
         match role:
             case RecipientKind.CLIENT:
@@ -175,7 +207,7 @@ class Triggers:
         recipient_id: str,
         payload: dict[str, Any],
         *,
-        paid: bool,
+        settled: str | None,
     ) -> Delivery:
         profile = await self._directory.get(recipient_id)
         status, reason = DeliveryStatus.QUEUED, None
@@ -189,8 +221,8 @@ class Triggers:
             if reason is not None:
                 status = DeliveryStatus.SUPPRESSED
         chosen = channel or intent.channels[0]
-        if paid and reason is None:
-            status, reason = DeliveryStatus.CANCELLED, PAID
+        if settled is not None and reason is None:
+            status, reason = DeliveryStatus.CANCELLED, settled
         if reason is not None:
             log.info("delivery not sent", reason=reason, recipient_id=recipient_id)
         return Delivery.plan(
@@ -242,20 +274,28 @@ class Triggers:
 
 
 def _cancel_keys(event_type: str, payload: dict[str, Any]) -> list[str]:
-    if event_type != SourceEvent.PAYMENT_DUE:
-        return []
-    return [
-        invoice_key(str(payload["invoice_id"])),
-        installment_key(str(payload["installment_id"])),
-    ]
+    match event_type:
+        case SourceEvent.PAYMENT_DUE:
+            return [
+                invoice_key(str(payload["invoice_id"])),
+                installment_key(str(payload["installment_id"])),
+            ]
+        case SourceEvent.TASK_OVERDUE:
+            return [task_key(str(payload["task_id"]))]
+    return []
 
 
-async def cancel_pending(deliveries: DeliveryRepository, keys: Sequence[str], clock: Clock) -> int:
-    """Cancel the reminders still queued or deferred under `keys`; return how many."""
+async def cancel_pending(
+    deliveries: DeliveryRepository, keys: Sequence[str], clock: Clock, *, reason: str = PAID
+) -> int:
+    """Cancel the messages still queued or deferred under `keys`; return how many.
+
+    One already sent, failed or suppressed stays as it is: only pending ones change.
+    """
     now = clock.now()
     cancelled = 0
     for pending in await deliveries.pending_with_keys(keys):
-        outcome = await deliveries.update(pending.id, lambda d: d.cancel(PAID, now))
+        outcome = await deliveries.update(pending.id, lambda d: d.cancel(reason, now))
         if outcome is not None and outcome[1]:
             cancelled += 1
     return cancelled

@@ -12,6 +12,7 @@ from notifications.domain.templates.formatting import (
     format_datetime,
     format_money,
     format_number,
+    format_time,
 )
 from notifications.domain.templates.samples import sample_context
 from notifications.domain.templates.sandbox import (
@@ -34,6 +35,7 @@ __all__ = [
     "format_datetime",
     "format_money",
     "format_number",
+    "format_time",
     "render",
     "resolve_template",
     "sample_context",

@@ -13,6 +13,7 @@ from types import MappingProxyType
 from babel import Locale as BabelLocale
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
+from babel.dates import format_time as babel_format_time
 from babel.numbers import format_currency, format_decimal, get_currency_symbol
 
 from notifications.domain.model import Locale
@@ -31,6 +32,7 @@ _CURRENCY = re.compile(r"^[A-Z]{3}$")
 # mid-sentence as day, month, year, so the pattern is fixed and Babel supplies the words.
 _DATE = "d MMMM y"
 _DATETIME = "d MMMM y, HH:mm"
+_TIME = "HH:mm"
 
 
 @cache
@@ -175,12 +177,23 @@ def format_datetime(value: object, locale: object, time_zone: object) -> str:
     return babel_format_datetime(local, _DATETIME, locale=_babel_locale(_locale(locale)))
 
 
+def format_time(value: object, locale: object, time_zone: object) -> str:
+    """Format the time of day of an aware datetime in `time_zone`: `10:00` in ru and en.
+
+    For what happens within the hour, such as a meeting about to start: the 24-hour clock,
+    no date and no zone name (the recipient's own zone).
+    """
+    local = _in_zone(_aware(value), str(time_zone))
+    return babel_format_time(local, _TIME, locale=_babel_locale(_locale(locale)))
+
+
 FILTERS: Mapping[str, Callable[..., str]] = MappingProxyType(
     {
         "money": format_money,
         "number": format_number,
         "date": format_date,
         "datetime": format_datetime,
+        "time": format_time,
     }
 )
 """The formatting filters every template may use, by name."""

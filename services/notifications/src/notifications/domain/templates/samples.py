@@ -46,6 +46,13 @@ _TASK: Mapping[str, object] = {
     "due_at": "2026-03-03T07:00:00+00:00",
     "assignee_name": "Иван Петров",
 }
+_MEETING: Mapping[str, object] = {
+    "meeting_id": "meeting-0012",
+    "meeting_title": "Демонстрация оборудования",
+    "starts_at": "2026-03-03T07:00:00+00:00",
+    "where": "Офис клиента, ул. Ленина, 5",
+    "organizer_name": "Иван Петров",
+}
 
 _BY_EVENT_TYPE: Mapping[str, Mapping[str, object]] = {
     "lead.assigned": _LEAD,
@@ -56,6 +63,7 @@ _BY_EVENT_TYPE: Mapping[str, Mapping[str, object]] = {
     "contract.renewal_due": _CLIENT,
     "client.segment_changed": _CLIENT,
     "task.overdue": _TASK,
+    "meeting.reminder_due": _MEETING,
 }
 
 
