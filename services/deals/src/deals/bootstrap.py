@@ -118,7 +118,9 @@ def build(settings: DealsSettings, *, clock: Clock | None = None) -> DealsServic
     )
     task_book = MongoTaskRepository(store.tasks, clock=clock, message_of=published)
     activity_book = MongoActivityRepository(store.activities, clock=clock, message_of=published)
-    meeting_book = MongoMeetingRepository(store.meetings, clock=clock, message_of=published)
+    meeting_book = MongoMeetingRepository(
+        store.meetings, store.meeting_seats, clock=clock, message_of=published
+    )
     tasks = TaskBook(
         task_book,
         staff=people,

@@ -47,7 +47,10 @@ INDEXES: IndexPlan = merge(
         "leads_to_call": [index("manager_id", "done")],  # one's leads still to call
         "meetings": [
             index("next_reminder_at"),  # the reminder timer
-            index("people", "starts_at", "_id"),  # one's meetings of the day
+        ],
+        "meeting_seats": [
+            index("person_id", "starts_at", "_id"),  # one's meetings of the day
+            index("meeting_id", "person_id"),  # a meeting's seats, to rewrite
         ],
         "activities": [
             index("deal_id", ("occurred_at", DESCENDING), "_id"),  # a deal's timeline

@@ -29,6 +29,7 @@ class DealsStore:
         self.tasks: AsyncCollection[Any] = db["tasks"]
         self.activities: AsyncCollection[Any] = db["activities"]
         self.meetings: AsyncCollection[Any] = db["meetings"]
+        self.meeting_seats: AsyncCollection[Any] = db["meeting_seats"]
         self.leads_to_call: AsyncCollection[Any] = db["leads_to_call"]
 
     @property
