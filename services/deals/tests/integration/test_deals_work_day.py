@@ -236,6 +236,7 @@ async def test_the_work_queue_of_a_scripted_day(
                 "due_at": "2026-03-05T07:00:00Z",
                 "priority": "normal",
                 "origin": "rule:proposal_follow_up",
+                "lead_id": None,
                 "deal_id": deal_id,
                 "client_id": client_id,
             },
@@ -245,6 +246,7 @@ async def test_the_work_queue_of_a_scripted_day(
                 "due_at": "2026-03-05T09:00:00Z",
                 "priority": "high",
                 "origin": "rule:stuck_deal",
+                "lead_id": None,
                 "deal_id": deal_id,
                 "client_id": client_id,
             },
@@ -256,6 +258,7 @@ async def test_the_work_queue_of_a_scripted_day(
                 "due_at": "2026-03-05T12:00:00Z",
                 "priority": "normal",
                 "origin": "manual",
+                "lead_id": None,
                 "deal_id": deal_id,
                 "client_id": None,
             }

@@ -27,6 +27,7 @@ class TaskDue:
     due_at: datetime
     priority: str
     origin: str
+    lead_id: str | None
     deal_id: str | None
     client_id: str | None
 
@@ -152,6 +153,7 @@ def _task(task: TaskDue) -> dict[str, object]:
         "due_at": task.due_at,
         "priority": task.priority,
         "origin": task.origin,
+        "lead_id": task.lead_id,
         "deal_id": task.deal_id,
         "client_id": task.client_id,
     }

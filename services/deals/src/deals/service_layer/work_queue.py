@@ -86,6 +86,7 @@ def _task(doc: Record) -> TaskDue:
         due_at=doc["due_at"],
         priority=doc["priority"],
         origin=doc["origin"],
+        lead_id=doc.get("lead_id"),
         deal_id=doc.get("deal_id"),
         client_id=doc.get("client_id"),
     )
