@@ -207,6 +207,10 @@ async def test_the_work_queue_of_a_scripted_day(
         await timers_idle(clock)
         await outbox_drained(service)
         day = (await http.get("/v1/managers/m-anna/day")).json()
+        stuck_list = (await http.get("/v1/deals", params={"stuck": "true", "limit": 1})).json()
+        assert (stuck_list["total"], [d["id"] for d in stuck_list["items"]]) == (1, [deal_id])
+        mine = {"stuck": "true", "manager_id": "m-boris"}
+        assert (await http.get("/v1/deals", params=mine)).json()["total"] == 0
         stuck = await service.store.tasks.find_one({"origin": "rule:stuck_deal"})
         follow_up = await service.store.tasks.find_one({"origin": "rule:proposal_follow_up"})
         assert stuck is not None and follow_up is not None

@@ -41,14 +41,28 @@ class FakeDealRepository(InMemoryRepository[Deal]):
             if all(value is None or getattr(deal, name) == value for name, value in wanted.items())
             and (search.stages is None or deal.stage in search.stages)
             and (search.managers is None or deal.manager_id in search.managers)
+            and (search.stuck_in is None or _waiting_in(deal, search))
         ]
         found.sort(key=lambda deal: deal.id)
-        found.sort(key=lambda deal: deal.updated_at, reverse=True)
+        if search.stuck_in is None:
+            found.sort(key=lambda deal: deal.updated_at, reverse=True)
+        else:
+            found.sort(key=lambda deal: deal.stage_entered_at)
         return found[offset : offset + limit], len(found)
 
     async def open_ids_of(self, manager_id: str) -> list[str]:
         """Ids of the manager's open deals, by id."""
         return sorted(d.id for d in self.all() if d.manager_id == manager_id and not d.is_closed)
+
+
+def _waiting_in(deal: Deal, search: DealFilter) -> bool:
+    """Open, in one of its pipeline's stuck stages, since before `entered_before`."""
+    stages = dict(search.stuck_in or ())
+    return (
+        not deal.is_closed
+        and deal.stage in stages.get(deal.pipeline_id, ())
+        and (search.entered_before is None or deal.stage_entered_at < search.entered_before)
+    )
 
 
 class FakePipelineStore:

@@ -375,9 +375,30 @@ async def test_deal_waiting_for_money_too_long_is_flagged_stuck() -> None:
         DealFilter(manager_id="mgr-a"), only_stuck=False, offset=0, limit=1
     )
 
-    assert (at_72_hours.items, at_72_hours.total) == ([], 1)
+    assert (at_72_hours.items, at_72_hours.total) == ([], 0)
     assert [(i.deal.id, i.stuck) for i in past_72_hours.items] == [(waiting.id, True)]
+    assert past_72_hours.total == 1
     assert everything.total == 2 and [i.deal.id for i in everything.items] == [waiting.id]
+
+
+async def test_the_stuck_list_pages_and_counts_stuck_deals_only_longest_waiting_first() -> None:
+    w = await world()
+    w.pipelines.pipelines["short"] = short_pipeline()
+    deals = []
+    for n in range(4):  # entering `invoice` an hour apart
+        deal = await opened(w, pipeline_id="short", title=f"Сделка {n}")
+        await w.book.move(deal.id, to_stage="invoice", by="mgr-a", lost_reason=None)
+        deals.append(deal.id)
+        w.clock.advance(timedelta(hours=1))
+    await opened(w, pipeline_id="short", title="Новая")  # not waiting for money
+    # The last entered 1 h before the loop ended; 70 h 30 min on, the waits are 74 h 30 min,
+    # 73 h 30 min, 72 h 30 min and 71 h 30 min: three are stuck.
+    w.clock.advance(timedelta(hours=70, minutes=30))
+    first = await w.book.list(DealFilter(), only_stuck=True, offset=0, limit=2)
+    second = await w.book.list(DealFilter(), only_stuck=True, offset=2, limit=2)
+    assert (first.total, second.total) == (3, 3)
+    assert [i.deal.id for i in first.items + second.items] == deals[:3]
+    assert all(i.stuck for i in first.items + second.items)
 
 
 async def test_shipment_is_planned_once_then_shipped_and_delivered_in_order() -> None:

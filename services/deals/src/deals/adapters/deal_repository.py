@@ -32,6 +32,8 @@ from shared.platform.mongo import count_matching
 from shared.platform.repository import Document, MongoRepository, message_on_own_topic
 
 LIST_ORDER = [("updated_at", -1), ("_id", 1)]
+STUCK_ORDER = [("stage_entered_at", 1), ("_id", 1)]
+"""Stuck deals: the longest waiting first."""
 """Newest activity first; the id breaks ties so pages never overlap."""
 HIDDEN = {"_outbox": 0}
 """A list never needs the pending events."""
@@ -125,6 +127,14 @@ def deal_query(search: DealFilter) -> dict[str, Any]:
         query["stage"] = {"$in": list(search.stages)}
     if search.managers is not None:
         query["manager_id"] = {"$in": list(search.managers)}
+    if search.stuck_in is not None:
+        query["stage_kind"] = StageKind.OPEN.value
+        query["$or"] = [
+            {"pipeline_id": pipeline, "stage": {"$in": list(stages)}}
+            for pipeline, stages in search.stuck_in
+        ]
+        if search.entered_before is not None:
+            query["stage_entered_at"] = {"$lt": search.entered_before}
     return query
 
 
@@ -140,7 +150,8 @@ class MongoDealRepository(MongoRepository[Deal]):
         """One page of the deals matching, newest activity first, and how many match in all."""
         query = deal_query(search)
         total = await count_matching(self.collection, query)
-        cursor = self.collection.find(query, HIDDEN).sort(LIST_ORDER).skip(offset).limit(limit)
+        order = LIST_ORDER if search.stuck_in is None else STUCK_ORDER
+        cursor = self.collection.find(query, HIDDEN).sort(order).skip(offset).limit(limit)
         return [self._load(document) async for document in cursor], total
 
     async def open_ids_of(self, manager_id: str) -> list[str]:

@@ -24,7 +24,8 @@ INDEXES: IndexPlan = merge(
             index(("updated_at", DESCENDING), "_id"),  # the deal list, latest activity first
             index("manager_id", ("updated_at", DESCENDING), "_id"),  # the list in one's scope
             index("manager_id", "stage_kind", "_id"),  # a manager's open deals, to hand over
-            index("stage_kind", "stage_entered_at", "_id"),  # the stuck scan: by stage entry
+            index("stage_kind", "stage_entered_at", "_id"),  # the stuck scan and list
+            index("manager_id", "stage_kind", "stage_entered_at", "_id"),  # stuck, in one's scope
         ],
         "invoices": [
             index("deal_id", "issued_at"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,3 +17,7 @@ class DealFilter:
     stages: tuple[str, ...] | None = None
     managers: tuple[str, ...] | None = None
     """Only deals of these managers (a caller's scope); None: anyone's."""
+    stuck_in: tuple[tuple[str, tuple[str, ...]], ...] | None = None
+    """Only open deals waiting in one of their pipeline's stuck stages: (pipeline, stages)."""
+    entered_before: datetime | None = None
+    """With `stuck_in`: only deals that entered their stage before this moment."""

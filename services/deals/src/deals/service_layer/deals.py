@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -18,7 +18,11 @@ from deals.domain.deal_lines import (
     lines_total,
     price_request,
 )
-from deals.domain.deal_pipeline import DEFAULT_PIPELINE_ID, DEFAULT_STUCK_STAGES
+from deals.domain.deal_pipeline import (
+    DEFAULT_PIPELINE_ID,
+    DEFAULT_STUCK_STAGES,
+    ConfiguredPipeline,
+)
 from deals.domain.deal_search import DealFilter
 from deals.domain.money import Money
 from deals.service_layer.deal_ports import (
@@ -215,25 +219,26 @@ class DealBook:
     async def list(
         self, search: DealFilter, *, only_stuck: bool, offset: int, limit: int
     ) -> DealPage:
-        """A page of deals, newest activity first; `only_stuck` keeps the stuck ones of it.
+        """A page of deals, newest activity first; `only_stuck`: the stuck ones, longest first.
 
-        The total counts every deal in a stuck stage, stuck or not yet: whether a deal is
-        stuck depends on the time, which the stored query cannot see.
+        Stuck is asked of the database (each pipeline's stuck stages, entered before now less
+        the limit), so pages and the total count stuck deals only.
         """
         if only_stuck:
-            stages = DEFAULT_STUCK_STAGES if search.stage is None else (search.stage,)
-            search = DealFilter(
-                manager_id=search.manager_id,
-                client_id=search.client_id,
-                pipeline_id=search.pipeline_id,
-                stages=stages,
-                managers=search.managers,
+            now = self._clock.now()
+            stuck_in = tuple(
+                (pipeline.id, stages)
+                for pipeline in await self._pipelines.all()
+                if search.pipeline_id in (None, pipeline.id)
+                and (stages := _stuck_stages(pipeline, search.stage))
             )
+            search = replace(
+                search, stage=None, stuck_in=stuck_in, entered_before=now - self._stuck_after
+            )
+            if not stuck_in:
+                return DealPage([], 0)
         deals, total = await self._deals.page(search, offset=offset, limit=limit)
-        items = [await self.flagged(deal) for deal in deals]
-        if only_stuck:
-            items = [item for item in items if item.stuck]
-        return DealPage(items, total)
+        return DealPage([await self.flagged(deal) for deal in deals], total)
 
     async def update(self, deal_id: str, edits: DealEdits) -> Deal:
         """Change plain fields (title, client, close date, proposal sent, payment form)."""
@@ -308,6 +313,12 @@ class DealBook:
         if changed is None:
             raise NotFound("deal")
         return changed[0]
+
+
+def _stuck_stages(pipeline: ConfiguredPipeline, stage: str | None) -> tuple[str, ...]:
+    """A pipeline's stuck stages (`stage` alone when asked for and one of them)."""
+    stages = pipeline.stuck_stages or DEFAULT_STUCK_STAGES
+    return stages if stage is None else tuple(s for s in stages if s == stage)
 
 
 def _estimate(event: LeadConvertedV1, lines: Sequence[DealLine]) -> Money:
