@@ -16,6 +16,8 @@ from leads.adapters.load_counter import MongoLoadCounter
 from leads.adapters.parked_activities import MongoParkedActivities
 from leads.adapters.request_log import MongoRequestLog
 from leads.adapters.roster_store import MongoRosterStore
+from leads.domain.product_reading import ProductTerms
+from leads.domain.request_reading import read_request
 from leads.domain.roster import WorkingTime
 from leads.domain.sla import SlaPolicy
 from leads.entrypoints.access import ACCESS
@@ -149,6 +151,7 @@ def build(settings: LeadsSettings, *, clock: Clock | None = None) -> LeadsServic
         clock=clock,
         on_stored=relay.wake,
         parking=parking,
+        products=ProductTerms.of(settings.product_terms),
     )
     batch_intake = BatchIntake(
         intake,
@@ -210,11 +213,16 @@ def build(settings: LeadsSettings, *, clock: Clock | None = None) -> LeadsServic
             what="parked activity expiry",
         )
 
+    async def warm_up_reading() -> None:
+        # dateparser builds its language data on first use (about 0.25 s): at start, not on
+        # the first lead with a date.
+        read_request("до 15 марта", received_on=clock.now().date())
+
     app = create_service_app(
         connections,
         service=SERVICE,
         description=service_doc or "",
-        on_start=[prepare],
+        on_start=[prepare, warm_up_reading],
         loops=[relay.run, watcher.run, reconcile_loads, expire_parked],
     )
     install_error_handlers(app)

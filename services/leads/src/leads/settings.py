@@ -73,6 +73,13 @@ class LeadsSettings(ServiceSettings):
     )
     work_start: time = Field(default=time(9), description="Start of the working day (local).")
     work_end: time = Field(default=time(18), description="End of the working day (local).")
+    product_terms: list[str] = Field(
+        default_factory=list,
+        description="The team's product words and names as a JSON list, e.g. "
+        '["насос", "станок ЧПУ", "Grundfos"]: a request naming one, in any form '
+        '("насосов"), names a product. Without them a product is still read after a '
+        'quantity or a buy verb ("40 стульев", "нужен кран").',
+    )
     disqualify_reasons: list[str] = Field(
         default_factory=lambda: list(DEFAULT_DISQUALIFY_REASONS),
         description="Reason codes a lead may be disqualified with, as a JSON list.",

@@ -16,6 +16,7 @@ from leads.domain.ids import SOURCE
 from leads.domain.lead import Lead
 from leads.domain.lead_filter import LeadFilter
 from leads.domain.parked import ParkedActivity
+from leads.domain.product_reading import NO_PRODUCT_TERMS, ProductTerms
 from leads.domain.roster import RosterManager, RosterTeam, WorkingTime
 from leads.domain.sla import SlaPolicy
 from leads.service_layer.assigner import Assigner, AssignmentConfig
@@ -381,6 +382,7 @@ def leads_world(
     max_breaches: int = 2,
     repository: type[InMemoryLeadRepository] = InMemoryLeadRepository,
     publish: Callable[[], Awaitable[None]] | None = None,
+    products: ProductTerms = NO_PRODUCT_TERMS,
 ) -> LeadsWorld:
     """Everything wired as bootstrap does, with fakes instead of MongoDB and Kafka."""
     clock = ManualClock(START)
@@ -404,7 +406,9 @@ def leads_world(
     requests = InMemoryRequestLog()
     park = InMemoryParkedActivities()
     parking = ActivityParking(park, commands, book, clock=clock, keep=PARKED_FOR)
-    intake = LeadIntake(leads, assigner, book=book, loads=loads, clock=clock, parking=parking)
+    intake = LeadIntake(
+        leads, assigner, book=book, loads=loads, clock=clock, parking=parking, products=products
+    )
     return LeadsWorld(
         clock=clock,
         leads=leads,

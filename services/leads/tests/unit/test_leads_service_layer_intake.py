@@ -10,6 +10,8 @@ from leads_fakes import START, leads_world
 
 from leads.domain.dedupe import LeadStatus
 from leads.domain.lead_records import Activity, Conversion
+from leads.domain.product_reading import ProductTerms
+from leads.domain.roster import RosterTeam
 from shared.contracts.events.lead_lifecycle import ActivityDirection, ActivityKind
 from shared.contracts.topics import Topic
 
@@ -121,15 +123,93 @@ async def test_a_price_question_followed_by_a_concrete_order_is_scored_again_war
     await world.receive(order)
 
     lead = world.leads.stored(first)
-    # Messenger 15; 20 machines 10; 3 million roubles 10; Friday 6 March is 4 days off, 10;
-    # the price question no longer counts: the person is concrete now.
-    assert lead.priority.score == 45
+    # Messenger 15; machines (станок) 20; 20 of them 10; 3 million roubles 10; Friday 6 March
+    # is 4 days off, 10; the price question no longer counts: the person is concrete now.
+    assert lead.priority.score == 65
     assert sorted(r.code for r in lead.priority.reasons) == [
         "budget_given",
         "channel_messenger",
         "deadline_near",
+        "product_named",
         "quantity_given",
     ]
+    assert (lead.history[-1].type, lead.history[-1].reason) == ("rescored", "0 -> 65")
+
+
+LATE_SUNDAY = "2026-03-01T23:30:00Z"
+"""02:30 on Monday 2 March in Moscow, still Sunday 1 March in UTC."""
+
+
+async def test_a_deadline_in_words_counts_from_the_teams_local_day() -> None:
+    world = leads_world()
+    tiles = {
+        "source": "website",
+        "external_id": "form-9",
+        "channel": "web_form",
+        "contact": {"phone": "+7 913 000 11 22"},
+        "request_text": "Поставьте 8 паллет плитки к понедельнику",
+        "received_at": LATE_SUNDAY,
+    }
+    lead_id, _ = await world.receive(tiles)
+    # The service's team works in Moscow, where it is Monday already: "к понедельнику" is
+    # 9 March, 7 days off (near, 10). Web form 10, tiles 20, 8 pallets 10: 50.
+    reasons = {r.code for r in world.leads.stored(lead_id).priority.reasons}
+    assert world.leads.stored(lead_id).priority.score == 50 and "deadline_near" in reasons
+
+    # A team that works in UTC reads the same request on Sunday: Monday is 2 March (urgent).
+    await world.roster.put_team(RosterTeam(id="sales", name="Sales", time_zone="UTC"))
+    utc_id, _ = await world.receive(
+        {**tiles, "external_id": "form-10", "contact": {"phone": "+7 913 000 11 33"}}
+    )
+    reasons = {r.code for r in world.leads.stored(utc_id).priority.reasons}
+    assert world.leads.stored(utc_id).priority.score == 55 and "deadline_urgent" in reasons
+
+
+async def test_a_batch_scores_each_lead_on_its_teams_local_day() -> None:
+    world = leads_world()
+    await world.roster.put_team(RosterTeam(id="sales", name="Sales", time_zone="Asia/Vladivostok"))
+    body = {
+        "source": "website",
+        "channel": "web_form",
+        "request_text": "Закажем 3 экскаватора к 15 марта",
+        # 01:00 on Sunday 1 March in Vladivostok: 15 March is 14 days off (near, 10).
+        "received_at": "2026-02-28T15:00:00Z",
+    }
+    ids = await world.receive_batch(
+        [
+            {**body, "external_id": f"form-{n}", "contact": {"phone": f"+7 914 000 00 0{n}"}}
+            for n in (1, 2)
+        ]
+    )
+    for lead_id in ids:
+        lead = world.leads.stored(lead_id)
+        assert lead.team == "sales" and lead.priority.score == 50
+        assert "deadline_near" in {r.code for r in lead.priority.reasons}
+
+
+async def test_a_repeat_request_is_scored_again_on_the_teams_local_day_with_its_terms() -> None:
+    world = leads_world(products=ProductTerms.of(["станок ЧПУ"]))
+    price = {**WEB_LEAD, "request_text": "Сколько стоит?"}
+    del price["product"], price["quantity"], price["budget"]
+    first, _ = await world.receive(price)
+    assert world.leads.stored(first).priority.score == 0
+    # 23:30 UTC on Monday 2 March is Tuesday 3 March in Moscow: 17 March is 14 days off.
+    world.clock.advance(timedelta(hours=14, minutes=30))
+    await world.receive(
+        {
+            "source": "bot",
+            "external_id": "msg-6",
+            "channel": "messenger",
+            "contact": {"phone": "+7 912 345 67 89"},
+            "request_text": "Интересуют станки ЧПУ, поставка к 17 марта",
+        }
+    )
+    lead = world.leads.stored(first)
+    # Messenger 15; "станки ЧПУ" is the team's term, 20; 17 March within 14 days, 10: 45.
+    # On the UTC day (Monday) it would be 15 days off, 5 points: 40.
+    assert lead.priority.score == 45
+    product = next(r for r in lead.priority.reasons if r.code == "product_named")
+    assert product.text_ru == "Назван товар (из текста заявки)"
     assert (lead.history[-1].type, lead.history[-1].reason) == ("rescored", "0 -> 45")
 
 

@@ -33,6 +33,7 @@ from leads.domain.lifecycle import (
     counts_as_contact,
 )
 from leads.domain.priority import CHANNEL_WEIGHTS, LeadSignals, Priority, score_lead
+from leads.domain.product_reading import NO_PRODUCT_TERMS, ProductTerms
 from leads.domain.sla import SlaPolicy
 from shared.contracts.events.base import EventModel
 from shared.contracts.events.lead_lifecycle import (
@@ -200,8 +201,14 @@ class Lead(Aggregate[EventModel]):
         contact: NormalizedContact,
         received_at: datetime,
         now: datetime,
+        time_zone: str = "UTC",
+        products: ProductTerms = NO_PRODUCT_TERMS,
     ) -> bool:
-        """Join a repeat request of the same person; False if that request was merged before."""
+        """Join a repeat request of the same person; False if that request was merged before.
+
+        The lead is scored again on the day the repeat came on in `time_zone` (its team's),
+        with `products` the team's product words.
+        """
         if alias in self.aliases:
             return False
         if self.status in CLOSED_STATUSES:
@@ -227,12 +234,19 @@ class Lead(Aggregate[EventModel]):
         self.dedupe_keys += [k for k in dedupe_keys(contact) if k not in self.dedupe_keys]
         self.contact.fill_from(contact)
         self.last_inbound_at = max(received_at, self.last_inbound_at)
-        self._rescore(request, received_at, now)
+        self._rescore(request, received_at, now, time_zone, products)
         self.updated_at = now
         self._keep_bounded()
         return True
 
-    def _rescore(self, repeat: LeadReceivedV1, received_at: datetime, now: datetime) -> None:
+    def _rescore(
+        self,
+        repeat: LeadReceivedV1,
+        received_at: datetime,
+        now: datetime,
+        time_zone: str,
+        products: ProductTerms,
+    ) -> None:
         """Score again with everything both requests said; the warmer score stays."""
         self.product = self.product or repeat.product
         self.quantity = self.quantity or repeat.quantity
@@ -244,6 +258,7 @@ class Lead(Aggregate[EventModel]):
             LeadSignals(
                 channel=max(self.channels, key=lambda c: CHANNEL_WEIGHTS.get(c, 0)),
                 received_at=received_at,
+                time_zone=time_zone,
                 request_text="\n".join(texts),
                 product=self.product,
                 quantity=self.quantity,
@@ -251,7 +266,8 @@ class Lead(Aggregate[EventModel]):
                 deadline=self.deadline,
                 is_returning_client=self.returning_client,
                 referred_by=self.referred_by or repeat.referred_by,
-            )
+            ),
+            products=products,
         )
         if rescored.score > self.priority.score:
             self.history.append(

@@ -10,7 +10,9 @@ from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
 
+from leads.domain.product_reading import NO_PRODUCT_TERMS, ProductTerms
 from leads.domain.request_reading import read_request
+from shared.kernel.zones import local_date
 
 MIN_SCORE = 0
 MAX_SCORE = 100
@@ -66,18 +68,19 @@ _PRICE_QUESTION = re.compile(
     r"сколько\s+сто[ия]т|как(?:ая|ие|ова)\s+(?:цена|цены|стоимость)|\bпрайс|\bпочем\b"
     r"|\bhow\s+much\b|\bprice\s*list\b|\bwhat(?:'s|\s+is)\s+the\s+price\b"
 )
-# "не срочно" (not urgent) must not read as urgent.
-_URGENT_WORDING = re.compile(
-    r"(?<!не )\bсрочн|\bсегодня\b|как\s+можно\s+скорее|\burgent|\basap\b|\btoday\b"
-)
 
 
 @dataclass(frozen=True, slots=True)
 class LeadSignals:
-    """Facts extracted from an incoming lead that the rules look at."""
+    """Facts extracted from an incoming lead that the rules look at.
+
+    `time_zone` is the zone of the team the lead is scored for: a deadline counts from the
+    day the request came on there. `urgent` is read from the text when not set.
+    """
 
     channel: str
     received_at: datetime
+    time_zone: str = "UTC"
     request_text: str = ""
     product: str | None = None
     quantity: Decimal | int | None = None
@@ -85,6 +88,12 @@ class LeadSignals:
     deadline: date | None = None
     is_returning_client: bool = False
     referred_by: str | None = None
+    urgent: bool = False
+
+    @property
+    def received_on(self) -> date:
+        """The day the request came on, in the team's time zone."""
+        return local_date(self.received_at, self.time_zone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +160,7 @@ def _deadline(signals: LeadSignals) -> Reason | None:
     if signals.deadline is None:
         return None
     # A deadline already past still means "we need it now", so it counts as urgent.
-    days = (signals.deadline - signals.received_at.date()).days
+    days = (signals.deadline - signals.received_on).days
     if days <= DEADLINE_URGENT_DAYS:
         return Reason(
             "deadline_urgent",
@@ -190,7 +199,7 @@ def _referred_by(signals: LeadSignals) -> Reason | None:
 
 
 def _urgent_wording(signals: LeadSignals) -> Reason | None:
-    if not _URGENT_WORDING.search(_fold(signals.request_text)):
+    if not signals.urgent:
         return None
     return Reason("urgent_wording", URGENT_WORDING_POINTS, "Asks for it urgently", "Просит срочно")
 
@@ -233,17 +242,22 @@ def _clamp(total: int) -> int:
     return max(MIN_SCORE, min(MAX_SCORE, total))
 
 
+_PRODUCT_CODES = frozenset({"product_named"})
 _QUANTITY_CODES = frozenset({"quantity_given"})
 _BUDGET_CODES = frozenset({"budget_given"})
 _DEADLINE_CODES = frozenset({"deadline_urgent", "deadline_near", "deadline_given"})
 
 
-def with_text_facts(signals: LeadSignals) -> tuple[LeadSignals, frozenset[str]]:
+def with_text_facts(
+    signals: LeadSignals, products: ProductTerms = NO_PRODUCT_TERMS
+) -> tuple[LeadSignals, frozenset[str]]:
     """The signals with what the request text states filling the structured fields left empty.
 
-    Also returns the reason codes that came from the text, so their explanation says so.
+    Dates are read from the team's local day. Also returns the reason codes that came from
+    the text, so their explanation says so (urgent wording is always the text's own).
     """
-    facts = read_request(signals.request_text, received_on=signals.received_at.date())
+    facts = read_request(signals.request_text, received_on=signals.received_on, products=products)
+    product = signals.product if _has_text(signals.product) else facts.product
     quantity = signals.quantity if _is_positive(signals.quantity) else facts.quantity
     budget = signals.budget if _is_positive(signals.budget) else facts.budget
     deadline = signals.deadline or facts.deadline
@@ -251,6 +265,7 @@ def with_text_facts(signals: LeadSignals) -> tuple[LeadSignals, frozenset[str]]:
         *(
             codes
             for given, read, codes in (
+                (signals.product, product, _PRODUCT_CODES),
                 (signals.quantity, quantity, _QUANTITY_CODES),
                 (signals.budget, budget, _BUDGET_CODES),
                 (signals.deadline, deadline, _DEADLINE_CODES),
@@ -258,17 +273,31 @@ def with_text_facts(signals: LeadSignals) -> tuple[LeadSignals, frozenset[str]]:
             if read is not None and read is not given
         )
     )
-    return replace(signals, quantity=quantity, budget=budget, deadline=deadline), from_text
+    read = replace(
+        signals,
+        product=product,
+        quantity=quantity,
+        budget=budget,
+        deadline=deadline,
+        urgent=signals.urgent or facts.urgent,
+    )
+    return read, from_text
 
 
-def score_lead(signals: LeadSignals, *, weights: Mapping[str, int] = CHANNEL_WEIGHTS) -> Priority:
+def score_lead(
+    signals: LeadSignals,
+    *,
+    weights: Mapping[str, int] = CHANNEL_WEIGHTS,
+    products: ProductTerms = NO_PRODUCT_TERMS,
+) -> Priority:
     """Sum the points of every rule that fires, clamped to 0..100; the same input, same output.
 
-    A quantity, budget or deadline the request only states in words counts as if given in its
-    field, and its reason says it was read from the text. Reasons come largest |points| first,
-    then by code, so the list reads as an explanation.
+    A product, quantity, budget or deadline the request only states in words counts as if
+    given in its field, and its reason says it was read from the text; `products` are the
+    team's own product words. Reasons come largest |points| first, then by code, so the list
+    reads as an explanation.
     """
-    signals, from_text = with_text_facts(signals)
+    signals, from_text = with_text_facts(signals, products)
     fired = [
         _read_from_text(reason) if reason is not None and reason.code in from_text else reason
         for reason in [_channel(signals, weights), *(rule(signals) for rule in _RULES)]

@@ -1,4 +1,5 @@
-"""What a free-text request says: a quantity, a budget with its currency, a deadline.
+"""What a free-text request says: a quantity, a budget with its currency, a deadline, the
+product it asks for (`product_reading`) and whether it asks for it urgently.
 
 Dates are read by `dateparser` and money by `price-parser`. The text is not handed to
 `dateparser` whole: searching a sentence, it read "we" as Wednesday and "марта, 2" as 2 March
@@ -7,7 +8,12 @@ of next year. Only fragments that look like dates go to it: "15 марта", "01
 here: weekdays in the forms Russian puts after "до"/"к" ("до пятницы", "к среде"), and the ends
 of periods ("к концу квартала", "by the end of the month"). The "тыс"/"млн"/"k" multipliers of
 money are read here too. A quantity is a number followed by a unit, or by a noun that is not
-money or time.
+money or time. Urgent wording ("срочно", "горит", "нужно было вчера", "asap", "urgent", "as soon
+as possible") counts unless a negation stands just before it ("не срочно", "not urgent",
+"non-urgent", "не очень срочно").
+
+Dates are read relative to `received_on`: the caller passes the day the request came on in
+the team's time zone, not in UTC ("завтра" at 23:30 UTC on 1 March is 3 March in Moscow).
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ from decimal import Decimal, InvalidOperation
 
 import dateparser
 from price_parser import Price
+
+from leads.domain.product_reading import NO_PRODUCT_TERMS, ProductTerms, read_product
 
 _WEEKDAYS = (
     ("понедельник", "monday"),
@@ -87,6 +95,18 @@ _NOT_GOODS = re.compile(
     r"ноября|декабря|days?|weeks?|months?|years?|hours?|minutes?|percent|times|usd|eur|rub|"
     r"january|february|march|april|june|july|august|september|october|november|december)"
 )
+_URGENT = re.compile(
+    r"\bсрочн\w*|как\s+можно\s+(?:скорее|быстрее)|\bнемедленно|\bбезотлагательно"
+    r"|в\s+кратчайши[ех]\s+срок\w*|\bсегодня\b|\bгор(?:ит|ят|ящ\w*)\b"
+    r"|\bнужн\w*\s+(?:был[оаи]?\s+)?(?:еще\s+)?вчера\b|\bвчера\s+(?:был[оаи]?\s+)?нужн"
+    r"|\burgent\w*|\ba\.?s\.?a\.?p\b|\bas\s+soon\s+as\s+possible\b|\bimmediately\b"
+    r"|\bright\s+away\b|\brush\s+order\b|\btoday\b"
+)
+_NEGATED = re.compile(
+    r"(?:\bне|\bнет|\bnot|\bno|\bnon|n't)[\s-]+"
+    r"(?:(?:очень|так|особо|слишком|very|so|too|that|really)\s+)?$"
+)
+"""A negation just before the urgent word: "не срочно", "не очень срочно", "not urgent"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,10 +117,18 @@ class TextFacts:
     budget: Decimal | None = None
     currency: str | None = None
     deadline: date | None = None
+    product: str | None = None
+    urgent: bool = False
 
 
-def read_request(text: str | None, *, received_on: date) -> TextFacts:
-    """Quantity, budget and deadline stated in `text`, dates relative to `received_on`."""
+def read_request(
+    text: str | None, *, received_on: date, products: ProductTerms = NO_PRODUCT_TERMS
+) -> TextFacts:
+    """What `text` states; dates relative to `received_on`, the team's local day.
+
+    `products` are the team's own product words; without them a product is still read after
+    a quantity or a buy verb.
+    """
     if not text or not text.strip():
         return TextFacts()
     folded = text.lower().replace("ё", "е")
@@ -110,6 +138,17 @@ def read_request(text: str | None, *, received_on: date) -> TextFacts:
         budget=budget,
         currency=currency,
         deadline=_deadline(folded, received_on),
+        product=read_product(text, products),
+        urgent=is_urgent(folded),
+    )
+
+
+def is_urgent(text: str) -> bool:
+    """Whether the text asks for it urgently, in Russian or English, and does not deny it."""
+    folded = text.lower().replace("ё", "е")
+    return any(
+        not _NEGATED.search(folded[max(0, match.start() - 24) : match.start()])
+        for match in _URGENT.finditer(folded)
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,6 +18,7 @@ from leads.domain.assignment import (
     assign,
 )
 from leads.domain.lead_records import Owner
+from leads.domain.priority import Priority
 from leads.domain.roster import RosterManager, RosterTeam, WorkingTime
 from leads.domain.sla import SlaPolicy
 from leads.service_layer.calendars import calendar_of
@@ -56,6 +57,15 @@ class Assigner:
         await round_.finish()
         return owner
 
+    async def choose_scored(
+        self, lead: LeadToAssign, score: Callable[[str], Priority], *, at: datetime
+    ) -> tuple[Owner, Priority]:
+        """Pick the owner, score the lead in its team's time zone, then set its deadline."""
+        round_ = await self.start_round()
+        chosen = await round_.choose_scored(lead, score, at=at)
+        await round_.finish()
+        return chosen
+
     async def start_round(self) -> AssignmentRound:
         """Read the roster, the loads and the rules once for several assignments in a row."""
         candidates = [
@@ -79,6 +89,17 @@ class Assigner:
     async def team(self, team_id: str) -> RosterTeam | None:
         """A team of the roster."""
         return await self._roster.get_team(team_id)
+
+    async def time_zone(self, team: str | None) -> str:
+        """The time zone `team` works in (the team queue's when None)."""
+        return self.time_zone_in(await self._roster.get_team(team or self.default_team))
+
+    def time_zone_in(self, stored: RosterTeam | None) -> str:
+        """The time zone of a team stored as `stored`: its own, else the service's."""
+        working = (stored.working_time if stored else WorkingTime()).over(
+            self._config.default_calendar
+        )
+        return working.time_zone or "UTC"
 
     async def keep_rotation(self, manager_id: str) -> None:
         """Move the round-robin pointer to the manager chosen last."""
@@ -165,6 +186,28 @@ class AssignmentRound:
         self, lead: LeadToAssign, *, priority: int, at: datetime, team_hint: str | None = None
     ) -> Owner:
         """Pick the owner at `at` and the deadline in the owner's team calendar."""
+        manager_id, team, reason = await self._pick(lead, at, team_hint)
+        deadline = self._assigner.deadline_in(self._teams[team], lead.channel, priority, at)
+        return Owner(manager_id, team, reason, deadline)
+
+    async def choose_scored(
+        self, lead: LeadToAssign, score: Callable[[str], Priority], *, at: datetime
+    ) -> tuple[Owner, Priority]:
+        """Pick the owner, score the lead on its team's local day, then set the deadline.
+
+        The choice of a manager does not look at the priority; the deadline does. So the
+        team is known before the score, and a deadline the request states in words counts
+        from the day it came on where the team works.
+        """
+        manager_id, team, reason = await self._pick(lead, at, None)
+        priority = score(self._assigner.time_zone_in(self._teams[team]))
+        deadline = self._assigner.deadline_in(self._teams[team], lead.channel, priority.score, at)
+        return Owner(manager_id, team, reason, deadline), priority
+
+    async def _pick(
+        self, lead: LeadToAssign, at: datetime, team_hint: str | None
+    ) -> tuple[str | None, str, str]:
+        """The manager chosen (None: the team queue), the team and the reason; the team read."""
         managers = [
             self._assigner.manager(member, self._loads.get(member.id, 0), at.year)
             for member in self._candidates
@@ -179,8 +222,7 @@ class AssignmentRound:
             team = team_hint or self._assigner.default_team
         if team not in self._teams:
             self._teams[team] = await self._assigner.team(team)
-        deadline = self._assigner.deadline_in(self._teams[team], lead.channel, priority, at)
-        return Owner(decision.manager_id, team, decision.reason, deadline)
+        return decision.manager_id, team, decision.reason
 
     async def finish(self) -> None:
         """Keep the rotation pointer for the next round (written only if it moved)."""

@@ -14,6 +14,7 @@ from leads.domain.ids import lead_id_for
 from leads.domain.lead import Lead
 from leads.domain.lead_records import Owner
 from leads.domain.priority import LeadSignals, Priority, score_lead
+from leads.domain.product_reading import NO_PRODUCT_TERMS, ProductTerms
 from leads.service_layer.assigner import Assigner
 from leads.service_layer.contact_book import ContactBook, Sighting
 from leads.service_layer.loads import LoadKeeper
@@ -45,6 +46,7 @@ class LeadIntake:
         clock: Clock,
         on_stored: Callable[[], None] | None = None,
         parking: ActivityParking | None = None,
+        products: ProductTerms = NO_PRODUCT_TERMS,
     ) -> None:
         self._leads = leads
         self._assigner = assigner
@@ -53,6 +55,7 @@ class LeadIntake:
         self._clock = clock
         self._on_stored = on_stored
         self._parking = parking
+        self._products = products
 
     async def __call__(self, decoded: DecodedEvent[LeadReceivedV1]) -> None:
         """Subscriber body for `lead.received`."""
@@ -104,6 +107,8 @@ class LeadIntake:
             contact=contact,
             received_at=received_at,
             now=self._clock.now(),
+            time_zone=await self._assigner.time_zone(target.team),
+            products=self._products,
         )
         if merged:
             try:
@@ -127,9 +132,8 @@ class LeadIntake:
         client: ClientRef | None,
     ) -> None:
         now = self._clock.now()
-        priority = priority_of(event, received_at, client)
-        owner = await self._assigner.choose(
-            to_assign(lead_id, event, client), priority=priority.score, at=now
+        owner, priority = await self._assigner.choose_scored(
+            to_assign(lead_id, event, client), self.scoring(event, received_at, client), at=now
         )
         lead = new_lead(lead_id, event, contact, received_at, priority, owner, client, now)
         if await self._leads.add(lead, causation_id=event_id):
@@ -143,6 +147,18 @@ class LeadIntake:
             )
             self._stored()
         await self.unpark([lead])
+
+    def scoring(
+        self, event: LeadReceivedV1, received_at: datetime, client: ClientRef | None
+    ) -> Callable[[str], Priority]:
+        """How the new lead is scored once its team's time zone is known."""
+
+        def score(time_zone: str) -> Priority:
+            return priority_of(
+                event, received_at, client, time_zone=time_zone, products=self._products
+            )
+
+        return score
 
     async def unpark(self, leads: Sequence[Lead]) -> None:
         """Log on the leads what telephony parked under their phones before they landed."""
@@ -165,12 +181,20 @@ def contact_of(event: LeadReceivedV1) -> NormalizedContact:
     )
 
 
-def priority_of(event: LeadReceivedV1, received_at: datetime, client: ClientRef | None) -> Priority:
-    """The new lead's priority from the request's signals."""
+def priority_of(
+    event: LeadReceivedV1,
+    received_at: datetime,
+    client: ClientRef | None,
+    *,
+    time_zone: str,
+    products: ProductTerms = NO_PRODUCT_TERMS,
+) -> Priority:
+    """The new lead's priority from the request's signals, on its team's local day."""
     return score_lead(
         LeadSignals(
             channel=event.channel.value,
             received_at=received_at,
+            time_zone=time_zone,
             request_text=event.request_text or "",
             product=event.product,
             quantity=event.quantity,
@@ -178,7 +202,8 @@ def priority_of(event: LeadReceivedV1, received_at: datetime, client: ClientRef 
             deadline=event.deadline,
             is_returning_client=client is not None,
             referred_by=event.referred_by,
-        )
+        ),
+        products=products,
     )
 
 

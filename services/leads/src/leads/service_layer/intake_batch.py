@@ -25,7 +25,6 @@ from leads.service_layer.intake import (
     LeadIntake,
     contact_of,
     new_lead,
-    priority_of,
     to_assign,
 )
 from leads.service_layer.loads import LoadKeeper
@@ -124,10 +123,9 @@ class BatchIntake:
         leads: list[Lead] = []
         for request, sighting in new:
             event, now = request.received.event, self._clock.now()
-            priority = priority_of(event, request.received_at, sighting.client)
-            owner = await round_.choose(
+            owner, priority = await round_.choose_scored(
                 to_assign(request.lead_id, event, sighting.client),
-                priority=priority.score,
+                self._single.scoring(event, request.received_at, sighting.client),
                 at=now,
             )
             leads.append(
