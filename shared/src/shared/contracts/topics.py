@@ -126,7 +126,7 @@ _DESCRIPTIONS: dict[Topic, str] = {
     Topic.TASK_COMPLETED: "A task was done or cancelled.",
     Topic.TASK_OVERDUE: "A task passed its due time: the assignee, later the team lead, is told.",
     Topic.TASK_REASSIGNED: "An open task moved to another manager (a deputy, by hand).",
-    Topic.MEETING_REMINDER_DUE: "A scheduled meeting starts soon: organizer and colleagues are told.",
+    Topic.MEETING_REMINDER_DUE: "A meeting starts soon: its organizer and colleagues are told.",
 }
 
 _LONG_RETENTION = frozenset(
