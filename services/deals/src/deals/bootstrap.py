@@ -19,6 +19,7 @@ from deals.adapters.indexes import INDEXES
 from deals.adapters.invoice_repository import MongoInvoiceRepository
 from deals.adapters.meeting_repository import MongoMeetingRepository
 from deals.adapters.pipeline_store import MongoPipelineStore, PipelineMapper
+from deals.adapters.product_repository import MongoProductRepository
 from deals.adapters.settings_store import MongoDealSettings, MongoWatermarks
 from deals.adapters.store import DealsStore
 from deals.adapters.task_repository import MongoTaskRepository
@@ -27,6 +28,7 @@ from deals.domain.invoices import ReminderPolicy
 from deals.domain.source import SOURCE
 from deals.domain.task_rules import DEFAULT_CADENCES
 from deals.entrypoints.access import ACCESS
+from deals.entrypoints.http_catalogue import catalogue_router
 from deals.entrypoints.http_clients import clients_router
 from deals.entrypoints.http_common import DealsHttp, install_error_handlers
 from deals.entrypoints.http_deals import deals_router
@@ -35,6 +37,7 @@ from deals.entrypoints.http_work import work_router
 from deals.entrypoints.pipeline_views import PipelineViews
 from deals.entrypoints.subscribers import register_subscribers
 from deals.service_layer.activities import ActivityLog
+from deals.service_layer.catalogue import Catalogue
 from deals.service_layer.clients import ClientBase
 from deals.service_layer.contracts import Contracts
 from deals.service_layer.deals import DealBook
@@ -236,12 +239,16 @@ def build(settings: DealsSettings, *, clock: Clock | None = None) -> DealsServic
         clock=clock,
         shows_deal=DealMapper(),
         people=people,
+        catalogue=Catalogue(
+            MongoProductRepository(store.products, clock=clock, message_of=published), clock=clock
+        ),
         follow_ups=work.rules,
     )
     app.include_router(clients_router(deps))
     app.include_router(deals_router(deps))
     app.include_router(invoices_router(deps))
     app.include_router(work_router(deps, work))
+    app.include_router(catalogue_router(deps))
     service.app = app
     return service
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from deals.adapters.money_fields import is_money_field, money_field, money_from_field
 from deals.domain.deal import HistoryEntry
-from deals.domain.deal_lines import ApprovalStatus, DealLine, DiscountApproval
+from deals.domain.deal_lines import ApprovalStatus, CatalogueItem, DealLine, DiscountApproval
 from deals.domain.discounts import AppliedDiscount, DiscountKind, LineItem, PricedLine
 from deals.domain.money import Money
 from deals.domain.shipments import Claim, ClaimCategory, ClaimStatus, Shipment, ShipmentStatus
@@ -36,6 +36,15 @@ def line_document(line: DealLine) -> Document:
         "discount_amount": money_field(priced.discount_amount),
         "net": money_field(priced.net),
         "needs_approval": line.needs_approval,
+        **(
+            {}
+            if line.item is None
+            else {
+                "sku": line.item.sku,
+                "unit": line.item.unit,
+                "vat_rate": None if line.item.vat_rate is None else str(line.item.vat_rate),
+            }
+        ),
     }
 
 
@@ -65,6 +74,13 @@ def line_of(stored: Mapping[str, Any]) -> DealLine:
             net=money_from_field(stored["net"]),
         ),
         needs_approval=bool(stored.get("needs_approval")),
+        item=None
+        if stored.get("sku") is None
+        else CatalogueItem(
+            sku=str(stored["sku"]),
+            unit=str(stored["unit"]),
+            vat_rate=None if stored.get("vat_rate") is None else Decimal(str(stored["vat_rate"])),
+        ),
     )
 
 

@@ -31,6 +31,7 @@ class DealsStore:
         self.meetings: AsyncCollection[Any] = db["meetings"]
         self.meeting_seats: AsyncCollection[Any] = db["meeting_seats"]
         self.leads_to_call: AsyncCollection[Any] = db["leads_to_call"]
+        self.products: AsyncCollection[Any] = db["products"]
 
     @property
     def with_outbox(self) -> list[AsyncCollection[Any]]:

@@ -25,6 +25,15 @@ from deals.domain.money import Money, total
 
 
 @dataclass(frozen=True, slots=True)
+class CatalogueItem:
+    """What a line of a catalogue product keeps of it: its SKU, unit and VAT rate."""
+
+    sku: str
+    unit: str
+    vat_rate: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
 class LineRequest:
     """A line as the manager enters it, with the manual discount asked for, if any."""
 
@@ -32,6 +41,7 @@ class LineRequest:
     quantity: Decimal
     unit_price: Money
     requested_discount_percent: Decimal | None = None
+    item: CatalogueItem | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +62,7 @@ class DealLine:
 
     priced: PricedLine
     needs_approval: bool = False
+    item: CatalogueItem | None = None
 
     @property
     def net(self) -> Money:
@@ -75,6 +86,7 @@ def price_request(request: LineRequest, terms: PricingTerms) -> DealLine:
     return DealLine(
         priced=price_line(line, discount),
         needs_approval=manual and needs_approval(discount, terms.manager_limit),
+        item=request.item,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from deals.domain.contracts import ContractType, PaymentForm
 from deals.domain.discounts import ClientSegment, ClientType
@@ -89,14 +89,32 @@ class ContactIn(PersonIn):
 
 
 class LineIn(Body):
-    """A line of a deal."""
+    """A line of a deal: a catalogue product by `sku` at its list price, or a free line."""
 
-    product: ShortText = Field(description="Product or service.")
+    sku: EntityId | None = Field(
+        default=None, description="A catalogue product: name, unit, VAT and price come from it."
+    )
+    product: ShortText | None = Field(default=None, description="A free line's product or service.")
     quantity: Quantity = Field(description="Quantity, as a decimal string.")
-    unit_price: Money = Field(description="Price per unit before discount.")
+    unit_price: Money | None = Field(
+        default=None, description="A free line's price per unit before discount."
+    )
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = Field(
+        default=None, description="The price list's currency for a `sku` line (RUB by default)."
+    )
     requested_discount_percent: Percent | None = Field(
         default=None, description="A manual discount; above the manager's limit it needs approval."
     )
+
+    @model_validator(mode="after")
+    def _catalogue_or_free(self) -> LineIn:
+        if self.sku is not None:
+            given = [f for f in ("product", "unit_price") if getattr(self, f) is not None]
+            if given:
+                raise ValueError(f"a sku line takes its {given[0]} from the catalogue")
+        elif self.product is None or self.unit_price is None:
+            raise ValueError("a line needs a sku, or a product and a unit_price")
+        return self
 
 
 class DealIn(Body):
@@ -272,4 +290,25 @@ class DeputyIn(Body):
     until: AwareDatetime = Field(description="The end of the stand-in (aware); past ends it now.")
     named_by: EntityId | None = Field(
         default=None, description="The head of sales: a system must say; for a person, the token."
+    )
+
+
+class ProductIn(Body):
+    """A catalogue product."""
+
+    name: ShortText = Field(min_length=1, description="Name as documents show it.")
+    unit: ShortText = Field(default="шт", min_length=1, description="Unit: шт, м, кг, услуга…")
+    vat_rate: Percent | None = Field(
+        default=None, description="VAT rate in percent (0, 5, 7, 10, 20, 22); none: without VAT."
+    )
+    active: bool = Field(default=True, description="False withdraws it from new lines.")
+
+
+class PriceIn(Body):
+    """A dated list price in one currency."""
+
+    price: Money = Field(description="Price per unit, VAT included where the product has VAT.")
+    valid_from: date = Field(description="First day it holds.")
+    valid_to: date | None = Field(
+        default=None, description="Last day it holds; open-ended if left out."
     )

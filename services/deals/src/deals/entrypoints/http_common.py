@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from deals.domain.deal import Deal
 from deals.entrypoints.pipeline_views import PipelineViews, Shows
+from deals.service_layer.catalogue import Catalogue
 from deals.service_layer.clients import ClientBase
 from deals.service_layer.contracts import Contracts
 from deals.service_layer.deals import DealBook
@@ -39,6 +40,7 @@ class DealsHttp:
     clock: Clock
     shows_deal: Shows[Deal]
     people: PeopleDirectory
+    catalogue: Catalogue
     follow_ups: TaskRules | None = None
 
     async def scope(self, request: Request) -> Scope:

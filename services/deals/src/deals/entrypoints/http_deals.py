@@ -33,14 +33,33 @@ from shared.platform.access import EVERYONE, LEADERS, caller_of, required_actor
 from shared.platform.access import Refused as AccessRefused
 
 
-def line_request(line: LineIn) -> LineRequest:
-    """A line as entered, in domain terms."""
-    return LineRequest(
-        product=line.product,
-        quantity=line.quantity,
-        unit_price=Money.of(line.unit_price.amount, line.unit_price.currency),
-        requested_discount_percent=line.requested_discount_percent,
-    )
+async def line_requests(deps: DealsHttp, lines: list[LineIn], *, field: str) -> list[LineRequest]:
+    """Lines as entered, in domain terms; a `sku` line is priced from the catalogue today."""
+    requests = []
+    for n, line in enumerate(lines):
+        if line.sku is not None:
+            requests.append(
+                await deps.catalogue.line(
+                    line.sku,
+                    quantity=line.quantity,
+                    currency=line.currency or "RUB",
+                    on=deps.clock.now().date(),
+                    requested_discount_percent=line.requested_discount_percent,
+                    field=f"{field}.{n}",
+                )
+            )
+            continue
+        assert line.product is not None, "checked by LineIn"
+        assert line.unit_price is not None, "checked by LineIn"
+        requests.append(
+            LineRequest(
+                product=line.product,
+                quantity=line.quantity,
+                unit_price=Money.of(line.unit_price.amount, line.unit_price.currency),
+                requested_discount_percent=line.requested_discount_percent,
+            )
+        )
+    return requests
 
 
 def deals_router(deps: DealsHttp) -> APIRouter:
@@ -67,7 +86,7 @@ def deals_router(deps: DealsHttp) -> APIRouter:
             currency=body.currency,
             channel=body.channel,
             expected_close_on=body.expected_close_on,
-            line_items=[line_request(line) for line in body.line_items],
+            line_items=await line_requests(deps, body.line_items, field="line_items"),
         )
         return await view(await deps.deals.open(command))
 
@@ -126,7 +145,7 @@ def deals_router(deps: DealsHttp) -> APIRouter:
         dependencies=[ACCESS.write(), in_scope],
     )
     async def set_lines(deal_id: str, body: LinesIn) -> dict[str, Any]:
-        lines = [line_request(line) for line in body.items]
+        lines = await line_requests(deps, body.items, field="items")
         return await view(
             await deps.deals.set_line_items(deal_id, lines, payment_form=body.payment_form)
         )
