@@ -34,7 +34,7 @@ from deals.domain.shipments import (
 )
 from shared.contracts.events.base import EventModel
 from shared.contracts.events.deal_reassigned import DealReassignedV1
-from shared.contracts.events.deal_stage_changed import DealStageChangedV1
+from shared.contracts.events.deal_stage_changed import DealStageChangedV1, StageLine
 from shared.contracts.events.deal_stage_changed import StageKind as WireStageKind
 from shared.contracts.events.fulfilment import ClaimStatus as WireClaimStatus
 from shared.contracts.events.fulfilment import (
@@ -479,5 +479,15 @@ class Deal(Aggregate[EventModel]):
                 lead_id=self.lead_id,
                 channel=self.channel,
                 team=self.team,
+                expected_close_on=self.expected_close_on,
+                lines=[
+                    StageLine(
+                        sku=None if line.item is None else line.item.sku,
+                        product=line.priced.line.product,
+                        quantity=line.priced.line.quantity,
+                        net=wire_money(line.net),
+                    )
+                    for line in self.line_items
+                ],
             )
         )

@@ -1,14 +1,15 @@
 """``deal.stage_changed``: a deal entered a pipeline stage (creation included)."""
 
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, ClassVar, Self
 
 from pydantic import Field, model_validator
 
-from shared.contracts.events.base import EventModel
+from shared.contracts.events.base import ContractModel, EventModel
 from shared.contracts.events.money import Money
 from shared.contracts.topics import Topic
-from shared.contracts.values import DecimalString, EntityId, LongText, UtcDatetime
+from shared.contracts.values import DecimalString, EntityId, LongText, ShortText, UtcDatetime
 
 
 class StageKind(StrEnum):
@@ -20,6 +21,20 @@ class StageKind(StrEnum):
 
 
 Probability = Annotated[DecimalString, Field(ge=0, le=1, max_digits=28, allow_inf_nan=False)]
+
+
+class StageLine(ContractModel):
+    """A line of the deal as it stood at the change: what, how many, for how much."""
+
+    sku: EntityId | None = Field(
+        default=None, description="Catalogue SKU; absent for a free line.", examples=["PUMP-50"]
+    )
+    product: ShortText = Field(description="Product as named on the line.", examples=["Насос"])
+    quantity: DecimalString = Field(description="Quantity.", examples=["2"])
+    net: Money = Field(
+        description="What the client pays for the line, after discount.",
+        examples=[{"amount": "285000.00", "currency": "RUB"}],
+    )
 
 
 class DealStageChangedV1(EventModel):
@@ -89,6 +104,24 @@ class DealStageChangedV1(EventModel):
     )
     team: EntityId | None = Field(
         default=None, description="Team of the responsible manager.", examples=["moscow-sales"]
+    )
+    expected_close_on: date | None = Field(
+        default=None, description="When the deal is expected to close.", examples=["2026-04-30"]
+    )
+    lines: list[StageLine] | None = Field(
+        default=None,
+        max_length=500,
+        description="The deal's lines at the change (products, quantities, net amounts).",
+        examples=[
+            [
+                {
+                    "sku": "PUMP-50",
+                    "product": "Насос Н-50",
+                    "quantity": "2",
+                    "net": {"amount": "285000.00", "currency": "RUB"},
+                }
+            ]
+        ],
     )
 
     @model_validator(mode="after")
