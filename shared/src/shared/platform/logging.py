@@ -203,6 +203,10 @@ def _json_default(obj: Any) -> Any:
 # FastStream's per-broker `faststream.access.*` logger is created later, when a broker starts:
 # give the broker `logger=logging.getLogger("faststream.access.kafka")` so it propagates too,
 # and run uvicorn with `log_config=None`.
+_CHATTY_LOGGERS: Final = ("pymorphy3",)
+"""Libraries whose INFO lines say nothing an operator needs (pymorphy3 names its dictionary
+files at start, and a service that fails its configuration must say one line only)."""
+
 _LIBRARY_LOGGERS: Final = (
     "aiokafka",
     "faststream",
@@ -285,6 +289,8 @@ def configure_logging(service: str, *, level: str = "INFO", json: bool | None = 
         library_logger = logging.getLogger(name)
         library_logger.handlers.clear()
         library_logger.propagate = True
+    for name in _CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(max(level_no, logging.WARNING))
 
     # The structlog chain does not depend on the arguments (the renderer lives in the
     # handler), so caching bound loggers stays correct across repeated calls.
