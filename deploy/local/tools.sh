@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure the tools Voronka builds and runs with are present: uv (from PyPI), Java 17 and
-# Maven (Kafka), Go >= 1.24 (FerretDB). Installs what it can from PyPI or Debian's packages.
+# Maven (Kafka), Go >= 1.24 (FerretDB), and what deals' PDF documents need: Pango for WeasyPrint
+# (HarfBuzz's subsetter keeps a render near 0.3 s), DejaVu Sans for Cyrillic, and pdftotext
+# for the tests that read the PDFs back. Installs what it can from PyPI or Debian's packages.
 set -euo pipefail
 
 say() { printf 'tools: %s\n' "$*" >&2; }
@@ -22,6 +24,22 @@ if ! command -v uv >/dev/null 2>&1 && ! python3 -m uv --version >/dev/null 2>&1;
 fi
 command -v java >/dev/null 2>&1 || apt_install openjdk-17-jre-headless
 command -v mvn >/dev/null 2>&1 || apt_install maven
+
+# Deals renders proposals and invoices to PDF (WeasyPrint) and its tests read them back.
+# grep reads the whole list (no -q): an early exit would break ldconfig's pipe under pipefail.
+has_library() {
+  "$(command -v ldconfig || echo /sbin/ldconfig)" -p 2>/dev/null | grep "$1" >/dev/null
+}
+document_packages=()
+has_library 'libpango-1\.0\.so' || document_packages+=(libpango-1.0-0)
+has_library 'libpangoft2-1\.0\.so' || document_packages+=(libpangoft2-1.0-0)
+has_library 'libharfbuzz-subset\.so' || document_packages+=(libharfbuzz-subset0)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || document_packages+=(fonts-dejavu-core)
+command -v pdftotext >/dev/null 2>&1 || document_packages+=(poppler-utils)
+if [ "${#document_packages[@]}" -gt 0 ]; then
+  apt_install "${document_packages[@]}"
+fi
+
 if ! command -v go >/dev/null 2>&1; then
   say "Go >= 1.24 is needed to build FerretDB (Debian's golang is too old); install it and retry"
   exit 1
