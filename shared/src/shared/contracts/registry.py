@@ -29,6 +29,9 @@ from shared.contracts.events import (
     PaymentDueV1,
     PaymentReceivedV1,
     PersonChangedV1,
+    ProposalAcceptedV1,
+    ProposalDeclinedV1,
+    ProposalSentV1,
     ShipmentStatusChangedV1,
     TaskCompletedV1,
     TaskCreatedV1,
@@ -143,6 +146,9 @@ REGISTRY = EventRegistry(
         TaskOverdueV1,
         TaskReassignedV1,
         MeetingReminderDueV1,
+        ProposalSentV1,
+        ProposalAcceptedV1,
+        ProposalDeclinedV1,
         DealReassignedV1,
     ]
 )

@@ -40,6 +40,9 @@ class Topic(StrEnum):
     TASK_OVERDUE = "task.overdue"
     TASK_REASSIGNED = "task.reassigned"
     MEETING_REMINDER_DUE = "meeting.reminder_due"
+    PROPOSAL_SENT = "proposal.sent"
+    PROPOSAL_ACCEPTED = "proposal.accepted"
+    PROPOSAL_DECLINED = "proposal.declined"
 
 
 def dead_letter_topic(topic: str) -> str:
@@ -127,6 +130,9 @@ _DESCRIPTIONS: dict[Topic, str] = {
     Topic.TASK_OVERDUE: "A task passed its due time: the assignee, later the team lead, is told.",
     Topic.TASK_REASSIGNED: "An open task moved to another manager (a deputy, by hand).",
     Topic.MEETING_REMINDER_DUE: "A meeting starts soon: its organizer and colleagues are told.",
+    Topic.PROPOSAL_SENT: "A commercial proposal went to the client, with its PDF.",
+    Topic.PROPOSAL_ACCEPTED: "The client accepted a proposal (its link, or the manager says).",
+    Topic.PROPOSAL_DECLINED: "The client declined a proposal.",
 }
 
 _LONG_RETENTION = frozenset(

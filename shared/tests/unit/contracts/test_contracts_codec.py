@@ -47,6 +47,9 @@ from shared.contracts import (
     PaymentReceivedV1,
     PersonChangedV1,
     ProductInterest,
+    ProposalAcceptedV1,
+    ProposalDeclinedV1,
+    ProposalSentV1,
     ReassignReason,
     ReminderKind,
     ShipmentStatus,
@@ -67,6 +70,7 @@ from shared.contracts import (
 )
 from shared.contracts.events.activities import ActivitySubject
 from shared.contracts.events.lead_lifecycle import ActivityDirection
+from shared.contracts.events.proposals import Attachment
 from shared.contracts.events.tasks import (
     OverdueLevel,
     TaskLinks,
@@ -398,6 +402,40 @@ SAMPLES: list[EventModel] = [
         starts_at=WHEN,
         link="https://meet.example.com/x",
         deal_id="deal-1",
+    ),
+    ProposalSentV1(
+        proposal_id="proposal-1",
+        number="КП-2025-0001",
+        version=2,
+        deal_id="deal-1",
+        client_id="client-1",
+        manager_id="mgr-1",
+        total=Money(amount=Decimal("285000.00"), currency="RUB"),
+        valid_until="2025-03-28",
+        accept_url="https://crm.example.com/p/proposal-1/accept?v=2&sig=abc",
+        decline_url="https://crm.example.com/p/proposal-1/decline?v=2&sig=abc",
+        document=Attachment(
+            filename="КП-2025-0001-v2.pdf", media_type="application/pdf", content_base64="JVBERi0="
+        ),
+        sent_at=WHEN,
+    ),
+    ProposalAcceptedV1(
+        proposal_id="proposal-1",
+        version=2,
+        deal_id="deal-1",
+        manager_id="mgr-1",
+        total=Money(amount=Decimal("285000.00"), currency="RUB"),
+        via="link",
+        decided_at=WHEN,
+    ),
+    ProposalDeclinedV1(
+        proposal_id="proposal-1",
+        version=1,
+        deal_id="deal-1",
+        manager_id="mgr-1",
+        via="manager",
+        reason="Дорого",
+        decided_at=WHEN,
     ),
 ]
 

@@ -49,6 +49,11 @@ from shared.contracts.events.notification import (
 )
 from shared.contracts.events.payment_due import PaymentDueV1, ReminderKind, payment_reminder_id
 from shared.contracts.events.person import PersonChangedV1
+from shared.contracts.events.proposals import (
+    ProposalAcceptedV1,
+    ProposalDeclinedV1,
+    ProposalSentV1,
+)
 from shared.contracts.events.tasks import (
     TaskCompletedV1,
     TaskCreatedV1,
@@ -93,6 +98,9 @@ __all__ = [
     "PaymentReceivedV1",
     "PersonChangedV1",
     "ProductInterest",
+    "ProposalAcceptedV1",
+    "ProposalDeclinedV1",
+    "ProposalSentV1",
     "ReassignReason",
     "ReminderKind",
     "ShipmentStatus",
