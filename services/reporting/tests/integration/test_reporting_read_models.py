@@ -41,6 +41,8 @@ async def test_reports_over_mongodb_equal_reports_over_the_in_memory_rule(mongo_
     for f in [BOUNDED, *filter_sets(11, 12)]:
         assert await mongo.funnel(f) == await memory.funnel(f), f
         assert await mongo.sales(f) == await memory.sales(f), f
+        assert await mongo.sales_by_manager(f) == await memory.sales_by_manager(f), f
+        assert await mongo.response(f) == await memory.response(f), f
         assert await mongo.leaderboard(f, "RUB") == await memory.leaderboard(f, "RUB"), f
         assert await mongo.activity(f, WEEK) == await memory.activity(f, WEEK), f
         assert await mongo.objections(f) == await memory.objections(f), f
@@ -48,6 +50,9 @@ async def test_reports_over_mongodb_equal_reports_over_the_in_memory_rule(mongo_
         assert await mongo.invoiced_vs_paid(f) == await memory.invoiced_vs_paid(f), f
         assert await mongo.overdue(f, NOW) == await memory.overdue(f, NOW), f
         assert await mongo.claims(f) == await memory.claims(f), f
+        assert await mongo.discipline(f, NOW) == await memory.discipline(f, NOW), f
+        assert await mongo.segments(f, NOW) == await memory.segments(f, NOW), f
+        assert await mongo.churn(f) == await memory.churn(f), f
     every = fold_all(facts)
     for kind, records in every.items():
         assert await stored.select(1, [Selection(kind)]) == records

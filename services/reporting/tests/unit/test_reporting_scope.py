@@ -34,9 +34,14 @@ FILTERS, ONE, ROWS, DEPT = Narrowing
         (ANNA, ONE, Filters(manager_id="m-vera"), OutOfScope),
         (ANNA, DEPT, Filters(), DepartmentOnly),
         (NORTH, FILTERS, Filters(), Filters(team="north")),
-        (NORTH, ONE, Filters(manager_id="m-boris"), Filters(manager_id="m-boris", team="north")),
+        # The named manager (ONE) or the rows kept (ROWS) narrow a team lead's view; a team
+        # would narrow it further, to the deals of the team's leads.
+        (NORTH, ONE, Filters(manager_id="m-boris"), Filters(manager_id="m-boris")),
+        (NORTH, ONE, Filters(manager_id="m-boris", team="south"), OutOfScope),
         (NORTH, ONE, Filters(), ManagerRequired),
-        (NORTH, ROWS, Filters(), Filters(team="north")),
+        (NORTH, ROWS, Filters(), Filters()),
+        # A manager's narrowing is laid over the filters asked for, which still apply.
+        (ANNA, ONE, Filters(client_id="c1"), Filters(manager_id="m-anna", client_id="c1")),
         (NORTH, FILTERS, Filters(manager_id="m-vera"), OutOfScope),
         (NORTH, FILTERS, Filters(team="south"), OutOfScope),
         (Scope.none(), FILTERS, Filters(), OutOfScope),

@@ -46,6 +46,16 @@ def whole_reports(every: dict[str, dict[str, Any]], f: Filters) -> dict[str, Any
         deals=every["deals"],
     )
     money = rec.ReceivablesState(invoices=every["invoices"], payments=every["payments"])
+    origins = fun.lead_origins(every["leads"])
+    deal_filters: dict[str, Any] = {
+        "manager_id": f.manager_id,
+        "currency": f.currency,
+        "client_id": f.client_id,
+        "team": f.team,
+        "channel": f.channel,
+        "origins": origins,
+    }
+    segments_state = seg.SegmentsState(deals=every["deals"], claims=every["claims"])
     return {
         "funnel": fun.report_funnel(
             funnel_state,
@@ -56,17 +66,10 @@ def whole_reports(every: dict[str, dict[str, Any]], f: Filters) -> dict[str, Any
             channel=f.channel,
         ),
         "sales": sal.report_sales(
-            sal.SalesState(deals=every["deals"]),
-            as_of=f.as_of,
-            period=f.period,
-            manager_id=f.manager_id,
-            currency=f.currency,
+            sal.SalesState(deals=every["deals"]), as_of=f.as_of, period=f.period, **deal_filters
         ),
         "sales_by_manager": sal.report_sales_by_manager(
-            sal.SalesState(deals=every["deals"]),
-            as_of=f.as_of,
-            period=f.period,
-            currency=f.currency,
+            sal.SalesState(deals=every["deals"]), as_of=f.as_of, period=f.period, **deal_filters
         ),
         "activity": act.report_activity(
             activity_state,
@@ -80,13 +83,27 @@ def whole_reports(every: dict[str, dict[str, Any]], f: Filters) -> dict[str, Any
             activity_state, as_of=f.as_of, period=f.period, manager_id=f.manager_id
         ),
         "response": act.report_response(
-            activity_state, as_of=f.as_of, period=f.period, team=f.team
+            activity_state,
+            as_of=f.as_of,
+            period=f.period,
+            team=f.team,
+            channel=f.channel,
+            manager_id=f.manager_id,
         ),
         "leaderboard": act.leaderboard(
-            activity_state, currency="RUB", as_of=f.as_of, period=f.period
+            activity_state,
+            currency="RUB",
+            as_of=f.as_of,
+            period=f.period,
+            manager_id=f.manager_id,
         ),
         "invoiced_vs_paid": rec.report_invoiced_vs_paid(
-            money, as_of=f.as_of, period=f.period, manager_id=f.manager_id, client_id=f.client_id
+            money,
+            as_of=f.as_of,
+            period=f.period,
+            manager_id=f.manager_id,
+            client_id=f.client_id,
+            currency=f.currency,
         ),
         "overdue": rec.report_overdue(
             money,
@@ -94,9 +111,18 @@ def whole_reports(every: dict[str, dict[str, Any]], f: Filters) -> dict[str, Any
             time_zone=TZ,
             manager_id=f.manager_id,
             client_id=f.client_id,
+            currency=f.currency,
         ),
-        "discipline": rec.report_discipline(money, as_of=f.as_of or NOW, time_zone=TZ),
-        "channels": chan.report_channels(funnel_state, as_of=f.as_of, period=f.period),
+        "discipline": rec.report_discipline(
+            money,
+            as_of=f.as_of or NOW,
+            time_zone=TZ,
+            manager_id=f.manager_id,
+            client_id=f.client_id,
+        ),
+        "channels": chan.report_channels(
+            funnel_state, as_of=f.as_of, period=f.period, channel=f.channel
+        ),
         "claims": clm.report_claims(
             clm.ClaimsState(claims=every["claims"]),
             as_of=f.as_of,
@@ -104,10 +130,18 @@ def whole_reports(every: dict[str, dict[str, Any]], f: Filters) -> dict[str, Any
             client_id=f.client_id,
         ),
         "segments": seg.client_segments(
-            seg.SegmentsState(deals=every["deals"], claims=every["claims"]),
+            segments_state,
             as_of=f.as_of or NOW,
             thresholds=SegmentThresholds(),
             time_zone=TZ,
+            manager_id=f.manager_id,
+            client_id=f.client_id,
+        ),
+        "churn": seg.report_churn_reasons(
+            segments_state,
+            as_of=f.as_of,
+            period=f.period,
+            clients=None if f.client_id is None else {f.client_id},
         ),
     }
 
@@ -128,6 +162,7 @@ async def selected_reports(reports: Reports, f: Filters) -> dict[str, Any]:
         "channels": await reports.channels(f),
         "claims": await reports.claims(f),
         "segments": await reports.segments(f, NOW),
+        "churn": await reports.churn(f),
     }
 
 

@@ -283,14 +283,23 @@ def report_response(
     as_of: datetime | None = None,
     period: Period | None = None,
     team: str | None = None,
+    channel: str | None = None,
+    manager_id: str | None = None,
 ) -> dict[str, ResponseStats]:
-    """Per manager, in id order, over leads received in `period` (of `team`) by `as_of`."""
+    """Per manager, in id order, over leads received in `period` by `as_of`.
+
+    Filters: the lead's `team` and `channel`; `manager_id` keeps that manager's row.
+    """
     owned: dict[str, set[str]] = {}
     breached: dict[str, set[str]] = {}
     responses: dict[str, list[Decimal]] = {}
     within_sla: Counter[str] = Counter()
     for lead in lead_views(state["leads"], as_of):
-        if not within(lead.received_at, period) or (team is not None and lead.team != team):
+        if not (
+            within(lead.received_at, period)
+            and (team is None or lead.team == team)
+            and (channel is None or lead.channel == channel)
+        ):
             continue
         owners = set(lead.breached_by)
         if lead.assignee is not None:
@@ -314,6 +323,7 @@ def report_response(
             median_first_response_seconds=median(responses.get(manager, [])),
         )
         for manager, leads in sorted(owned.items())
+        if manager_id is None or manager == manager_id
     }
 
 
@@ -333,13 +343,15 @@ def leaderboard(
     currency: str = "RUB",
     as_of: datetime | None = None,
     period: Period | None = None,
+    manager_id: str | None = None,
 ) -> tuple[LeaderboardRow, ...]:
     """Managers by won amount, then won count, then activity count (all descending), then id.
 
     Amounts are compared in one `currency` only (no conversion); `won_count` counts won
     deals in every currency, since a win is a win. Deals count by the day they were won,
     activities (contacts only: notes and objections excluded) on leads, deals and clients by
-    the day they happened; a manager with neither is absent.
+    the day they happened; a manager with neither is absent. `manager_id` keeps that
+    manager's row (the figures are the same as on the whole board).
     """
     amounts: dict[str, Decimal] = {}
     wins: Counter[str] = Counter()
@@ -360,6 +372,7 @@ def leaderboard(
             activity_count=activities[manager],
         )
         for manager in set(wins) | set(activities)
+        if manager_id is None or manager == manager_id
     ]
     return tuple(
         sorted(

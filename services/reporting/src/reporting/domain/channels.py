@@ -9,10 +9,8 @@ from datetime import datetime
 from decimal import Decimal
 
 from reporting.domain.facts import Period, add_amount, within
-from reporting.domain.funnel import FunnelState, known_channel, lead_views
-from reporting.domain.sales import DealView, closed_within, deal_views
-
-UNKNOWN_CHANNEL = "unknown"
+from reporting.domain.funnel import FunnelState, lead_origins, lead_views
+from reporting.domain.sales import closed_within, credited_channel, deal_views
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,22 +24,12 @@ class ChannelFigures:
     won_sum: Mapping[str, Decimal]
 
 
-def deal_channel(deal: DealView, state: FunnelState) -> str:
-    """The channel a deal is credited to: its lead's, else its own, else "unknown".
-
-    The lead's channel wins because it records where the client first came from; the
-    deal's own channel covers deals opened without a lead.
-    """
-    record = state["leads"].get(deal.lead_id) if deal.lead_id is not None else None
-    from_lead = known_channel(record) if record is not None else None
-    return from_lead or deal.channel or UNKNOWN_CHANNEL
-
-
 def report_channels(
     state: FunnelState,
     *,
     as_of: datetime | None = None,
     period: Period | None = None,
+    channel: str | None = None,
 ) -> dict[str, ChannelFigures]:
     """Figures per channel (in name order) for what happened in `period`, by `as_of`.
 
@@ -51,7 +39,8 @@ def report_channels(
 
     Each figure counts by its own day: leads by arrival, conversions by conversion, won
     deals by the day they were won, so a deal won this month from last month's lead counts
-    this month. Channels with nothing in the period are absent.
+    this month. Channels with nothing in the period are absent; `channel` keeps that one.
+    A deal is credited to its lead's channel, else its own (`sales.credited_channel`).
     """
     leads: Counter[str] = Counter()
     converted: Counter[str] = Counter()
@@ -62,18 +51,20 @@ def report_channels(
             converted[lead.channel] += 1
     won: Counter[str] = Counter()
     sums: dict[str, dict[str, Decimal]] = {}
+    origins = lead_origins(state["leads"])
     for deal in deal_views(state["deals"], as_of):
         if deal.is_won and closed_within(deal, period):
-            channel = deal_channel(deal, state)
-            won[channel] += 1
-            add_amount(sums.setdefault(channel, {}), deal.currency, deal.amount)
+            credited = credited_channel(deal, origins)
+            won[credited] += 1
+            add_amount(sums.setdefault(credited, {}), deal.currency, deal.amount)
     return {
-        channel: ChannelFigures(
-            channel=channel,
-            leads=leads[channel],
-            converted=converted[channel],
-            won_deals=won[channel],
-            won_sum=dict(sorted(sums.get(channel, {}).items())),
+        name: ChannelFigures(
+            channel=name,
+            leads=leads[name],
+            converted=converted[name],
+            won_deals=won[name],
+            won_sum=dict(sorted(sums.get(name, {}).items())),
         )
-        for channel in sorted(set(leads) | set(converted) | set(won))
+        for name in sorted(set(leads) | set(converted) | set(won))
+        if channel is None or name == channel
     }

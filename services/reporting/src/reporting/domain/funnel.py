@@ -29,7 +29,13 @@ from reporting.domain.facts import (
     with_entry,
     within,
 )
-from reporting.domain.sales import DealRecord, DealView, deal_views, record_stage_change
+from reporting.domain.sales import (
+    DealRecord,
+    DealView,
+    LeadOrigin,
+    deal_views,
+    record_stage_change,
+)
 
 LeadFact: TypeAlias = (
     LeadAssigned
@@ -163,6 +169,21 @@ def known_channel(record: LeadRecord) -> str | None:
     if "converted" in record:
         return record["converted"]["channel"]
     return None
+
+
+def lead_origins(leads: Mapping[str, LeadRecord]) -> dict[str, LeadOrigin]:
+    """The team (from its assignment) and channel (`known_channel`) of each lead, by lead id.
+
+    What a deal from the lead is filtered by (`sales.DealFilter`); like the channel a deal is
+    credited to, they do not depend on the report instant.
+    """
+    return {
+        lead_id: LeadOrigin(
+            team=record["assigned"]["team"] if "assigned" in record else None,
+            channel=known_channel(record),
+        )
+        for lead_id, record in leads.items()
+    }
 
 
 @dataclass(frozen=True, slots=True)

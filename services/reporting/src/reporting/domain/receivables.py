@@ -278,12 +278,13 @@ def report_invoiced_vs_paid(
     period: Period | None = None,
     manager_id: str | None = None,
     client_id: str | None = None,
+    currency: str | None = None,
 ) -> InvoicedVsPaid:
     """Invoices issued in `period` vs payments received in it, by `as_of`.
 
     `outstanding` is what remains unpaid at `as_of` on the invoices counted. The manager
     of a payment is its invoice's: with a manager filter a payment whose invoice is not
-    known yet is left out.
+    known yet is left out. `currency` keeps invoices and payments in that currency.
     """
     invoiced: dict[str, Decimal] = {}
     outstanding: dict[str, Decimal] = {}
@@ -294,6 +295,7 @@ def report_invoiced_vs_paid(
             within(status.issued_at, period)
             and (manager_id is None or status.manager_id == manager_id)
             and (client_id is None or status.client_id == client_id)
+            and (currency is None or status.currency == currency)
         ):
             continue
         add_amount(invoiced, status.currency, status.total)
@@ -306,6 +308,7 @@ def report_invoiced_vs_paid(
             and within(at, period)
             and (manager_id is None or managers.get(payment["invoice_id"]) == manager_id)
             and (client_id is None or payment["client_id"] == client_id)
+            and (currency is None or payment["currency"] == currency)
         ):
             continue
         add_amount(paid, payment["currency"], Decimal(payment["amount"]))
@@ -367,19 +370,18 @@ def overdue_installments(
     time_zone: str = DEFAULT_TIME_ZONE,
     manager_id: str | None = None,
     client_id: str | None = None,
+    currency: str | None = None,
 ) -> tuple[OverdueInstallment, ...]:
     """Installments with money outstanding at `as_of` whose due date is before that day.
 
     Days past due are calendar days from the due date to the day of `as_of` in `time_zone`:
-    due on the 10th and unpaid on the 11th is 1 day past due.
+    due on the 10th and unpaid on the 11th is 1 day past due. The filters are the invoice's.
     """
     require_aware(as_of, "as_of")
     today = local_date(as_of, time_zone)
     overdue: list[OverdueInstallment] = []
     for status in invoice_statuses(state, as_of=as_of):
-        if (manager_id is not None and status.manager_id != manager_id) or (
-            client_id is not None and status.client_id != client_id
-        ):
+        if not _invoice_kept(status, manager_id, client_id, currency):
             continue
         for installment in status.installments:
             days = (today - installment.due_on).days
@@ -407,10 +409,16 @@ def report_overdue(
     time_zone: str = DEFAULT_TIME_ZONE,
     manager_id: str | None = None,
     client_id: str | None = None,
+    currency: str | None = None,
 ) -> tuple[OverdueBucket, ...]:
     """The four age buckets in order, empty ones included, so charts keep their axis."""
     found = overdue_installments(
-        state, as_of=as_of, time_zone=time_zone, manager_id=manager_id, client_id=client_id
+        state,
+        as_of=as_of,
+        time_zone=time_zone,
+        manager_id=manager_id,
+        client_id=client_id,
+        currency=currency,
     )
     counts: Counter[AgeBucket] = Counter()
     sums: dict[AgeBucket, dict[str, Decimal]] = {bucket: {} for bucket in AgeBucket}
@@ -440,13 +448,20 @@ class PaymentDiscipline:
 
 
 def report_discipline(
-    state: ReceivablesState, *, as_of: datetime, time_zone: str = DEFAULT_TIME_ZONE
+    state: ReceivablesState,
+    *,
+    as_of: datetime,
+    time_zone: str = DEFAULT_TIME_ZONE,
+    manager_id: str | None = None,
+    client_id: str | None = None,
 ) -> dict[str, PaymentDiscipline]:
     """Per client with an invoice issued by `as_of`, in client id order.
 
     An installment counts once its due date is over (before the day of `as_of` in
     `time_zone`), so a verdict never changes later; it is on time if the payment completing
-    it arrived by the end of its due date in `time_zone`.
+    it arrived by the end of its due date in `time_zone`. `manager_id` counts only the
+    invoices that manager issued (so a client shows how they pay that manager's invoices);
+    `client_id` keeps that client.
     """
     require_aware(as_of, "as_of")
     today = local_date(as_of, time_zone)
@@ -455,6 +470,8 @@ def report_discipline(
     days_late: Counter[str] = Counter()
     clients: set[str] = set()
     for status in invoice_statuses(state, as_of=as_of):
+        if not _invoice_kept(status, manager_id, client_id, None):
+            continue
         client = status.client_id
         clients.add(client)
         for installment in status.installments:
@@ -470,6 +487,16 @@ def report_discipline(
             else:
                 days_late[client] += late
     return {client: _discipline(client, due, on_time, days_late) for client in sorted(clients)}
+
+
+def _invoice_kept(
+    status: InvoiceStatus, manager_id: str | None, client_id: str | None, currency: str | None
+) -> bool:
+    return (
+        (manager_id is None or status.manager_id == manager_id)
+        and (client_id is None or status.client_id == client_id)
+        and (currency is None or status.currency == currency)
+    )
 
 
 def _discipline(

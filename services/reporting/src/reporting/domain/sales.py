@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TypedDict
+from typing import NamedTuple, TypedDict
 
 from reporting.domain.facts import (
     DealStageChanged,
@@ -28,6 +28,8 @@ from reporting.domain.facts import (
 )
 
 UNSPECIFIED_REASON = "unspecified"
+UNKNOWN_CHANNEL = "unknown"
+"""The channel of a deal neither its lead nor its own stage changes name."""
 P90 = 90
 
 
@@ -266,15 +268,71 @@ def summarise(views: Iterable[DealView], period: Period | None = None) -> SalesR
     )
 
 
+class LeadOrigin(NamedTuple):
+    """What a deal takes from the lead it came from: the lead's team and channel."""
+
+    team: str | None
+    channel: str | None
+
+
+def credited_channel(deal: DealView, origins: Mapping[str, LeadOrigin]) -> str:
+    """The channel a deal is credited to: its lead's, else its own, else "unknown".
+
+    The lead's channel wins because it records where the client first came from; the
+    deal's own channel covers deals opened without a lead (or before the lead is known).
+    """
+    origin = origins.get(deal.lead_id) if deal.lead_id is not None else None
+    from_lead = origin.channel if origin is not None else None
+    return from_lead or deal.channel or UNKNOWN_CHANNEL
+
+
+def deal_team(deal: DealView, origins: Mapping[str, LeadOrigin]) -> str | None:
+    """The team of the lead the deal came from; None for a deal without a (known) lead."""
+    origin = origins.get(deal.lead_id) if deal.lead_id is not None else None
+    return origin.team if origin is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class DealFilter:
+    """Which deals a sales figure counts (None: any), all read as of the report instant.
+
+    Manager, currency and client are the deal's own; team and channel come from the lead it
+    came from (`LeadOrigin`), so a deal without a lead has no team and is credited to its own
+    channel, like the channels report credits it.
+    """
+
+    manager_id: str | None = None
+    currency: str | None = None
+    client_id: str | None = None
+    team: str | None = None
+    channel: str | None = None
+
+    @property
+    def needs_origins(self) -> bool:
+        """Whether the filter reads the deals' leads."""
+        return self.team is not None or self.channel is not None
+
+    def keeps(self, view: DealView, origins: Mapping[str, LeadOrigin]) -> bool:
+        """Whether the deal passes every filter given."""
+        return (
+            (self.manager_id is None or view.manager_id == self.manager_id)
+            and (self.currency is None or view.currency == self.currency)
+            and (self.client_id is None or view.client_id == self.client_id)
+            and (self.team is None or deal_team(view, origins) == self.team)
+            and (self.channel is None or credited_channel(view, origins) == self.channel)
+        )
+
+
 def _selected(
-    state: SalesState, as_of: datetime | None, manager_id: str | None, currency: str | None
+    state: SalesState,
+    as_of: datetime | None,
+    keep: DealFilter,
+    origins: Mapping[str, LeadOrigin] | None,
 ) -> list[DealView]:
-    return [
-        view
-        for view in deal_views(state["deals"], as_of)
-        if (manager_id is None or view.manager_id == manager_id)
-        and (currency is None or view.currency == currency)
-    ]
+    if keep.needs_origins and origins is None:
+        raise ValueError("a team or channel filter needs the origins of the deals' leads")
+    known = origins or {}
+    return [view for view in deal_views(state["deals"], as_of) if keep.keeps(view, known)]
 
 
 def report_sales(
@@ -284,9 +342,18 @@ def report_sales(
     period: Period | None = None,
     manager_id: str | None = None,
     currency: str | None = None,
+    client_id: str | None = None,
+    team: str | None = None,
+    channel: str | None = None,
+    origins: Mapping[str, LeadOrigin] | None = None,
 ) -> SalesReport:
-    """Sales figures; won/lost by the day they closed, the deal's manager at `as_of`."""
-    return summarise(_selected(state, as_of, manager_id, currency), period)
+    """Sales figures; won/lost by the day they closed, the deal's manager at `as_of`.
+
+    `team` and `channel` need `origins`: the team and channel of the deals' leads by lead id
+    (`funnel.lead_origins`); see `DealFilter`.
+    """
+    keep = DealFilter(manager_id, currency, client_id, team, channel)
+    return summarise(_selected(state, as_of, keep, origins), period)
 
 
 def report_sales_by_manager(
@@ -294,10 +361,21 @@ def report_sales_by_manager(
     *,
     as_of: datetime | None = None,
     period: Period | None = None,
+    manager_id: str | None = None,
     currency: str | None = None,
+    client_id: str | None = None,
+    team: str | None = None,
+    channel: str | None = None,
+    origins: Mapping[str, LeadOrigin] | None = None,
 ) -> dict[str, SalesReport]:
-    """`report_sales` for each manager owning a deal at `as_of`, in manager id order."""
+    """`report_sales` for each manager owning a deal at `as_of` that counts, in id order.
+
+    A deal counts while open or when closed in the period: a manager whose deals all closed
+    outside it has no row (the row would hold only zeros).
+    """
+    keep = DealFilter(manager_id, currency, client_id, team, channel)
     by_manager: dict[str, list[DealView]] = {}
-    for view in _selected(state, as_of, None, currency):
-        by_manager.setdefault(view.manager_id, []).append(view)
+    for view in _selected(state, as_of, keep, origins):
+        if view.kind is StageKind.OPEN or closed_within(view, period):
+            by_manager.setdefault(view.manager_id, []).append(view)
     return {m: summarise(views, period) for m, views in sorted(by_manager.items())}

@@ -156,16 +156,37 @@ def client_segments(
     as_of: datetime,
     thresholds: SegmentThresholds = DEFAULT_THRESHOLDS,
     time_zone: str = DEFAULT_TIME_ZONE,
+    manager_id: str | None = None,
+    client_id: str | None = None,
 ) -> dict[str, Segment]:
-    """The segment of every client who bought by `as_of`, days counted in `time_zone`."""
+    """The segment of every client who bought by `as_of`, days counted in `time_zone`.
+
+    `manager_id` keeps the clients who bought from that manager (a deal won by `as_of` that
+    the manager holds then); their segment still follows their last purchase from anyone,
+    since it is the client's. `client_id` keeps that client.
+    """
     require_aware(as_of, "as_of")
     today = local_date(as_of, time_zone)
+    buyers = None if manager_id is None else _buyers_from(state, manager_id, as_of)
     segments: dict[str, Segment] = {}
     for client, days in purchases(state, as_of=as_of, time_zone=time_zone).items():
+        if (client_id is not None and client != client_id) or (
+            buyers is not None and client not in buyers
+        ):
+            continue
         segment = segment_of(days[-1], today, thresholds)
         if segment is not None:
             segments[client] = segment
     return segments
+
+
+def _buyers_from(state: SegmentsState, manager_id: str, as_of: datetime) -> set[str]:
+    """Clients with a deal won by `as_of` that `manager_id` holds then."""
+    return {
+        deal.client_id
+        for deal in deal_views(state["deals"], as_of)
+        if deal.is_won and deal.client_id is not None and deal.manager_id == manager_id
+    }
 
 
 @dataclass(frozen=True, slots=True)

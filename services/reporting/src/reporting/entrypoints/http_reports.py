@@ -1,19 +1,30 @@
-"""HTTP API of the reports: JSON for every report, CSV with `?format=csv`; filters in the query."""
+"""HTTP API of the reports: JSON for every report, CSV with `?format=csv`; filters in the query.
+
+Each report takes the filters it applies and no other (`report_query`): a query naming a
+filter the report does not apply is refused with 422 rather than answered unfiltered.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from reporting.domain.activity import Granularity
 from reporting.domain.facts import Period
 from reporting.entrypoints.access import ACCESS
 from reporting.entrypoints.render import plain, rows_of, to_csv
+from reporting.entrypoints.report_query import (
+    ARGUMENT,
+    FORMAT,
+    Param,
+    query_signature,
+    refuse_undeclared,
+)
 from reporting.entrypoints.report_scope import (
     DepartmentOnly,
     ManagerRequired,
@@ -28,9 +39,21 @@ from shared.platform.clock import Clock
 from shared.platform.people import PeopleDirectory, Scope
 
 Compute = Callable[["Filters"], Awaitable[Any]]
-Id = Annotated[str | None, Query(max_length=128)]
-Format = Annotated[str, Query(alias="format", pattern="^(json|csv)$", description="json or csv")]
-# Module level on purpose: FastAPI resolves these postponed annotations in module globals.
+
+FROM, TO, AS_OF = Param.FROM, Param.TO, Param.AS_OF
+MANAGER, TEAM, CHANNEL = Param.MANAGER, Param.TEAM, Param.CHANNEL
+CURRENCY, CLIENT = Param.CURRENCY, Param.CLIENT
+PERIOD = (FROM, TO, AS_OF)
+DEALS = (*PERIOD, MANAGER, TEAM, CHANNEL, CURRENCY, CLIENT)
+"""Sales filters: the deal's manager, currency and client, its lead's team and channel."""
+
+NARROWED_BY: dict[Narrowing, frozenset[Param]] = {
+    Narrowing.FILTERS: frozenset({MANAGER, TEAM}),
+    Narrowing.ONE_MANAGER: frozenset({MANAGER}),
+    Narrowing.ROWS: frozenset({MANAGER}),
+    Narrowing.DEPARTMENT: frozenset(),
+}
+"""The filters `narrowed` may set: a report must apply them, or a caller would see more."""
 
 
 @dataclass
@@ -90,31 +113,36 @@ def reports_router(deps: ReportsHttp) -> APIRouter:
         return JSONResponse(result)
 
     def route(
-        path: str, summary: str, key: str = "key", how: Narrowing = Narrowing.ONE_MANAGER
+        path: str,
+        summary: str,
+        *,
+        takes: Sequence[Param],
+        key: str = "key",
+        how: Narrowing = Narrowing.ONE_MANAGER,
     ) -> Callable[[Compute], Compute]:
+        """Register a report that applies the filters `takes` names, and refuses any other."""
+        missing = NARROWED_BY[how] - set(takes)
+        if missing:
+            raise ValueError(f"{path}: narrowed by {sorted(missing)} that it does not apply")
+
         def register(compute: Compute) -> Compute:
-            @router.get(path, summary=summary, name=compute.__name__, dependencies=[ACCESS.read()])
-            async def endpoint(
-                request: Request,
-                period_from: Annotated[
-                    date | None, Query(alias="from", description="First day (local).")
-                ] = None,
-                period_to: Annotated[
-                    date | None, Query(alias="to", description="Day after the last.")
-                ] = None,
-                as_of: Annotated[
-                    datetime | None, Query(description="As the report stood then (aware).")
-                ] = None,
-                manager_id: Id = None,
-                team: Id = None,
-                channel: Id = None,
-                currency: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
-                client_id: Id = None,
-                fmt: Format = "json",
-            ) -> Response:
+            async def endpoint(**query: Any) -> Response:
+                request: Request = query["request"]
+
+                def given(name: str) -> Any:
+                    return query.get(ARGUMENT[name])
+
                 f = filters(
-                    period_from, period_to, as_of, manager_id, team, channel, currency, client_id
+                    given(FROM),
+                    given(TO),
+                    given(AS_OF),
+                    given(MANAGER),
+                    given(TEAM),
+                    given(CHANNEL),
+                    given(CURRENCY),
+                    given(CLIENT),
                 )
+                fmt: str = given(FORMAT)
                 scope = await deps.people.scope_of(caller_of(request))
                 if isinstance(f, Filters):
                     try:
@@ -132,6 +160,14 @@ def reports_router(deps: ReportsHttp) -> APIRouter:
                 rows = scope if how is Narrowing.ROWS else None
                 return await answer(f, fmt, compute, key, rows)
 
+            # FastAPI reads the query from the signature: only the filters the report takes.
+            endpoint.__signature__ = query_signature(takes)  # type: ignore[attr-defined]
+            router.get(
+                path,
+                summary=summary,
+                name=compute.__name__,
+                dependencies=[ACCESS.read(), refuse_undeclared(takes)],
+            )(endpoint)
             return compute
 
         return register
@@ -142,16 +178,27 @@ def reports_router(deps: ReportsHttp) -> APIRouter:
     @route(
         "/funnel",
         "Lead funnel: received → contacted → qualified → deal → won",
+        takes=(*PERIOD, MANAGER, TEAM, CHANNEL),
         how=Narrowing.FILTERS,
     )
     async def funnel(f: Filters) -> Any:
         return await r.funnel(f)
 
-    @route("/sales", "Won and lost deals, average size, time to close, weighted pipeline")
+    @route(
+        "/sales",
+        "Won and lost deals, average size, time to close, weighted pipeline",
+        takes=DEALS,
+    )
     async def sales(f: Filters) -> Any:
         return await r.sales(f)
 
-    @route("/sales/by-manager", "Sales figures per manager", key="manager_id", how=Narrowing.ROWS)
+    @route(
+        "/sales/by-manager",
+        "Sales figures per manager",
+        takes=DEALS,
+        key="manager_id",
+        how=Narrowing.ROWS,
+    )
     async def sales_by_manager(f: Filters) -> Any:
         return await r.sales_by_manager(f)
 
@@ -159,19 +206,27 @@ def reports_router(deps: ReportsHttp) -> APIRouter:
         "/activity/daily",
         "Calls, e-mails, messages, meetings, notes, objections on leads, deals and clients;"
         " tasks done and gone overdue; per manager per day",
+        takes=(*PERIOD, MANAGER),
         key="manager_id",
         how=Narrowing.ROWS,
     )
     async def activity_daily(f: Filters) -> Any:
         return await r.activity(f, Granularity.DAY)
 
-    @route("/activity/weekly", "The same per ISO week", key="manager_id", how=Narrowing.ROWS)
+    @route(
+        "/activity/weekly",
+        "The same per ISO week",
+        takes=(*PERIOD, MANAGER),
+        key="manager_id",
+        how=Narrowing.ROWS,
+    )
     async def activity_weekly(f: Filters) -> Any:
         return await r.activity(f, Granularity.WEEK)
 
     @route(
         "/objections",
         "Objections heard per manager, by category",
+        takes=(*PERIOD, MANAGER),
         key="manager_id",
         how=Narrowing.ROWS,
     )
@@ -181,27 +236,42 @@ def reports_router(deps: ReportsHttp) -> APIRouter:
     @route(
         "/response",
         "First-response time and SLA breach rate per manager",
+        takes=(*PERIOD, MANAGER, TEAM, CHANNEL),
         key="manager_id",
         how=Narrowing.ROWS,
     )
     async def response(f: Filters) -> Any:
         return await r.response(f)
 
-    @route("/leaderboard", "Managers by won amount, then wins, then activity", how=Narrowing.ROWS)
+    @route(
+        "/leaderboard",
+        "Managers by won amount (in `currency`), then wins, then activity",
+        takes=(*PERIOD, MANAGER, CURRENCY),
+        how=Narrowing.ROWS,
+    )
     async def leaderboard(f: Filters) -> Any:
         return await r.leaderboard(f, f.currency or deps.currency)
 
-    @route("/receivables", "Invoiced vs paid, per currency")
+    @route(
+        "/receivables",
+        "Invoiced vs paid, per currency",
+        takes=(*PERIOD, MANAGER, CLIENT, CURRENCY),
+    )
     async def receivables(f: Filters) -> Any:
         return await r.invoiced_vs_paid(f)
 
-    @route("/receivables/aging", "Overdue installments by age: 1–30, 31–60, 61–90, 90+ days")
+    @route(
+        "/receivables/aging",
+        "Overdue installments by age: 1–30, 31–60, 61–90, 90+ days",
+        takes=(AS_OF, MANAGER, CLIENT, CURRENCY),
+    )
     async def aging(f: Filters) -> Any:
         return await r.overdue(f, now())
 
     @route(
         "/payment-discipline",
         "Share paid on time and average days late per client",
+        takes=(AS_OF, MANAGER, CLIENT),
         key="client_id",
         how=Narrowing.DEPARTMENT,
     )
@@ -211,6 +281,7 @@ def reports_router(deps: ReportsHttp) -> APIRouter:
     @route(
         "/segments",
         "Client segments (hot, warm, cooling, sleeping)",
+        takes=(AS_OF, MANAGER, CLIENT),
         key="client_id",
         how=Narrowing.DEPARTMENT,
     )
@@ -218,7 +289,10 @@ def reports_router(deps: ReportsHttp) -> APIRouter:
         return await r.segments(f, now())
 
     @route(
-        "/retention", "Share of clients buying again (needs from and to)", how=Narrowing.DEPARTMENT
+        "/retention",
+        "Share of clients buying again (needs from and to)",
+        takes=PERIOD,
+        how=Narrowing.DEPARTMENT,
     )
     async def retention(f: Filters) -> Any:
         return await r.retention(f)
@@ -226,6 +300,7 @@ def reports_router(deps: ReportsHttp) -> APIRouter:
     @route(
         "/churn-reasons",
         "Lost reasons and claims per client",
+        takes=(*PERIOD, CLIENT),
         key="client_id",
         how=Narrowing.DEPARTMENT,
     )
@@ -235,13 +310,20 @@ def reports_router(deps: ReportsHttp) -> APIRouter:
     @route(
         "/channels",
         "Which channels bring leads that become revenue",
+        takes=(*PERIOD, CHANNEL),
         key="channel",
         how=Narrowing.DEPARTMENT,
     )
     async def channels(f: Filters) -> Any:
         return await r.channels(f)
 
-    @route("/claims", "Claims by category", key="category", how=Narrowing.DEPARTMENT)
+    @route(
+        "/claims",
+        "Claims by category",
+        takes=(*PERIOD, CLIENT),
+        key="category",
+        how=Narrowing.DEPARTMENT,
+    )
     async def claims(f: Filters) -> Any:
         return await r.claims(f)
 

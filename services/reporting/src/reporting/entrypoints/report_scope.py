@@ -4,6 +4,8 @@ Each report says how it can be narrowed (`Narrowing`), because the reports honou
 filters: the funnel takes a manager and a team; sales and receivables one manager; the
 per-manager tables are cut to the managers in scope after they are computed; and the reports
 about clients and channels cover the whole department, so they are for heads of sales only.
+The narrowing is laid over the filters asked for, which still apply: a manager asking for
+one client's sales gets their own sales to that client.
 """
 
 from __future__ import annotations
@@ -22,9 +24,15 @@ class Narrowing(Enum):
     FILTERS = "filters"
     """Honours `manager_id` and `team`."""
     ONE_MANAGER = "one_manager"
-    """Honours `manager_id` only: a team lead must name one of their team's managers."""
+    """Narrowed by `manager_id` only: a team lead must name one of their team's managers.
+
+    The named manager is the narrowing; the team is not added, because a report's team is
+    its leads' team (sales: the deal's lead's), which would drop the manager's other deals.
+    """
     ROWS = "rows"
-    """A table with a row per manager: the rows outside the scope are left out."""
+    """A table with a row per manager: the rows outside the scope are left out (a manager's
+    `manager_id` is set to their own); a team lead's rows are the full figures of each
+    manager of the team, as the head of sales sees them."""
     DEPARTMENT = "department"
     """About clients or channels across the department: heads of sales and admins only."""
 
@@ -56,7 +64,9 @@ def narrowed(f: Filters, scope: Scope, how: Narrowing) -> Filters:
         raise OutOfScope
     if how is Narrowing.ONE_MANAGER and f.manager_id is None:
         raise ManagerRequired
-    return replace(f, team=scope.team)
+    if how is Narrowing.FILTERS:
+        return replace(f, team=scope.team)
+    return f
 
 
 def rows_in_scope(result: Any, scope: Scope) -> Any:

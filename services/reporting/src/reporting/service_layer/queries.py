@@ -30,7 +30,7 @@ from reporting.service_layer.ports import FactLog, ReadModels
 
 @dataclass(frozen=True)
 class Filters:
-    """What every report may be narrowed by."""
+    """What a report may be narrowed by; each report applies the ones its route declares."""
 
     period: Period | None = None
     as_of: datetime | None = None
@@ -96,20 +96,48 @@ class Reports:
             return [closed_since(f.period), open_deals()]  # closed in it, or open now
         return [Selection("deals")]
 
+    async def _sales_state(
+        self, f: Filters
+    ) -> tuple[sal.SalesState, dict[str, sal.LeadOrigin] | None]:
+        """The deals the sales figures may count, and their leads' origins when filtered by.
+
+        Client, team and channel are not indexed on deals: they are applied among the deals
+        the period (or the manager) selects; team and channel read those deals' leads.
+        """
+        version = await self._version()
+        deals = await self._read(version, *self._sales_deals(f, f.manager_id))
+        if f.team is None and f.channel is None:
+            return sal.SalesState(deals=deals), None
+        lead_ids = lead_ids_of_deals(deals)
+        leads = await self._read(version, by_ids("leads", lead_ids)) if lead_ids else {}
+        return sal.SalesState(deals=deals), fun.lead_origins(leads)
+
     async def sales(self, f: Filters) -> sal.SalesReport:
-        deals = await self._read(await self._version(), *self._sales_deals(f, f.manager_id))
+        state, origins = await self._sales_state(f)
         return sal.report_sales(
-            sal.SalesState(deals=deals),
+            state,
             as_of=f.as_of,
             period=f.period,
             manager_id=f.manager_id,
             currency=f.currency,
+            client_id=f.client_id,
+            team=f.team,
+            channel=f.channel,
+            origins=origins,
         )
 
     async def sales_by_manager(self, f: Filters) -> dict[str, sal.SalesReport]:
-        deals = await self._read(await self._version(), *self._sales_deals(f, None))
+        state, origins = await self._sales_state(f)
         return sal.report_sales_by_manager(
-            sal.SalesState(deals=deals), as_of=f.as_of, period=f.period, currency=f.currency
+            state,
+            as_of=f.as_of,
+            period=f.period,
+            manager_id=f.manager_id,
+            currency=f.currency,
+            client_id=f.client_id,
+            team=f.team,
+            channel=f.channel,
+            origins=origins,
         )
 
     async def all_deals(self) -> dict[str, Any]:
@@ -144,13 +172,17 @@ class Reports:
         )
 
     async def response(self, f: Filters) -> dict[str, act.ResponseStats]:
-        selection = in_time("leads", "at", f.period, f.as_of)
+        # A lead's `managers` key holds everyone who owned it: every lead of a manager's row.
+        dimension = one_dimension(managers=f.manager_id)
+        selection = in_time("leads", "at", f.period, f.as_of, equals=dimension)
         leads = await self._read(await self._version(), selection)
         return act.report_response(
             act.ActivityState(activities={}, tasks={}, leads=leads, deals={}),
             as_of=f.as_of,
             period=f.period,
             team=f.team,
+            channel=f.channel,
+            manager_id=f.manager_id,
         )
 
     async def leaderboard(self, f: Filters, currency: str) -> tuple[act.LeaderboardRow, ...]:
@@ -162,6 +194,7 @@ class Reports:
             currency=currency,
             as_of=f.as_of,
             period=f.period,
+            manager_id=f.manager_id,
         )
 
     async def _receivables(self, f: Filters, as_of: datetime | None) -> rec.ReceivablesState:
@@ -188,6 +221,7 @@ class Reports:
             period=f.period,
             manager_id=f.manager_id,
             client_id=f.client_id,
+            currency=f.currency,
         )
 
     async def overdue(self, f: Filters, now: datetime) -> tuple[rec.OverdueBucket, ...]:
@@ -197,13 +231,17 @@ class Reports:
             time_zone=self.time_zone,
             manager_id=f.manager_id,
             client_id=f.client_id,
+            currency=f.currency,
         )
 
     async def discipline(self, f: Filters, now: datetime) -> dict[str, rec.PaymentDiscipline]:
+        selected = Filters(manager_id=f.manager_id, client_id=f.client_id)
         return rec.report_discipline(
-            await self._receivables(Filters(), f.as_of or now),
+            await self._receivables(selected, f.as_of or now),
             as_of=f.as_of or now,
             time_zone=self.time_zone,
+            manager_id=f.manager_id,
+            client_id=f.client_id,
         )
 
     async def segments_state(self) -> seg.SegmentsState:
@@ -218,6 +256,8 @@ class Reports:
             as_of=f.as_of or now,
             thresholds=self.thresholds,
             time_zone=self.time_zone,
+            manager_id=f.manager_id,
+            client_id=f.client_id,
         )
 
     async def retention(self, f: Filters) -> seg.Retention:
@@ -226,7 +266,12 @@ class Reports:
         return seg.report_retention(await self.segments_state(), f.period, as_of=f.as_of)
 
     async def churn(self, f: Filters) -> dict[str, seg.ChurnReasons]:
-        return seg.report_churn_reasons(await self.segments_state(), as_of=f.as_of, period=f.period)
+        return seg.report_churn_reasons(
+            await self.segments_state(),
+            as_of=f.as_of,
+            period=f.period,
+            clients=None if f.client_id is None else {f.client_id},
+        )
 
     async def channels(self, f: Filters) -> dict[str, chan.ChannelFigures]:
         version = await self._version()
@@ -239,7 +284,10 @@ class Reports:
             of_deals = by_ids("leads", lead_ids_of_deals(deals))
             leads = await self._read(version, arrived, converted, of_deals)
         return chan.report_channels(
-            fun.FunnelState(leads=leads, deals=deals), as_of=f.as_of, period=f.period
+            fun.FunnelState(leads=leads, deals=deals),
+            as_of=f.as_of,
+            period=f.period,
+            channel=f.channel,
         )
 
     async def claims(self, f: Filters) -> dict[str, int]:
