@@ -38,6 +38,9 @@ SENDS: tuple[Topic, ...] = (
     Topic.TASK_OVERDUE,
     Topic.TASK_REASSIGNED,
     Topic.MEETING_REMINDER_DUE,
+    Topic.PROPOSAL_SENT,
+    Topic.PROPOSAL_ACCEPTED,
+    Topic.PROPOSAL_DECLINED,
     Topic.AUDIT_RECORDED,
 )
 """Topics this service publishes."""

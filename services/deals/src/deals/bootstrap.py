@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import time, timedelta
 
@@ -18,8 +19,10 @@ from deals.adapters.discount_settings import MongoDiscountSettings
 from deals.adapters.indexes import INDEXES
 from deals.adapters.invoice_repository import MongoInvoiceRepository
 from deals.adapters.meeting_repository import MongoMeetingRepository
+from deals.adapters.pdf_documents import render_pdf
 from deals.adapters.pipeline_store import MongoPipelineStore, PipelineMapper
 from deals.adapters.product_repository import MongoProductRepository
+from deals.adapters.proposal_repository import MongoProposalRepository
 from deals.adapters.settings_store import MongoDealSettings, MongoWatermarks
 from deals.adapters.store import DealsStore
 from deals.adapters.task_repository import MongoTaskRepository
@@ -33,6 +36,7 @@ from deals.entrypoints.http_clients import clients_router
 from deals.entrypoints.http_common import DealsHttp, install_error_handlers
 from deals.entrypoints.http_deals import deals_router
 from deals.entrypoints.http_invoices import invoices_router
+from deals.entrypoints.http_proposals import proposals_router
 from deals.entrypoints.http_work import work_router
 from deals.entrypoints.pipeline_views import PipelineViews
 from deals.entrypoints.subscribers import register_subscribers
@@ -45,6 +49,7 @@ from deals.service_layer.fulfilment import Fulfilment
 from deals.service_layer.invoicing import Invoicing
 from deals.service_layer.meetings import MeetingBook
 from deals.service_layer.pipelines import Pipelines
+from deals.service_layer.proposals import ProposalDesk, party_of
 from deals.service_layer.reminders import ReminderWatcher
 from deals.service_layer.task_rules import TaskRules
 from deals.service_layer.tasks import TaskBook
@@ -55,12 +60,15 @@ from shared.platform.audit import AuditTrail
 from shared.platform.audit_api import install_audit
 from shared.platform.clock import Clock, clock_from_env
 from shared.platform.indexes import ensure_indexes
+from shared.platform.logging import get_logger
 from shared.platform.outbox import KafkaOutboxPublisher, OutboxRelay
 from shared.platform.people import PeopleDirectory
 from shared.platform.repository import message_on_own_topic
 from shared.platform.runtime import Connections, create_service_app
 
 SERVICE = "deals"
+
+log = get_logger(__name__)
 
 
 @dataclass
@@ -249,8 +257,33 @@ def build(settings: DealsSettings, *, clock: Clock | None = None) -> DealsServic
     app.include_router(invoices_router(deps))
     app.include_router(work_router(deps, work))
     app.include_router(catalogue_router(deps))
+    app.include_router(
+        proposals_router(
+            deps,
+            ProposalDesk(
+                MongoProposalRepository(store.proposals, clock=clock, message_of=published),
+                deals=deals,
+                clients=clients,
+                follow_ups=work.rules,
+                render=render_pdf,
+                seller=party_of(settings.company),
+                link_secret=_link_secret(settings),
+                public_url=settings.public_url,
+                clock=clock,
+                time_zone=settings.team_time_zone,
+                wake=relay.wake,
+            ),
+        )
+    )
     service.app = app
     return service
+
+
+def _link_secret(settings: DealsSettings) -> bytes:
+    if settings.link_secret is not None:
+        return settings.link_secret.get_secret_value().encode()
+    log.warning("DEALS_LINK_SECRET is not set: proposal links are signed with a key made now")
+    return secrets.token_bytes(32)
 
 
 def build_app(settings: DealsSettings) -> FastAPI:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from deals.domain.activity import DEFAULT_OBJECTION_CATEGORIES
@@ -81,6 +82,20 @@ class DealsSettings(ServiceSettings):
     objection_categories: list[str] = Field(
         default_factory=lambda: list(DEFAULT_OBJECTION_CATEGORIES),
         description="Categories an objection may take (JSON list).",
+    )
+    company: dict[str, Any] = Field(
+        default_factory=lambda: {"name": "Voronka", "legal_form": "ООО"},
+        description="The seller on proposals and invoices (JSON): name, legal_form, requisites "
+        "{inn, kpp, ogrn, bank_name, bank_account, bik, correspondent_account}, addresses {legal}.",
+    )
+    link_secret: SecretStr | None = Field(
+        default=None,
+        description="Key that signs the links clients answer proposals by; without it, a key "
+        "made at start (links stop working after a restart).",
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8002",
+        description="Where clients reach this service's /v1/links/ (the links in proposals).",
     )
     outbox_poll_seconds: float = Field(
         default=0.5, gt=0, description="How often the outbox relay looks for unpublished events."

@@ -26,7 +26,13 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityS
 from prometheus_client import Counter
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from shared.platform.auth import OPEN_PATHS, ApiKey, find_key, presented_token
+from shared.platform.auth import (
+    OPEN_PATHS,
+    SIGNED_LINK_PREFIX,
+    ApiKey,
+    find_key,
+    presented_token,
+)
 from shared.platform.errors import InfrastructureUnavailable
 from shared.platform.identity import ROLES, InvalidToken, OidcVerifier, looks_like_jwt
 
@@ -137,6 +143,11 @@ class Access:
         """Changing records: `write` keys and every role."""
         return self.allow(keys=("write",), roles=EVERYONE)
 
+    def signed_link(self) -> DependsParam:
+        """A link sent to a client: no credential (under `/v1/links/`); the route checks the
+        signature the link carries."""
+        return self.allow(keys=("signed-link",), roles=())
+
     def admin(self, roles: Iterable[str] = ADMINS) -> DependsParam:
         """Configuration: `admin` keys and, by default, admins."""
         return self.allow(keys=("admin",), roles=roles)
@@ -186,7 +197,11 @@ class AccessGuard:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         open_api = self.keys is None and self.verifier is None
-        if scope["type"] != "http" or scope["path"] in OPEN_PATHS or open_api:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or path in OPEN_PATHS or open_api:
+            await self.app(scope, receive, send)
+            return
+        if path.startswith(SIGNED_LINK_PREFIX):  # the route checks the link's signature
             await self.app(scope, receive, send)
             return
         token = presented_token(scope.get("headers", ()))

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Sequence
 from pydantic import BaseModel, Field, TypeAdapter
 
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/docs", "/redoc", "/openapi.json"})
+SIGNED_LINK_PREFIX = "/v1/links/"
+"""Routes a client reaches from an e-mail: no credential; each checks its own signature."""
 
 
 class ApiKey(BaseModel):

@@ -10,7 +10,9 @@ from shared.platform.outbox import outbox_indexes
 from shared.platform.people import PEOPLE_INDEXES
 
 INDEXES: IndexPlan = merge(
-    outbox_indexes("deals", "invoices", "contracts", "tasks", "activities", "meetings"),
+    outbox_indexes(
+        "deals", "invoices", "contracts", "tasks", "activities", "meetings", "proposals"
+    ),
     {
         "clients": [
             index("inn_key", unique=True),

@@ -32,6 +32,7 @@ class DealsStore:
         self.meeting_seats: AsyncCollection[Any] = db["meeting_seats"]
         self.leads_to_call: AsyncCollection[Any] = db["leads_to_call"]
         self.products: AsyncCollection[Any] = db["products"]
+        self.proposals: AsyncCollection[Any] = db["proposals"]
 
     @property
     def with_outbox(self) -> list[AsyncCollection[Any]]:
@@ -43,6 +44,7 @@ class DealsStore:
             self.tasks,
             self.activities,
             self.meetings,
+            self.proposals,
         ]
 
     @staticmethod

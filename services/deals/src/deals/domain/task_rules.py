@@ -176,6 +176,33 @@ def renewal(
     )
 
 
+def proposal_answered(
+    deal_id: str,
+    manager_id: str,
+    client_id: str | None,
+    version: int,
+    *,
+    accepted: bool,
+    due_at: datetime,
+) -> TaskDraft:
+    """After the client's answer: the contract to prepare, or the reason to learn."""
+    rule = "proposal_accepted" if accepted else "proposal_declined"
+    title = (
+        "КП принято: подготовить договор и счёт"
+        if accepted
+        else "КП отклонено: выяснить причину и что предложить"
+    )
+    return TaskDraft(
+        task_id=rule_task_id(rule, deal_id, str(version)),
+        title=title,
+        assignee_id=manager_id,
+        due_at=due_at,
+        links=TaskLinks(deal_id=deal_id, client_id=client_id),
+        origin=f"rule:{rule}",
+        priority=TaskPriority.HIGH,
+    )
+
+
 def lost_revisit(
     deal_id: str, manager_id: str, client_id: str | None, revisit_on: date, due_at: datetime
 ) -> TaskDraft:

@@ -130,6 +130,21 @@ class TaskRules:
                 closed += 1
         return closed
 
+    async def on_proposal_answered(
+        self,
+        deal_id: str,
+        *,
+        accepted: bool,
+        manager_id: str,
+        client_id: str | None,
+        version: int,
+    ) -> Task:
+        """The client answered: prepare the contract, or learn why not (due at once)."""
+        draft = rules.proposal_answered(
+            deal_id, manager_id, client_id, version, accepted=accepted, due_at=self._clock.now()
+        )
+        return await self._book.set(draft)
+
     async def on_lost(
         self, deal_id: str, *, manager_id: str, client_id: str | None, revisit_on: date
     ) -> Task:
