@@ -12,15 +12,18 @@ from fastapi import FastAPI
 from reporting import __doc__ as service_doc
 from reporting.adapters.client_segments import COLLECTION, ClientSegmentRepository
 from reporting.adapters.indexes import INDEXES
+from reporting.adapters.plans import DirectoryTeams, MongoPlans
 from reporting.adapters.read_models import MongoReadModels
 from reporting.adapters.records import MongoFactLog
 from reporting.domain.segments import SegmentThresholds
 from reporting.entrypoints.access import ACCESS
 from reporting.entrypoints.dashboard import DashboardHttp, dashboard_router
 from reporting.entrypoints.http_admin import admin_router
+from reporting.entrypoints.http_plans import PlansHttp, plans_router
 from reporting.entrypoints.http_reports import ReportsHttp, reports_router
 from reporting.entrypoints.subscribers import register_subscribers
 from reporting.service_layer.ingest import Ingestor
+from reporting.service_layer.plans import PlanBook
 from reporting.service_layer.queries import Reports
 from reporting.service_layer.rebuild import Projections
 from reporting.service_layer.segment_watcher import SegmentWatcher
@@ -77,6 +80,13 @@ def build(settings: ReportingSettings, *, clock: Clock | None = None) -> Reporti
     clients = ClientSegmentRepository(connections.db[COLLECTION], clock=clock)
     reports = Reports(
         store, records, time_zone=settings.time_zone, thresholds=thresholds_of(settings)
+    )
+    plans = PlanBook(
+        MongoPlans(connections.db),
+        reports,
+        DirectoryTeams(connections.db),
+        clock=clock,
+        currency=settings.currency,
     )
     trail = AuditTrail(connections.db, service=SERVICE, clock=clock)
     people = PeopleDirectory(connections.db)
@@ -137,7 +147,10 @@ def build(settings: ReportingSettings, *, clock: Clock | None = None) -> Reporti
     )
     install_audit(app, trail, ACCESS)
     app.include_router(reports_router(ReportsHttp(reports, clock, settings.currency, people)))
-    app.include_router(dashboard_router(DashboardHttp(reports, clock, settings.currency)))
+    app.include_router(plans_router(PlansHttp(plans)))
+    app.include_router(
+        dashboard_router(DashboardHttp(reports, clock, settings.currency, plans=plans))
+    )
     app.include_router(admin_router(projections))
     service.app = app
     return service

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from reporting.adapters.client_segments import COLLECTION
+from reporting.adapters.plans import COLLECTION as PLANS
 from reporting.adapters.read_models import COLLECTION as RECORDS
 from reporting.adapters.records import FACTS
 from shared.platform.audit import AUDIT_INDEXES
@@ -24,7 +25,10 @@ OWN: IndexPlan = {
         index("v", "k", "invoice"),
         index("v", "k", "last"),
         index("v", "k", "open"),
+        # Every deal of the clients who bought in a plan's period: is a buyer a new client?
+        index("v", "k", "clients"),
     ],
+    PLANS: [index("period")],
 }
 
 INDEXES: IndexPlan = merge(OWN, outbox_indexes(COLLECTION), AUDIT_INDEXES, PEOPLE_INDEXES)

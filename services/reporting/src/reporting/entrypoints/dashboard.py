@@ -16,6 +16,7 @@ from plotly.offline import get_plotlyjs
 
 from reporting.domain import sales
 from reporting.entrypoints.access import ACCESS
+from reporting.service_layer.plans import PlanBook
 from reporting.service_layer.queries import Filters, Reports
 from shared.kernel.zones import local_date
 from shared.platform.access import HEADS
@@ -30,6 +31,10 @@ LABELS: dict[str, dict[str, Any]] = {
         "leaderboard": "Рейтинг менеджеров",
         "aging": "Просроченная дебиторская задолженность",
         "segments": "Сегменты клиентов",
+        "plans": "План и факт",
+        "plan": "План",
+        "fact": "Факт",
+        "projected": "Прогноз на конец периода",
         "manager": "Менеджер",
         "won_amount": "Сумма побед",
         "won_count": "Побед",
@@ -57,6 +62,10 @@ LABELS: dict[str, dict[str, Any]] = {
         "leaderboard": "Manager leaderboard",
         "aging": "Overdue receivables",
         "segments": "Client segments",
+        "plans": "Plan vs fact",
+        "plan": "Plan",
+        "fact": "Fact",
+        "projected": "Projected at period end",
         "manager": "Manager",
         "won_amount": "Won amount",
         "won_count": "Wins",
@@ -86,6 +95,7 @@ class DashboardHttp:
     reports: Reports
     clock: Clock
     currency: str
+    plans: PlanBook | None = None
 
 
 def _html(fig: go.Figure) -> str:
@@ -125,6 +135,8 @@ def dashboard_router(deps: DashboardHttp) -> APIRouter:
             await _aging(deps, text, now),
             await _segments(deps, text, now),
         ]
+        if deps.plans is not None:
+            figures.insert(1, await _plans(deps.plans, text, now))
         other = "en" if lang == "ru" else "ru"
         body = "".join(f"<section>{_html(fig)}</section>" for fig in figures)
         page = (
@@ -230,4 +242,31 @@ async def _segments(deps: DashboardHttp, text: dict[str, Any], now: datetime) ->
     names = text["segment_names"]
     fig = go.Figure(go.Pie(labels=[names.get(k, k) for k in counts], values=list(counts.values())))
     fig.update_layout(title=text["segments"])
+    return fig
+
+
+async def _plans(book: PlanBook, text: dict[str, Any], now: datetime) -> go.Figure:
+    """This month's plans in the board currency: plan, fact to date and projection per subject."""
+    month = local_date(now, book.time_zone).strftime("%Y-%m")
+    report = await book.report(month)
+    subjects, planned, done, projected = [], [], [], []
+    for row in report.subjects:
+        money = row.won_revenue.get(book.currency)
+        subjects.append(row.subject)
+        planned.append(Decimal(money.plan or 0) if money else Decimal(0))
+        done.append(Decimal(money.fact) if money else Decimal(0))
+        projected.append(money.projected or Decimal(0) if money else Decimal(0))
+    fig = go.Figure(
+        [
+            # Plotly draws numbers; the exact Decimal goes along as the hover text.
+            go.Bar(
+                name=text[name],
+                x=subjects,
+                y=[float(v) for v in values],
+                hovertext=[f"{v} {book.currency}" for v in values],
+            )
+            for name, values in (("plan", planned), ("fact", done), ("projected", projected))
+        ]
+    )
+    fig.update_layout(title=f"{text['plans']}, {month}, {book.currency}", barmode="group")
     return fig

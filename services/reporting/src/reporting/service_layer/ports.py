@@ -7,6 +7,7 @@ from typing import Any, Protocol, TypeVar
 
 from reporting.domain.client_segment import ClientSegmentState
 from reporting.domain.fact_log import LoggedEvent, ProjectionVersions
+from reporting.domain.plans import PlanVersion
 from reporting.domain.read_models import RecordChange, Selection, StoredRecord
 from shared.contracts.codec import DecodedEvent
 from shared.contracts.events.base import EventModel
@@ -84,6 +85,30 @@ class ClientSegments(Protocol):
 
     async def all_clients(self) -> list[ClientSegmentState]:
         """Every stored client."""
+        ...
+
+
+class PlanStore(Protocol):
+    """The plans the head of sales sets: every version of each period's and subject's plan."""
+
+    async def add(self, period: str, subject: str, version: PlanVersion) -> None:
+        """Append a version (its `version` number is ignored: versions number by position)."""
+        ...
+
+    async def history(self, period: str, subject: str) -> list[PlanVersion]:
+        """Every version of the plan, oldest first (empty: no plan)."""
+        ...
+
+    async def of_period(self, period: str) -> dict[str, list[PlanVersion]]:
+        """Every subject's plan versions for the period, by subject."""
+        ...
+
+
+class TeamMembers(Protocol):
+    """Who is in a team."""
+
+    async def members(self, team: str) -> frozenset[str]:
+        """The team's managers (empty for a team nobody is in)."""
         ...
 
 

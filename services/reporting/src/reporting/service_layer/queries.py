@@ -10,6 +10,7 @@ from reporting.domain import activity as act
 from reporting.domain import channels as chan
 from reporting.domain import claims as clm
 from reporting.domain import funnel as fun
+from reporting.domain import plans as pln
 from reporting.domain import receivables as rec
 from reporting.domain import sales as sal
 from reporting.domain import segments as seg
@@ -139,6 +140,48 @@ class Reports:
             channel=f.channel,
             origins=origins,
         )
+
+    async def plan_facts(self, period: Period) -> dict[str, pln.Achieved]:
+        """What each manager did in the period so far: the measures plans are set on.
+
+        Won deals come from the deals that may have closed in it (the sales report's
+        selection); new clients from every deal of the clients who bought in it (by the
+        deals' `clients` key), so a client who bought before is not new; calls and meetings
+        from the period's activities. The cost follows the period, not the whole history.
+        """
+        version = await self._version()
+        closed = await self._read(version, closed_since(period))
+        sold = sal.report_sales_by_manager(sal.SalesState(deals=closed), period=period)
+        buyers = pln.buyers_in(closed, period)
+        history = (
+            await self._read(version, Selection("deals", one_of=("clients", tuple(sorted(buyers)))))
+            if buyers
+            else {}
+        )
+        new_clients = pln.new_clients_by_manager(history, period)
+        activities = act.report_activity(
+            act.ActivityState(
+                activities=await self._activities(version, Filters(period=period), "activities"),
+                tasks={},
+                leads={},
+                deals={},
+            ),
+            period=period,
+            time_zone=self.time_zone,
+        )
+        managers = sorted(set(sold) | set(new_clients) | set(activities))
+        facts: dict[str, pln.Achieved] = {}
+        for manager in managers:
+            days = activities.get(manager, {}).values()
+            won = sold.get(manager)
+            facts[manager] = pln.Achieved(
+                won_revenue=dict(won.won_sum) if won else {},
+                deals_won=won.won_count if won else 0,
+                new_clients=new_clients.get(manager, 0),
+                calls=sum(day.calls for day in days),
+                meetings=sum(day.meetings for day in days),
+            )
+        return facts
 
     async def all_deals(self) -> dict[str, Any]:
         """Every deal record (the dashboard's revenue series cover all time)."""
