@@ -46,6 +46,7 @@ from deals.service_layer.clients import ClientBase
 from deals.service_layer.contracts import Contracts
 from deals.service_layer.deals import DealBook
 from deals.service_layer.fulfilment import Fulfilment
+from deals.service_layer.invoice_documents import InvoiceDocuments
 from deals.service_layer.invoicing import Invoicing
 from deals.service_layer.meetings import MeetingBook
 from deals.service_layer.pipelines import Pipelines
@@ -251,6 +252,14 @@ def build(settings: DealsSettings, *, clock: Clock | None = None) -> DealsServic
             MongoProductRepository(store.products, clock=clock, message_of=published), clock=clock
         ),
         follow_ups=work.rules,
+        invoice_documents=InvoiceDocuments(
+            invoicing=invoicing,
+            deals=deals,
+            clients=clients,
+            render=render_pdf,
+            seller=party_of(settings.company),
+            time_zone=settings.team_time_zone,
+        ),
     )
     app.include_router(clients_router(deps))
     app.include_router(deals_router(deps))

@@ -4,6 +4,7 @@ complete, sent with its PDF, answered by the client's signed link."""
 from __future__ import annotations
 
 import base64
+import subprocess
 from urllib.parse import urlsplit
 
 import pytest
@@ -20,6 +21,12 @@ SELLER = {
     "legal_form": "ООО",
     "requisites": {"inn": "7707083893", "kpp": "773601001"},
     "addresses": {"legal": "Москва, ул. Вавилова, 19"},
+}
+BANK = {
+    "bank_name": "ПАО Сбербанк",
+    "bank_account": "40702810938000000001",
+    "bik": "044525225",
+    "correspondent_account": "30101810400000000225",
 }
 
 
@@ -94,3 +101,60 @@ async def test_a_proposal_goes_out_as_a_pdf_and_the_clients_link_moves_the_deal(
             "rule:proposal_accepted",
             "rule:proposal_follow_up",
         ]
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The PDF's text by pdftotext (poppler-utils)."""
+    done = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"],
+        input=pdf,
+        capture_output=True,
+        check=True,
+    )
+    return done.stdout.decode()
+
+
+async def test_an_invoice_prints_as_a_pdf_with_the_sellers_bank_details(
+    deals_service: ServiceFactory,
+) -> None:
+    unbanked = {"company": SELLER}
+    banked = {"company": {**SELLER, "requisites": {**SELLER["requisites"], **BANK}}}
+    async with deals_service(**unbanked) as (_service, http):
+        client_id = await create_client(
+            http, manager_id="m-anna", addresses={"legal": "Москва, ул. Вавилова, 19"}
+        )
+        opened = await http.post(
+            "/v1/deals",
+            json={"title": "Насосы", "manager_id": "m-anna", "client_id": client_id},
+        )
+        deal_id = opened.json()["id"]
+        line = {
+            "product": "Насос",
+            "quantity": "2",
+            "unit_price": {"amount": "61728.39", "currency": "RUB"},
+        }
+        await http.put(f"/v1/deals/{deal_id}/line-items", json={"items": [line]})
+        issued = await http.post(
+            f"/v1/deals/{deal_id}/invoices", json={"installments": [{"due_on": "2026-03-20"}]}
+        )
+        assert issued.status_code == 201, issued.text
+        invoice_id = issued.json()["id"]
+        refused = await http.get(f"/v1/invoices/{invoice_id}/document")
+        assert refused.status_code == 409
+        assert refused.json()["missing"] == [
+            "seller.bank_name",
+            "seller.bank_account",
+            "seller.bik",
+            "seller.correspondent_account",
+        ]
+    async with deals_service(**banked) as (_service, http):
+        printed = await http.get(f"/v1/invoices/{invoice_id}/document")
+        assert printed.status_code == 200, printed.text
+        assert printed.headers["content-type"] == "application/pdf"
+        text = pdf_text(printed.content)
+        # 2 × 61 728,39 = 123 456,78, VAT 20 % inside: 20 576,13.
+        assert "123 456,78" in " ".join(text.split()).replace("\u00a0", " ")
+        assert "Сто двадцать три тысячи четыреста пятьдесят шесть рублей 78 копеек" in " ".join(
+            text.split()
+        )
+        assert "044525225" in text

@@ -16,6 +16,7 @@ from deals.service_layer.contracts import Contracts
 from deals.service_layer.deals import DealBook
 from deals.service_layer.errors import Invalid, NotFound, Refused
 from deals.service_layer.fulfilment import Fulfilment
+from deals.service_layer.invoice_documents import InvoiceDocuments
 from deals.service_layer.invoicing import Invoicing
 from deals.service_layer.task_rules import TaskRules
 from shared.platform.access import ACCESS_REFUSED, caller_of
@@ -42,6 +43,7 @@ class DealsHttp:
     people: PeopleDirectory
     catalogue: Catalogue
     follow_ups: TaskRules | None = None
+    invoice_documents: InvoiceDocuments | None = None
 
     async def scope(self, request: Request) -> Scope:
         """Whose deals, invoices and contracts the caller sees."""

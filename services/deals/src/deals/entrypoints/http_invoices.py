@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
@@ -12,6 +13,7 @@ from deals.domain.money import Money
 from deals.entrypoints.access import ACCESS
 from deals.entrypoints.api_models import InvoiceIn, PaymentIn
 from deals.entrypoints.http_common import DealsHttp, out, page
+from deals.service_layer.errors import NotFound
 
 IdempotencyKey = Annotated[
     str | None,
@@ -53,6 +55,22 @@ def invoices_router(deps: DealsHttp) -> APIRouter:
             ],
         )
         return out(doc)
+
+    @router.get(
+        "/invoices/{invoice_id}/document",
+        summary="The invoice as a PDF «счёт на оплату» (409 names missing requisites)",
+        response_class=Response,
+        responses={200: {"content": {"application/pdf": {}}}},
+        dependencies=[ACCESS.read(), invoice_in_scope],
+    )
+    async def document(invoice_id: str) -> Response:
+        if deps.invoice_documents is None:
+            raise NotFound("invoice document")
+        filename, pdf = await deps.invoice_documents.pdf(invoice_id)
+        disposition = f"attachment; filename*=UTF-8''{quote(filename)}"
+        return Response(
+            pdf, media_type="application/pdf", headers={"Content-Disposition": disposition}
+        )
 
     @router.get(
         "/invoices/{invoice_id}",
