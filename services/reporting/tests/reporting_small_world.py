@@ -16,6 +16,9 @@ Deals (client, manager, money; the channel given on the deal itself):
 - D3 no lead, c1, m2, USD 2 000, channel exhibition: opened 10 Mar, lost 28 Mar (price).
 - D4 no lead, c2, m1, RUB 30 000 at probability 0.5: opened 12 Mar, open.
 - D5 no lead, c1, m2, RUB 10 000: opened 18 Apr, won 20 Apr (2 days).
+Expected close dates and lines: D4 is expected to close 20 May. Lines at the win: D1
+PUMP-50 ×2 (RUB 80 000) and a free "Монтаж" line (RUB 20 000); D2 PUMP-50 ×1 (RUB 40 000)
+and "Монтаж" (RUB 10 000); D5 PUMP-50 ×1 (RUB 6 000) and VALVE-2 ×4 (RUB 4 000).
 
 Invoices and payments:
 - I1 for D1 (c1, m1), 21 Mar, RUB 100 000: 60 000 due 1 Apr, 40 000 due 1 May;
@@ -40,6 +43,7 @@ from reporting.domain.facts import (
     ActivityKind,
     ActivityLogged,
     ClaimRecorded,
+    DealLine,
     DealStageChanged,
     Fact,
     InvoiceIssued,
@@ -80,6 +84,8 @@ def _deal(
     channel: str | None = None,
     probability: str = "0.1",
     reason: str | None = None,
+    close_on: date | None = None,
+    lines: tuple[DealLine, ...] | None = None,
 ) -> DealStageChanged:
     stage = {StageKind.OPEN: "new", StageKind.WON: "won", StageKind.LOST: "lost"}[kind]
     return DealStageChanged(
@@ -97,7 +103,14 @@ def _deal(
         channel=channel,
         lost_reason=reason,
         stage_probability=Decimal({StageKind.WON: "1", StageKind.LOST: "0"}.get(kind, probability)),
+        expected_close_on=close_on,
+        lines=lines,
     )
+
+
+def line(sku: str | None, product: str, quantity: str, net: str) -> DealLine:
+    """A line in roubles."""
+    return DealLine(sku, product, Decimal(quantity), Decimal(net), "RUB")
 
 
 def _invoice(
@@ -151,9 +164,22 @@ def small_world() -> list[Fact]:
             manager="m1",
             lead="L1",
             channel="web_form",
+            lines=(
+                line("PUMP-50", "Насос Н-50", "2", "80000"),
+                line(None, " Монтаж", "1", "20000"),
+            ),
         ),
         _deal("D2", open_, utc(3, 6), "50000", client="c2", manager="m2", lead="L2"),
-        _deal("D2", won, utc(3, 25), "50000", client="c2", manager="m2", lead="L2"),
+        _deal(
+            "D2",
+            won,
+            utc(3, 25),
+            "50000",
+            client="c2",
+            manager="m2",
+            lead="L2",
+            lines=(line("PUMP-50", "Насос Н-50", "1", "40000"), line(None, "Монтаж", "1", "10000")),
+        ),
         _deal(
             "D3",
             open_,
@@ -176,9 +202,29 @@ def small_world() -> list[Fact]:
             channel="exhibition",
             reason="price",
         ),
-        _deal("D4", open_, utc(3, 12), "30000", client="c2", manager="m1", probability="0.5"),
+        _deal(
+            "D4",
+            open_,
+            utc(3, 12),
+            "30000",
+            client="c2",
+            manager="m1",
+            probability="0.5",
+            close_on=date(2026, 5, 20),
+        ),
         _deal("D5", open_, utc(4, 18), "10000", client="c1", manager="m2", probability="0.3"),
-        _deal("D5", won, utc(4, 20), "10000", client="c1", manager="m2"),
+        _deal(
+            "D5",
+            won,
+            utc(4, 20),
+            "10000",
+            client="c1",
+            manager="m2",
+            lines=(
+                line("PUMP-50", "Насос Н-50", "1", "6000"),
+                line("VALVE-2", "Клапан", "4", "4000"),
+            ),
+        ),
         _invoice(
             "I1",
             "D1",

@@ -142,6 +142,18 @@ CHANGES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
         {},
         {"from": APRIL, "to": APRIL, "as_of": "2026-04-01T00:00:00+00:00", "client_id": "c1"},
     ),
+    "/forecast": (
+        {},
+        {
+            "from": "2026-06-01",  # D4 is expected 20 May
+            "to": "2026-05-20",
+            "manager_id": "m2",
+            "currency": "USD",
+        },
+    ),
+    "/stages": ({}, {"from": APRIL, "to": APRIL, "manager_id": "m1"}),
+    "/products": ({}, {"from": APRIL, "to": APRIL}),  # D5 only; D1 and D2
+    "/cross-sell": ({}, {"from": APRIL, "to": APRIL}),
 }
 
 
@@ -295,3 +307,25 @@ async def test_a_team_leads_narrowing_is_the_named_manager_or_the_team(client_as
     assert south.status_code == 404
     refused = await lead.get(PREFIX + "/sales", params={"team": "north"})
     assert refused.status_code == 422
+
+
+async def test_the_forecast_and_stages_narrow_to_a_manager_products_are_the_heads(
+    client_as: Any,
+) -> None:
+    m2 = await client_as(Scope(owners=frozenset({"m2"})))
+    # D4 (m1's, expected 20 May) is the only deal in the forecast: m2 sees none of it.
+    own = (await m2.get(PREFIX + "/forecast")).json()
+    assert own["managers"] == {} and own["total"]["deals"] == 0
+    m1 = await client_as(Scope(owners=frozenset({"m1"})))
+    mine = (await m1.get(PREFIX + "/forecast")).json()
+    assert mine["total"]["best"] == {"RUB": "30000"}
+    assert mine["total"]["pipeline"] == {"RUB": "15000.00"}  # 30 000 × 0.5
+    stages = (await m2.get(PREFIX + "/stages")).json()
+    new = next(row for row in stages if row["stage"] == "new")
+    assert new["entered"] == 3  # D2, D3, D5: entered while m2 held them
+    lead = await client_as(Scope(owners=frozenset({"l-north", "m1", "m2"}), team="north"))
+    assert (await lead.get(PREFIX + "/forecast")).status_code == 422
+    assert (await lead.get(PREFIX + "/stages", params={"manager_id": "m1"})).status_code == 200
+    for route in ("/products", "/cross-sell"):
+        assert (await m1.get(PREFIX + route)).status_code == 403
+        assert (await lead.get(PREFIX + route)).status_code == 403

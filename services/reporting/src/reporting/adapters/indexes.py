@@ -27,6 +27,8 @@ OWN: IndexPlan = {
         index("v", "k", "open"),
         # Every deal of the clients who bought in a plan's period: is a buyer a new client?
         index("v", "k", "clients"),
+        # The forecast: deals by their expected close date (issue 17).
+        index("v", "k", "close"),
     ],
     PLANS: [index("period")],
 }

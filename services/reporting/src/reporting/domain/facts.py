@@ -177,9 +177,24 @@ class TaskOverdue:
         require_aware(self.overdue_at, "overdue_at")
 
 
+class DealLine(NamedTuple):
+    """A line of a deal as it stood at a stage change: SKU (None: a free line), product name,
+    quantity and the net amount the client pays for it, in `currency`."""
+
+    sku: str | None
+    product: str
+    quantity: Decimal
+    net: Decimal
+    currency: str
+
+
 @dataclass(frozen=True, slots=True)
 class DealStageChanged:
-    """A deal entered a stage (creation included); `to_stage_kind` comes from the pipeline."""
+    """A deal entered a stage (creation included); `to_stage_kind` comes from the pipeline.
+
+    `expected_close_on` and `lines` are None when the event did not carry them (events sent
+    before the deals service added them); a deal record stores them only when given.
+    """
 
     deal_id: str
     pipeline_id: str
@@ -195,11 +210,19 @@ class DealStageChanged:
     channel: str | None = None
     lost_reason: str | None = None
     stage_probability: Decimal | None = None
+    expected_close_on: date | None = None
+    lines: tuple[DealLine, ...] | None = None
 
     def __post_init__(self) -> None:
         require_aware(self.changed_at, "changed_at")
         _require_amount(self.amount, "amount")
         object.__setattr__(self, "to_stage_kind", StageKind(self.to_stage_kind))
+        if self.lines is not None:
+            lines = tuple(DealLine(*line) for line in self.lines)
+            for line in lines:
+                _require_amount(line.quantity, "line quantity")
+                _require_amount(line.net, "line net")
+            object.__setattr__(self, "lines", lines)
         if self.stage_probability is not None:
             _require_amount(self.stage_probability, "stage_probability")
             if not 0 <= self.stage_probability <= 1:

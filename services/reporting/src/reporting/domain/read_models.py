@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from reporting.domain.facts import Period, from_text
@@ -57,11 +57,22 @@ def _lead_keys(record: Mapping[str, Any]) -> Keys:
     }
 
 
+def close_key(day: date) -> datetime:
+    """An expected close date as an instant key: its midnight in UTC."""
+    return datetime.combine(day, time(0), UTC)
+
+
 def _deal_keys(record: Mapping[str, Any]) -> Keys:
     stages = record["stages"]
     instants = [to_ms(from_text(entry["at"])) for entry in stages]
     latest = max(stages, key=lambda entry: entry["at"]) if stages else None
+    close = next(
+        (e["expected_close_on"] for e in reversed(stages) if "expected_close_on" in e), None
+    )
     return {
+        # The latest expected close date given, on open and closed deals alike: the forecast
+        # selects by it and keeps the open ones, so a selection never misses an open deal.
+        "close": None if close is None else close_key(date.fromisoformat(close)),
         "leads": _given(entry.get("lead_id") for entry in stages),
         "managers": _given(entry.get("manager_id") for entry in stages),
         "clients": _given(entry.get("client_id") for entry in stages),
@@ -178,6 +189,18 @@ def closed_since(period: Period | None) -> Selection:
     """Deals that may have closed in the period: their last change is on or after its start."""
     low, _ = bounds(period, None)
     return Selection("deals", field="last" if low is not None else None, low=low)
+
+
+def closing_in(period: Period | None) -> Selection:
+    """Deals whose latest expected close date falls in the period's days; open ones if None.
+
+    Deals without an expected close date have no `close` key and are never selected by it.
+    """
+    if period is None or (period.start is None and period.end is None):
+        return open_deals()
+    low = None if period.start is None else close_key(period.start)
+    high = None if period.end is None else close_key(period.end)
+    return Selection("deals", field="close", low=low, high=high)
 
 
 def open_deals() -> Selection:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import NamedTuple, TypedDict
+from typing import NamedTuple, NotRequired, TypedDict
 
 from reporting.domain.facts import (
+    DealLine,
     DealStageChanged,
     Fact,
     Period,
@@ -33,8 +34,23 @@ UNKNOWN_CHANNEL = "unknown"
 P90 = 90
 
 
+class LineEntry(TypedDict):
+    """One line of a deal as stored with a stage change: decimals as strings."""
+
+    sku: str | None
+    product: str
+    quantity: str
+    net: str
+    currency: str
+
+
 class StageEntry(TypedDict):
-    """One stage change as stored: instants ISO UTC, decimals as strings."""
+    """One stage change as stored: instants ISO UTC, decimals as strings.
+
+    `expected_close_on` (ISO date) and `lines` are present only when the event carried
+    them: an entry of an event sent before they existed stays byte for byte what it was, so
+    the same event delivered again is recognised as the entry already stored.
+    """
 
     at: str
     pipeline_id: str
@@ -49,6 +65,8 @@ class StageEntry(TypedDict):
     channel: str | None
     lost_reason: str | None
     probability: str | None
+    expected_close_on: NotRequired[str]
+    lines: NotRequired[list[LineEntry]]
 
 
 class DealRecord(TypedDict):
@@ -80,6 +98,19 @@ def record_stage_change(record: DealRecord | None, fact: DealStageChanged) -> De
         lost_reason=fact.lost_reason,
         probability=None if fact.stage_probability is None else amount_text(fact.stage_probability),
     )
+    if fact.expected_close_on is not None:
+        entry["expected_close_on"] = fact.expected_close_on.isoformat()
+    if fact.lines is not None:
+        entry["lines"] = [
+            LineEntry(
+                sku=line.sku,
+                product=line.product,
+                quantity=amount_text(line.quantity),
+                net=amount_text(line.net),
+                currency=line.currency,
+            )
+            for line in fact.lines
+        ]
     return DealRecord(stages=with_entry(record["stages"] if record else [], entry))
 
 
@@ -87,9 +118,11 @@ def record_stage_change(record: DealRecord | None, fact: DealStageChanged) -> De
 class DealView:
     """A deal as its stage changes up to some instant describe it.
 
-    Stage, amount and manager are those of the latest change; client, lead and channel the
-    latest ones given (a deal gets its client later). `opened_at` is the first change known;
-    `closed_at` is when the deal entered its current won/lost state (None while open).
+    Stage, amount and manager are those of the latest change; client, lead, channel, the
+    expected close date and the lines the latest ones given (a deal gets its client later;
+    events sent before the deals service added dates and lines carry neither). `opened_at`
+    is the first change known; `closed_at` is when the deal entered its current won/lost
+    state (None while open).
     """
 
     deal_id: str
@@ -106,6 +139,8 @@ class DealView:
     probability: Decimal | None
     opened_at: datetime
     closed_at: datetime | None
+    expected_close_on: date | None = None
+    lines: tuple[DealLine, ...] | None = None
 
     @property
     def is_won(self) -> bool:
@@ -128,6 +163,29 @@ def _latest_given(entries: list[StageEntry], key: str) -> str | None:
         value = entry.get(key)
         if isinstance(value, str):
             return value
+    return None
+
+
+def expected_close(entries: list[StageEntry]) -> date | None:
+    """The latest expected close date the entries give (None: none gives one)."""
+    given = _latest_given(entries, "expected_close_on")
+    return None if given is None else date.fromisoformat(given)
+
+
+def latest_lines(entries: list[StageEntry]) -> tuple[DealLine, ...] | None:
+    """The lines of the latest entry that carries lines (None: none does)."""
+    for entry in reversed(entries):
+        if "lines" in entry:
+            return tuple(
+                DealLine(
+                    line["sku"],
+                    line["product"],
+                    Decimal(line["quantity"]),
+                    Decimal(line["net"]),
+                    line["currency"],
+                )
+                for line in entry["lines"]
+            )
     return None
 
 
@@ -165,6 +223,8 @@ def deal_as_of(deal_id: str, record: DealRecord, as_of: datetime | None = None) 
         probability=None if probability is None else Decimal(probability),
         opened_at=from_text(entries[0]["at"]),
         closed_at=closed_at,
+        expected_close_on=expected_close(entries),
+        lines=latest_lines(entries),
     )
 
 

@@ -327,6 +327,43 @@ def reports_router(deps: ReportsHttp) -> APIRouter:
     async def claims(f: Filters) -> Any:
         return await r.claims(f)
 
+    @route(
+        "/forecast",
+        "Open deals by expected close date (from, to): best, commit (probability ≥ 0.7) and"
+        " pipeline, weighted by stage probability, per manager and in total",
+        takes=(FROM, TO, MANAGER, CURRENCY),
+        key="part",
+    )
+    async def forecast(f: Filters) -> Any:
+        return await r.forecast(f)
+
+    @route(
+        "/stages",
+        "Per pipeline stage: deals that entered it in the period, where they moved next"
+        " (share), hours spent in it, lost reasons",
+        takes=(FROM, TO, MANAGER),
+    )
+    async def stages(f: Filters) -> Any:
+        return await r.stages(f)
+
+    @route(
+        "/products",
+        "Demand by product (SKU or name) over deals won in the period: quantity, net",
+        takes=(FROM, TO),
+        how=Narrowing.DEPARTMENT,
+    )
+    async def products(f: Filters) -> Any:
+        return await r.products(f)
+
+    @route(
+        "/cross-sell",
+        "Pairs of products won together in one deal, by deals, most frequent first",
+        takes=(FROM, TO),
+        how=Narrowing.DEPARTMENT,
+    )
+    async def cross_sell(f: Filters) -> Any:
+        return await r.cross_sell(f)
+
     return router
 
 

@@ -9,16 +9,20 @@ from typing import Any
 from reporting.domain import activity as act
 from reporting.domain import channels as chan
 from reporting.domain import claims as clm
+from reporting.domain import forecast as fct
 from reporting.domain import funnel as fun
 from reporting.domain import plans as pln
+from reporting.domain import products as prd
 from reporting.domain import receivables as rec
 from reporting.domain import sales as sal
 from reporting.domain import segments as seg
+from reporting.domain import stages as stg
 from reporting.domain.facts import Period
 from reporting.domain.read_models import (
     Selection,
     by_ids,
     closed_since,
+    closing_in,
     deals_of_leads,
     in_time,
     lead_ids_of_deals,
@@ -182,6 +186,28 @@ class Reports:
                 meetings=sum(day.meetings for day in days),
             )
         return facts
+
+    async def forecast(self, f: Filters) -> fct.ForecastReport:
+        """Open deals expected to close in the period, read by their expected close date."""
+        deals = await self._read(await self._version(), closing_in(f.period))
+        return fct.report_forecast(
+            deals, period=f.period, manager_id=f.manager_id, currency=f.currency
+        )
+
+    async def stages(self, f: Filters) -> tuple[stg.StageFigures, ...]:
+        """Stage analytics of the deals changed since the period began (`last` key)."""
+        deals = await self._read(await self._version(), closed_since(f.period))
+        return stg.report_stages(deals, period=f.period, manager_id=f.manager_id)
+
+    async def products(self, f: Filters) -> tuple[prd.ProductDemand, ...]:
+        """Demand by product over the deals that may have been won in the period."""
+        deals = await self._read(await self._version(), closed_since(f.period))
+        return prd.report_products(deals, period=f.period)
+
+    async def cross_sell(self, f: Filters) -> tuple[prd.ProductPair, ...]:
+        """Products won together, over the deals that may have been won in the period."""
+        deals = await self._read(await self._version(), closed_since(f.period))
+        return prd.report_cross_sell(deals, period=f.period)
 
     async def all_deals(self) -> dict[str, Any]:
         """Every deal record (the dashboard's revenue series cover all time)."""

@@ -6,6 +6,7 @@ from reporting.domain.facts import (
     ActivityKind,
     ActivityLogged,
     ClaimRecorded,
+    DealLine,
     DealStageChanged,
     Fact,
     InvoiceIssued,
@@ -141,6 +142,13 @@ def fact_of(e: EventModel) -> Fact | None:
             channel=e.channel,
             lost_reason=e.lost_reason,
             stage_probability=e.stage_probability,
+            expected_close_on=e.expected_close_on,
+            lines=None
+            if e.lines is None
+            else tuple(
+                DealLine(line.sku, line.product, line.quantity, line.net.amount, line.net.currency)
+                for line in e.lines
+            ),
         )
     if isinstance(e, InvoiceIssuedV1):
         return InvoiceIssued(
