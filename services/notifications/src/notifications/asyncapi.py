@@ -21,6 +21,9 @@ RECEIVES: tuple[Topic, ...] = (
     Topic.TASK_OVERDUE,
     Topic.TASK_COMPLETED,
     Topic.MEETING_REMINDER_DUE,
+    Topic.PROPOSAL_SENT,
+    Topic.PROPOSAL_ACCEPTED,
+    Topic.PROPOSAL_DECLINED,
     Topic.PERSON_CHANGED,
 )
 """Topics this service consumes (a test checks them against its registered subscribers)."""

@@ -11,6 +11,7 @@ import httpx
 from fastapi import FastAPI
 
 from notifications import __doc__ as service_doc
+from notifications.adapters.attachment_store import MongoAttachmentStore
 from notifications.adapters.delivery_store import MongoDeliveryRepository, MongoSettlementStore
 from notifications.adapters.email_channel import SmtpConfig, SmtpEmailSender
 from notifications.adapters.http_channels import (
@@ -147,6 +148,7 @@ def build(settings: NotificationsSettings, *, clock: Clock | None = None) -> Not
     directory = MongoRecipientDirectory(connections.db)
     templates = MongoTemplateStore(connections.db)
     webhooks = MongoWebhookStore(connections.db)
+    attachments = MongoAttachmentStore(connections.db)
     http = httpx.AsyncClient(
         timeout=settings.provider_timeout_seconds, follow_redirects=False, trust_env=False
     )
@@ -164,6 +166,7 @@ def build(settings: NotificationsSettings, *, clock: Clock | None = None) -> Not
         templates,
         webhooks,
         senders,
+        attachments=attachments,
         context=ContextBuilder(directory, sender_name=settings.sender_name),
         pressure=pressure_policy(settings),
         retry=retry_policy(settings),
@@ -182,6 +185,7 @@ def build(settings: NotificationsSettings, *, clock: Clock | None = None) -> Not
         settlements,
         directory,
         webhooks,
+        attachments=attachments,
         rules=rule_config(settings),
         enabled_channels=frozenset(senders),
         clock=clock,

@@ -9,6 +9,7 @@ from typing import Any
 
 from notifications.adapters.delivery_mapper import DeliveryMapper
 from notifications.adapters.delivery_messages import delivery_messages
+from notifications.domain.attachments import Attachment
 from notifications.domain.delivery import Delivery, DeliveryQuery
 from notifications.domain.messages import DeliveryError, OutgoingMessage, ProviderReceipt
 from notifications.domain.model import (
@@ -143,6 +144,23 @@ class FakeDirectory:
             del self.locks[recipient_id]
 
 
+class FakeAttachments:
+    """Documents by SHA-256, with how often each was stored."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+        self.puts = 0
+
+    async def put(self, attachment: Attachment, *, at: datetime) -> None:
+        """Keep the first copy of the bytes."""
+        self.puts += 1
+        self.files.setdefault(attachment.sha256, attachment.content)
+
+    async def get(self, sha256: str) -> bytes | None:
+        """The bytes, or None."""
+        return self.files.get(sha256)
+
+
 class NoOverrides:
     """A team without template overrides: the built-in texts apply."""
 
@@ -198,6 +216,7 @@ class Notifications:
     payments: PaymentReceived
     dispatcher: Dispatcher
     tasks: TaskCompleted
+    attachments: FakeAttachments = field(default_factory=FakeAttachments)
 
 
 def notifications(
@@ -211,12 +230,14 @@ def notifications(
     clock = ManualClock(start)
     deliveries, settlements = FakeDeliveries(clock), FakeSettlements()
     directory, webhooks = FakeDirectory(), FakeWebhooks()
+    attachments = FakeAttachments()
     channels = {channel: FakeChannel() for channel in Channel}
     triggers = Triggers(
         deliveries,
         settlements,
         directory,
         webhooks,
+        attachments=attachments,
         rules=rules or RuleConfig(),
         enabled_channels=frozenset(channels),
         clock=clock,
@@ -227,6 +248,7 @@ def notifications(
         NoOverrides(),
         webhooks,
         channels,
+        attachments=attachments,
         context=ContextBuilder(directory, sender_name="Voronka"),
         pressure=pressure or PressurePolicy(),
         retry=retry or RetryPolicy(),
@@ -247,6 +269,7 @@ def notifications(
         payments,
         dispatcher,
         tasks,
+        attachments,
     )
 
 
@@ -272,6 +295,7 @@ def another_replica(service: Notifications, *, clock: Clock, lease_time: LeaseTi
         NoOverrides(),
         service.webhooks,
         service.channels,
+        attachments=service.attachments,
         context=ContextBuilder(service.directory, sender_name="Voronka"),
         pressure=PressurePolicy(),
         retry=RetryPolicy(),

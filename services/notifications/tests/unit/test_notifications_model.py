@@ -8,7 +8,10 @@ from notifications.domain.model import (
     Locale,
     Recipient,
     RecipientKind,
+    RecipientProfile,
+    address_recipient_id,
     idempotency_key,
+    is_email_address,
 )
 
 pytestmark = pytest.mark.unit
@@ -90,3 +93,52 @@ def test_unknown_time_zone_is_refused() -> None:
 def test_only_queued_and_deferred_deliveries_can_still_change() -> None:
     open_ = {status for status in DeliveryStatus if not status.is_terminal}
     assert open_ == {DeliveryStatus.QUEUED, DeliveryStatus.DEFERRED}
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [
+        ("buyer@romashka.example", True),
+        ("иван@пример.рф", True),
+        ("a@b", False),
+        ("buyer @romashka.example", False),
+        ("buyer@romashka.example\r\nBcc: all@rival.example", False),
+        ("Buyer <buyer@romashka.example>", False),
+        ("a@b.example, c@d.example", False),
+        ("a@b.example;c@d.example", False),
+        ('"a b"@c.example', False),
+        ("x" * 244 + "@b.example", True),  # 254 characters, the SMTP limit
+        ("x" * 245 + "@b.example", False),
+        (None, False),
+    ],
+)
+def test_a_named_address_must_be_one_bare_address_smtp_can_carry(
+    value: object, valid: bool
+) -> None:
+    assert is_email_address(value) is valid
+
+
+def test_someone_known_only_by_address_gets_an_id_that_shows_no_address() -> None:
+    one = address_recipient_id("Director@Romashka.example ")
+    assert one == address_recipient_id("director@romashka.example")
+    assert one.startswith("email:") and len(one) == 6 + 32
+    assert "romashka" not in one.lower()
+
+
+def test_an_address_named_by_the_event_keeps_the_persons_consent_and_language() -> None:
+    listed = RecipientProfile(
+        Recipient("client-1", RecipientKind.CLIENT, Locale.EN, "Asia/Yekaterinburg", "a@b.example"),
+        name="Romashka",
+        opted_out=frozenset({Channel.EMAIL}),
+    )
+    named = listed.addressed("director@b.example")
+    assert named.recipient.address(Channel.EMAIL) == "director@b.example"
+    assert (named.recipient.locale, named.recipient.time_zone) == (Locale.EN, "Asia/Yekaterinburg")
+    assert (named.name, named.opted_out) == ("Romashka", frozenset({Channel.EMAIL}))
+    unlisted = RecipientProfile.unlisted("client-9", RecipientKind.CLIENT, "x@y.example")
+    assert (unlisted.name, unlisted.opted_out, unlisted.recipient.locale) == (
+        "",
+        frozenset(),
+        Locale.RU,
+    )
+    assert unlisted.recipient.time_zone == "Europe/Moscow"

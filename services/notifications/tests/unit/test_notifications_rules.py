@@ -29,6 +29,12 @@ def who(intents: list[NotificationIntent]) -> list[tuple[EventKind, RecipientKin
     return [(intent.event_kind, intent.recipient_role) for intent in intents]
 
 
+PROPOSAL_LINKS: Mapping[str, object] = {
+    "accept_url": "https://crm.example.com/p/proposal-9c1e/accept?v=2&sig=1f",
+    "decline_url": "https://crm.example.com/p/proposal-9c1e/decline?v=2&sig=2e",
+}
+
+
 def deal(
     to_stage_kind: str | None, amount: object = "1250000.00", currency: str = "RUB"
 ) -> dict[str, object]:
@@ -199,6 +205,47 @@ def test_a_meeting_reminder_urgently_reaches_the_organizer_then_each_colleague()
     )
 
 
+def test_a_proposal_goes_to_the_client_by_e_mail_only_at_the_address_it_may_name() -> None:
+    # Not urgent: quiet hours and caps hold it like any client message. E-mail only, even
+    # when the team lets clients be reached by messenger first: the PDF is an attachment.
+    config = RuleConfig(channels={CLIENT: (Channel.MESSENGER, Channel.EMAIL)})
+    assert intents_for("proposal.sent", PROPOSAL_LINKS, config) == [
+        NotificationIntent(
+            EventKind.PROPOSAL_SENT,
+            CLIENT,
+            (Channel.EMAIL,),
+            urgent=False,
+            address_field="recipient_email",
+        )
+    ]
+
+
+@pytest.mark.parametrize("event_type", ["proposal.accepted", "proposal.declined"])
+def test_a_proposals_answer_goes_to_the_manager_as_staff_messages_do(event_type: str) -> None:
+    assert intents_for(event_type, {"manager_id": "mgr-ivanova"}) == [
+        NotificationIntent(
+            EventKind(event_type), MANAGER, (Channel.MESSENGER, Channel.EMAIL, Channel.SMS)
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("field", "link"),
+    [
+        ("accept_url", "javascript:alert(1)"),
+        ("decline_url", "data:text/html,<b>x</b>"),
+        ("accept_url", None),
+        ("decline_url", "crm.example.com/p/1"),
+    ],
+)
+def test_a_proposal_whose_link_is_no_web_address_is_refused_naming_the_field(
+    field: str, link: object
+) -> None:
+    with pytest.raises(RuleInputError, match=f"'{field}' must be an http") as refused:
+        intents_for("proposal.sent", {**PROPOSAL_LINKS, field: link})
+    assert str(link) not in str(refused.value)
+
+
 def test_other_events_resolve_their_people_by_role() -> None:
     payloads: list[tuple[str, Mapping[str, object]]] = [
         ("lead.assigned", {}),
@@ -257,6 +304,9 @@ def test_every_intent_has_a_builtin_template() -> None:
         ("contract.renewal_due", {}),
         *[("task.overdue", {"level": level.value}) for level in OverdueLevel],
         ("meeting.reminder_due", {}),
+        ("proposal.sent", PROPOSAL_LINKS),
+        ("proposal.accepted", {}),
+        ("proposal.declined", {}),
     ]
     config = RuleConfig(notify_client_when_overdue=True)
     emitted = {i.event_kind for t, p in payloads for i in intents_for(t, p, config)}

@@ -24,7 +24,8 @@ pytestmark = pytest.mark.unit
 
 TEXTS = files("notifications.domain.templates") / "texts"
 # The sample's figures as each locale writes them (amount 1250000.00 RUB, due 2026-04-15,
-# instant 2026-03-03T07:00Z shown in Europe/Moscow, UTC+3; a meeting's start as its time).
+# instant 2026-03-03T07:00Z shown in Europe/Moscow, UTC+3; a meeting's start as its time;
+# a proposal valid until 2026-03-16).
 FIGURES = {
     Locale.RU: {
         "amount": f"1{NBSP}250{NBSP}000,00{NBSP}₽",
@@ -35,6 +36,7 @@ FIGURES = {
         "last_purchase_date": "20 февраля 2026",
         "due_at": "3 марта 2026, 10:00",
         "starts_at": "в 10:00",
+        "valid_until": "16 марта 2026",
     },
     Locale.EN: {
         "amount": f"RUB{NBSP}1,250,000.00",
@@ -45,6 +47,7 @@ FIGURES = {
         "last_purchase_date": "20 February 2026",
         "due_at": "3 March 2026, 10:00",
         "starts_at": "at 10:00",
+        "valid_until": "16 March 2026",
     },
 }
 FILTER_LOCALE = re.compile(
@@ -74,8 +77,8 @@ def test_every_shipped_file_is_a_built_in_template_and_every_built_in_has_its_fi
     }
     expected = bodies | subjects
     assert shipped() == expected
-    # 22 kinds x 2 locales x (e-mail subject and body, messenger, SMS).
-    assert len(expected) == len(EventKind) * len(Locale) * 4 == 176
+    # 25 kinds x 2 locales x (e-mail subject and body, messenger, SMS).
+    assert len(expected) == len(EventKind) * len(Locale) * 4 == 200
 
 
 @pytest.mark.parametrize(

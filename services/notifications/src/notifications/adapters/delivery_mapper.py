@@ -76,6 +76,8 @@ class DeliveryMapper:
             "provider": aggregate.provider.as_record() if aggregate.provider else None,
             "last_error": aggregate.last_error,
             "history": [entry.as_record() for entry in aggregate.history],
+            # Only when the event named the address: other deliveries keep their old shape.
+            **({"address": aggregate.address} if aggregate.address is not None else {}),
         }
 
     def from_document(self, document: Mapping[str, Any]) -> Delivery:
@@ -102,4 +104,5 @@ class DeliveryMapper:
             provider=_provider(document.get("provider")),
             last_error=document.get("last_error"),
             history=[_entry(line) for line in document.get("history") or ()],
+            address=document.get("address"),
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from dataclasses import dataclass
 from email.header import Header
 from email.message import EmailMessage
@@ -11,18 +12,78 @@ from email.utils import format_datetime
 
 import aiosmtplib
 
+from notifications.domain.attachments import Attachment
 from notifications.domain.messages import DeliveryError, OutgoingMessage, ProviderReceipt
 from shared.platform.clock import Clock
 
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _PARAGRAPH_END = re.compile(r"</p\s*>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
+_LINK = re.compile(
+    r"<a\s[^>]*?href\s*=\s*\"(?P<href>[^\"]*)\"[^>]*>(?P<text>.*?)</a\s*>",
+    re.IGNORECASE | re.DOTALL,
+)
+# A MIME type token (RFC 2045): what `add_attachment` may put in Content-Type as it is.
+_TOKEN = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,126}")
+_FALLBACK_TYPE = ("application", "octet-stream")
+_MAX_FILENAME = 150
+_FALLBACK_NAME = "document"
+
+
+def _link(match: re.Match[str]) -> str:
+    # A link keeps its address in the text part: "Принять предложение: https://…".
+    text, href = match["text"], match["href"]
+    return href if _TAG.sub("", text).strip() in ("", href) else f"{text}: {href}"
 
 
 def plain_text(body: str) -> str:
     """A text/plain rendering of the simple HTML our templates produce, for old mail clients."""
-    text = _PARAGRAPH_END.sub("\n\n", _BREAK.sub("\n", body))
+    text = _PARAGRAPH_END.sub("\n\n", _BREAK.sub("\n", _LINK.sub(_link, body)))
     return html.unescape(_TAG.sub("", text)).strip()
+
+
+def mime_type(media_type: str) -> tuple[str, str]:
+    """(maintype, subtype) of a media type as given; `application/octet-stream` for anything
+    that is not one plain type (parameters, junk, or a multipart/message type, which raw
+    bytes cannot be)."""
+    maintype, slash, subtype = media_type.strip().lower().partition("/")
+    if (
+        not slash
+        or not _TOKEN.fullmatch(maintype)
+        or not _TOKEN.fullmatch(subtype)
+        or maintype in ("multipart", "message")
+    ):
+        return _FALLBACK_TYPE
+    return maintype, subtype
+
+
+def attachment_filename(filename: str) -> str:
+    """The file name an attachment is offered under: no folders, no control characters.
+
+    Non-ASCII names (Cyrillic) are kept: the header is written in RFC 2231 form
+    (`filename*=utf-8''…`). A long name is cut in its stem, so the extension stays.
+    """
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip(" .")
+    if not name:
+        return _FALLBACK_NAME
+    if len(name) > _MAX_FILENAME:
+        stem, dot, extension = name.rpartition(".")
+        if dot and 0 < len(extension) <= 10 and stem:
+            name = stem[: _MAX_FILENAME - len(extension) - 1].rstrip() + "." + extension
+        else:
+            name = name[:_MAX_FILENAME]
+    return name
+
+
+def _attach(mail: EmailMessage, attachment: Attachment) -> None:
+    maintype, subtype = mime_type(attachment.media_type)
+    mail.add_attachment(
+        attachment.content,
+        maintype=maintype,
+        subtype=subtype,
+        filename=attachment_filename(attachment.filename),
+    )
 
 
 @dataclass(frozen=True)
@@ -47,7 +108,11 @@ class SmtpEmailSender:
         self._clock = clock
 
     def build(self, message: OutgoingMessage) -> EmailMessage:
-        """The MIME message: a stable Message-ID lets mail systems drop a resent duplicate."""
+        """The MIME message: a stable Message-ID lets mail systems drop a resent duplicate.
+
+        Attachments follow the text with their media type and file name; a name outside
+        ASCII is encoded by RFC 2231, as Python's e-mail policy writes parameters.
+        """
         mail = EmailMessage()
         mail["From"] = self._config.sender
         mail["To"] = message.address
@@ -67,6 +132,10 @@ class SmtpEmailSender:
             mail.add_alternative(message.body, subtype="html")
         else:
             mail.set_content(message.body)
+        # With a document the message becomes multipart/mixed: the text (and its HTML
+        # alternative) first, then each file, base64-encoded.
+        for attachment in message.attachments:
+            _attach(mail, attachment)
         return mail
 
     async def send(self, message: OutgoingMessage) -> ProviderReceipt:

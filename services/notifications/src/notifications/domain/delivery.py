@@ -102,7 +102,11 @@ DeliveryEvent = EventModel | DeliveryDeadLettered
 
 @dataclass(eq=False, kw_only=True)
 class Delivery(Aggregate[DeliveryEvent]):
-    """One (source event, recipient, channel); its id is the idempotency key."""
+    """One (source event, recipient, channel); its id is the idempotency key.
+
+    `address` is set when the event itself named where to send (a proposal's
+    `recipient_email`): it is used instead of the directory's address on the channel.
+    """
 
     id: str
     status: DeliveryStatus
@@ -125,6 +129,7 @@ class Delivery(Aggregate[DeliveryEvent]):
     provider: ProviderReceipt | None = None
     last_error: str | None = None
     history: list[HistoryEntry] = field(default_factory=list)
+    address: str | None = field(default=None, repr=False)
 
     @classmethod
     def plan(
@@ -141,6 +146,7 @@ class Delivery(Aggregate[DeliveryEvent]):
         status: DeliveryStatus = DeliveryStatus.QUEUED,
         reason: str | None = None,
         cancel_keys: Sequence[str] = (),
+        address: str | None = None,
     ) -> Delivery:
         """A new delivery; a pending one is due at once, a closed one never."""
         return cls(
@@ -158,6 +164,7 @@ class Delivery(Aggregate[DeliveryEvent]):
             updated_at=now,
             next_attempt_at=None if status.is_terminal else now,
             history=[HistoryEntry(now, status.value, reason)],
+            address=address,
         )
 
     @property

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from notifications.domain.attachments import Attachment
 from notifications.domain.model import Channel
 
 
 @dataclass(frozen=True, slots=True)
 class OutgoingMessage:
-    """One message ready for a channel; address and texts stay out of `repr` (personal data)."""
+    """One message ready for a channel; address and texts stay out of `repr` (personal data).
+
+    `attachments` are files the e-mail channel attaches (a proposal's PDF); other channels
+    never get a message with attachments.
+    """
 
     delivery_id: str
     channel: Channel
@@ -19,6 +24,7 @@ class OutgoingMessage:
     html: bool = False
     event_type: str = ""
     secret: bytes | None = field(default=None, repr=False)
+    attachments: tuple[Attachment, ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True, slots=True)

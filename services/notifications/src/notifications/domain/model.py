@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from shared.kernel.zones import is_zone
@@ -48,9 +49,10 @@ class EventKind(StrEnum):
     """What a built-in notification is about: `<event type>[:<variant>][:<audience>]`.
 
     The audience suffix is left out for the primary recipient of the event (the client for
-    `payment.due`, the manager for lead events, the assignee for `task.overdue`), so a
-    template is found by kind, channel and locale alone. A meeting reminder reads the same
-    to its organizer and to the colleagues attending, so it has no audience suffix at all.
+    `payment.due` and `proposal.sent`, the manager for lead events and a proposal's answer,
+    the assignee for `task.overdue`), so a template is found by kind, channel and locale
+    alone. A meeting reminder reads the same to its organizer and to the colleagues
+    attending, so it has no audience suffix at all.
     Custom templates may use other kinds; these are the ones the rules emit.
     """
 
@@ -76,6 +78,9 @@ class EventKind(StrEnum):
     TASK_OVERDUE = "task.overdue"
     TASK_OVERDUE_TEAM_LEAD = "task.overdue:team_lead"
     MEETING_REMINDER_DUE = "meeting.reminder_due"
+    PROPOSAL_SENT = "proposal.sent"
+    PROPOSAL_ACCEPTED = "proposal.accepted"
+    PROPOSAL_DECLINED = "proposal.declined"
 
 
 class Locale(StrEnum):
@@ -139,6 +144,23 @@ class RecipientProfile:
         """The recipient's id."""
         return self.recipient.id
 
+    @classmethod
+    def unlisted(cls, recipient_id: str, kind: RecipientKind, email: str) -> RecipientProfile:
+        """Someone the directory does not list, reached at the address an event named.
+
+        The directory's defaults hold (Russian texts, Moscow time for quiet hours); nothing
+        is known of their consent, so nothing is opted out; they have no name.
+        """
+        return cls(Recipient(id=recipient_id, kind=kind, email=email))
+
+    def addressed(self, email: str) -> RecipientProfile:
+        """The same person reached at `email` instead of the directory's e-mail address.
+
+        Everything else stays: their language, zone, consent (an opt-out of e-mail still
+        holds) and preferences.
+        """
+        return replace(self, recipient=replace(self.recipient, email=email))
+
 
 @dataclass(frozen=True, slots=True)
 class RecipientSettings:
@@ -170,6 +192,30 @@ class RecipientSettings:
             opted_out=frozenset(self.opted_out),
             preferred=self.preferred_channels,
         )
+
+
+MAX_EMAIL_CHARS = 254
+"""The longest e-mail address SMTP carries (RFC 5321's path limit less its brackets)."""
+_ADDRESS_PART = r"[^@\s<>()\[\],;:\\\"]+"
+_EMAIL = re.compile(rf"{_ADDRESS_PART}@{_ADDRESS_PART}\.{_ADDRESS_PART}")
+
+
+def is_email_address(value: object) -> bool:
+    """Whether `value` looks like one bare e-mail address (`local@domain.tld`, no display name,
+    no list, no line break), short enough for SMTP."""
+    return (
+        isinstance(value, str) and len(value) <= MAX_EMAIL_CHARS and bool(_EMAIL.fullmatch(value))
+    )
+
+
+def address_recipient_id(email: str) -> str:
+    """The recipient id of someone known only by the e-mail address an event named.
+
+    A digest of the address, so the id (which the log, the logs and `notification.sent`
+    show) holds no address, while the contact caps still count messages per address.
+    """
+    digest = hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()
+    return f"email:{digest[:32]}"
 
 
 PERSON = "person"

@@ -16,11 +16,16 @@ translates contract events into them). Fields each rule reads:
 | `task.overdue`           | `level`: `assignee` or `team_lead`; the person is the event's   |
 |                          | `notify_person_id` (none when the team has no lead)             |
 | `meeting.reminder_due`   | none; the people are `organizer_id`, then each of `staff_ids`   |
+| `proposal.sent`          | `accept_url`, `decline_url` (http or https); the client, by     |
+|                          | e-mail only, at `recipient_email` when the event names one      |
+| `proposal.accepted`      | none (the manager is `manager_id`)                              |
+| `proposal.declined`      | none (the manager is `manager_id`)                              |
 
 Unknown event types call for nothing. `recipient_role` names a role; the service layer
 resolves it to a person (the event's manager or client, the team's head of sales), unless
 the intent's `person_field` names the payload field that holds the person (or, for a
-list field, the people).
+list field, the people). An intent's `address_field` names the payload field that may hold
+the e-mail address to use instead of the directory's.
 """
 
 from __future__ import annotations
@@ -49,6 +54,9 @@ class SourceEvent(StrEnum):
     CONTRACT_RENEWAL_DUE = "contract.renewal_due"
     TASK_OVERDUE = "task.overdue"
     MEETING_REMINDER_DUE = "meeting.reminder_due"
+    PROPOSAL_SENT = "proposal.sent"
+    PROPOSAL_ACCEPTED = "proposal.accepted"
+    PROPOSAL_DECLINED = "proposal.declined"
 
 
 class Segment(StrEnum):
@@ -72,6 +80,9 @@ class NotificationIntent:
     role, and an empty field is recorded as a delivery to nobody rather than skipped. A list
     field (`meeting.reminder_due`'s `staff_ids`) names everyone in it; an empty list is a
     meeting without colleagues, and nothing is recorded for it.
+
+    `address_field` is set when the event may name the e-mail address to send to
+    (`proposal.sent`'s `recipient_email`): that address is used instead of the directory's.
     """
 
     event_kind: EventKind
@@ -79,6 +90,7 @@ class NotificationIntent:
     channels: tuple[Channel, ...]
     urgent: bool = False
     person_field: str | None = None
+    address_field: str | None = None
 
 
 DEFAULT_CHANNELS: Mapping[RecipientKind, tuple[Channel, ...]] = MappingProxyType(
@@ -154,6 +166,13 @@ MEETING_ORGANIZER = "organizer_id"
 """The field of `meeting.reminder_due` naming the manager who holds the meeting."""
 MEETING_STAFF = "staff_ids"
 """The field of `meeting.reminder_due` listing the colleagues attending it."""
+PROPOSAL_ADDRESS = "recipient_email"
+"""The field of `proposal.sent` naming the address the manager chose, if any."""
+PROPOSAL_LINKS = ("accept_url", "decline_url")
+"""The fields of `proposal.sent` holding the links by which the client answers."""
+PROPOSAL_CHANNELS = (Channel.EMAIL,)
+"""A proposal travels by e-mail only: its PDF goes as an attachment, which SMS and
+messengers do not carry, and a proposal without its document would be half of one."""
 
 _E = TypeVar("_E", bound=StrEnum)
 
@@ -207,9 +226,14 @@ class _Intents:
         *,
         urgent: bool = False,
         person_field: str | None = None,
+        channels: tuple[Channel, ...] | None = None,
+        address_field: str | None = None,
     ) -> None:
-        channels = self._config.channels.get(role, DEFAULT_CHANNELS[role])
-        self.items.append(NotificationIntent(kind, role, channels, urgent, person_field))
+        if channels is None:
+            channels = self._config.channels.get(role, DEFAULT_CHANNELS[role])
+        self.items.append(
+            NotificationIntent(kind, role, channels, urgent, person_field, address_field)
+        )
 
 
 def _payment_due(payload: Mapping[str, object], config: RuleConfig, out: _Intents) -> None:
@@ -256,6 +280,21 @@ def _meeting_reminder_due(out: _Intents) -> None:
         )
 
 
+def _proposal_sent(payload: Mapping[str, object], out: _Intents) -> None:
+    # The links go into an e-mail as they are: anything but a web address (javascript:,
+    # data:) is refused here, before it could reach a client.
+    for name in PROPOSAL_LINKS:
+        link = payload.get(name)
+        if not isinstance(link, str) or not link.lower().startswith(("https://", "http://")):
+            raise RuleInputError(f"payload field {name!r} must be an http(s) URL")
+    out.add(
+        EventKind.PROPOSAL_SENT,
+        RecipientKind.CLIENT,
+        channels=PROPOSAL_CHANNELS,
+        address_field=PROPOSAL_ADDRESS,
+    )
+
+
 def intents_for(
     event_type: str, payload: Mapping[str, object], config: RuleConfig | None = None
 ) -> list[NotificationIntent]:
@@ -267,7 +306,9 @@ def intents_for(
     08:30 had begun, and short of its notice for any until 10:00; a reminder of a meeting
     one attends is no unwanted contact (an opt-out still wins). Everything else waits for
     the recipient's waking hours, an overdue task included: it is already late, and a night
-    message would not make it less so.
+    message would not make it less so. A proposal is no exception: it reaches the client
+    within their contact caps and waking hours like any client message, and its answer
+    reaches the manager as other staff messages do.
     """
     rules = config if config is not None else RuleConfig()
     out = _Intents(rules)
@@ -292,4 +333,10 @@ def intents_for(
             _task_overdue(payload, out)
         case SourceEvent.MEETING_REMINDER_DUE:
             _meeting_reminder_due(out)
+        case SourceEvent.PROPOSAL_SENT:
+            _proposal_sent(payload, out)
+        case SourceEvent.PROPOSAL_ACCEPTED:
+            out.add(EventKind.PROPOSAL_ACCEPTED, RecipientKind.MANAGER)
+        case SourceEvent.PROPOSAL_DECLINED:
+            out.add(EventKind.PROPOSAL_DECLINED, RecipientKind.MANAGER)
     return out.items

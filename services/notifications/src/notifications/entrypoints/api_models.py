@@ -32,6 +32,9 @@ class NotifyingTopic(StrEnum):
     TASK_OVERDUE = Topic.TASK_OVERDUE.value
     TASK_COMPLETED = Topic.TASK_COMPLETED.value
     MEETING_REMINDER_DUE = Topic.MEETING_REMINDER_DUE.value
+    PROPOSAL_SENT = Topic.PROPOSAL_SENT.value
+    PROPOSAL_ACCEPTED = Topic.PROPOSAL_ACCEPTED.value
+    PROPOSAL_DECLINED = Topic.PROPOSAL_DECLINED.value
 
 
 class TemplateChannel(StrEnum):

@@ -28,6 +28,9 @@ _TRIGGERS = {
     Topic.CLIENT_SEGMENT_CHANGED: "Give the manager the contact cadence of the new segment.",
     Topic.TASK_OVERDUE: "Tell the assignee a task is overdue; after the grace, the team lead.",
     Topic.MEETING_REMINDER_DUE: "Remind the organizer and each colleague attending, at once.",
+    Topic.PROPOSAL_SENT: "E-mail the client the proposal, its PDF attached, once per version.",
+    Topic.PROPOSAL_ACCEPTED: "Tell the deal's manager the client accepted the proposal.",
+    Topic.PROPOSAL_DECLINED: "Tell the deal's manager the client declined the proposal.",
 }
 
 
@@ -45,7 +48,8 @@ def register_subscribers(
     """Every notifying topic, plus `payment.received`, which cancels pending reminders, and
     `task.completed`, which cancels a closed task's pending overdue messages.
 
-    Integrators' webhooks receive every one of these events, whatever the rules say.
+    Integrators' webhooks receive every one of these events, whatever the rules say (a
+    proposal's PDF as a reference: file name, media type, size and SHA-256, not the file).
     """
     options: dict[str, Any] = {"clock": clock, "topic_prefix": topic_prefix}
     for topic, description in _TRIGGERS.items():

@@ -45,6 +45,10 @@ class ContextBuilder:
             context.update(await self._task(payload))
         elif family == "meeting.reminder_due":
             context.update(await self._meeting(payload))
+        elif family == "proposal.sent":
+            context.update(await self._proposal(payload, recipient))
+        elif family in ("proposal.accepted", "proposal.declined"):
+            context.update(await self._answer(family, payload))
         return context
 
     async def _name(self, recipient_id: object) -> str:
@@ -110,6 +114,40 @@ class ContextBuilder:
             "due_at": payload.get("due_at"),
             "assignee_name": await self._name(payload.get("assignee_id")),
         }
+
+    async def _proposal(
+        self, payload: dict[str, Any], recipient: RecipientProfile
+    ) -> dict[str, object]:
+        # The client is greeted by the name the directory has; someone reached only at the
+        # address the manager typed has none, and the texts then greet without a name.
+        total = payload.get("total") or {}
+        return {
+            "number": payload.get("number"),
+            "version": payload.get("version"),
+            "amount": total.get("amount"),
+            "currency": total.get("currency"),
+            "valid_until": payload.get("valid_until"),
+            "accept_url": payload.get("accept_url"),
+            "decline_url": payload.get("decline_url"),
+            "client_name": recipient.name or None,
+            "manager_name": await self._name(payload.get("manager_id")),
+        }
+
+    async def _answer(self, family: str, payload: dict[str, Any]) -> dict[str, object]:
+        # The answer names the proposal by its id (the number is not in the event); a
+        # refusal has no amount, and its reason is None when the client gave none.
+        context: dict[str, object] = {
+            "proposal_name": payload.get("proposal_id"),
+            "version": payload.get("version"),
+            "deal_name": payload.get("deal_id"),
+            "client_name": await self._name(payload.get("client_id")),
+        }
+        if family == "proposal.accepted":
+            total = payload.get("total") or {}
+            context.update(amount=total.get("amount"), currency=total.get("currency"))
+        else:
+            context["reason"] = payload.get("reason") or None
+        return context
 
     async def _meeting(self, payload: dict[str, Any]) -> dict[str, object]:
         # The start is an instant, shown as HH:MM in the recipient's own zone. `where` is the

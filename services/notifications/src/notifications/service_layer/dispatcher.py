@@ -26,9 +26,10 @@ from typing import Any
 
 import structlog
 
+from notifications.domain.attachments import Attachment, AttachmentError, attachment_ref
 from notifications.domain.delivery import Delivery
 from notifications.domain.messages import DeliveryError, OutgoingMessage, ProviderReceipt
-from notifications.domain.model import Channel, DeliveryStatus, RecipientProfile
+from notifications.domain.model import Channel, DeliveryStatus, RecipientKind, RecipientProfile
 from notifications.domain.pressure import WEEK, PressureAction, PressurePolicy
 from notifications.domain.retry import RetryPolicy
 from notifications.domain.templates import (
@@ -38,6 +39,7 @@ from notifications.domain.templates import (
 )
 from notifications.service_layer.context import ContextBuilder
 from notifications.service_layer.ports import (
+    AttachmentStore,
     ChannelSender,
     DeliveryRepository,
     RecipientDirectory,
@@ -59,6 +61,8 @@ NO_ADDRESS = "no_address"
 NO_TEMPLATE = "no_template"
 TEMPLATE_ERROR = "template_error"
 PROVIDER_FAILED = "provider_failed"
+ATTACHMENT_MISSING = "attachment_missing"
+"""Why a message was given up: the document it goes with is not stored (or not intact)."""
 # Marking a message sent is retried in place a few times: each retry is bounded by the
 # MongoDB client's server-selection timeout, and giving up means a possible resend.
 _MARK_SENT_TRIES = 3
@@ -90,6 +94,7 @@ class Dispatcher:
         webhooks: WebhookStore,
         channels: Mapping[Channel, ChannelSender],
         *,
+        attachments: AttachmentStore,
         context: ContextBuilder,
         pressure: PressurePolicy,
         retry: RetryPolicy,
@@ -104,6 +109,7 @@ class Dispatcher:
         self._templates = templates
         self._webhooks = webhooks
         self._channels = dict(channels)
+        self._attachments = attachments
         self._context = context
         self._pressure = pressure
         self._retry = retry
@@ -185,6 +191,18 @@ class Dispatcher:
     async def _to_person(self, delivery: Delivery) -> None:
         recipient_id = delivery.recipient_id
         profile = await self._directory.get(recipient_id)
+        if delivery.address is not None:
+            if profile is None:
+                # Known only by the address the event named: there is no directory document
+                # to hold their contact lease, so caps are checked without it. Such an
+                # address gets proposals only; two replicas passing its cap together is
+                # the whole risk.
+                kind = RecipientKind(delivery.recipient_kind)
+                await self._contact(
+                    delivery, RecipientProfile.unlisted(recipient_id, kind, delivery.address)
+                )
+                return
+            profile = profile.addressed(delivery.address)
         if profile is None:
             await self._close(delivery, DeliveryStatus.SUPPRESSED, UNKNOWN_RECIPIENT)
             return
@@ -236,6 +254,11 @@ class Dispatcher:
                 delivery, delivery.attempts, f"template: {exc.problem}", TEMPLATE_ERROR
             )
             return
+        try:
+            attachments = await self._attachments_of(delivery)
+        except AttachmentError as exc:
+            await self._fail(delivery, delivery.attempts, str(exc), ATTACHMENT_MISSING)
+            return
         message = OutgoingMessage(
             delivery_id=delivery.id,
             channel=channel,
@@ -244,8 +267,20 @@ class Dispatcher:
             body=rendered.body,
             html=template.is_html,
             event_type=source.type,
+            attachments=attachments,
         )
         await self._attempt(delivery, message)
+
+    async def _attachments_of(self, delivery: Delivery) -> tuple[Attachment, ...]:
+        """The documents the message goes with, read from the store at every attempt."""
+        source = delivery.source
+        reference = attachment_ref(source.type, source.data())
+        if reference is None:
+            return ()
+        content = await self._attachments.get(reference.sha256)
+        if content is None:
+            raise AttachmentError("the document is not stored")
+        return (reference.attach(content),)
 
     async def _overrides(self, key: TemplateKey) -> dict[TemplateKey, Any]:
         override = await self._templates.get(key)

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Protocol, TypeVar
 
+from notifications.domain.attachments import Attachment
 from notifications.domain.delivery import Delivery, DeliveryQuery
 from notifications.domain.messages import OutgoingMessage, ProviderReceipt
 from notifications.domain.model import RecipientProfile, RecipientSettings
@@ -125,6 +126,18 @@ class SettlementStore(Protocol):
 
     async def settled(self, keys: Sequence[str]) -> bool:
         """Whether any of `keys` has been settled."""
+        ...
+
+
+class AttachmentStore(Protocol):
+    """Port: documents sent along with messages, kept once each by their SHA-256."""
+
+    async def put(self, attachment: Attachment, *, at: datetime) -> None:
+        """Keep the document's bytes; storing the same bytes again changes nothing."""
+        ...
+
+    async def get(self, sha256: str) -> bytes | None:
+        """The bytes stored under `sha256`, or None."""
         ...
 
 

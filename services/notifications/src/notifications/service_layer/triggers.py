@@ -17,16 +17,19 @@ from notifications.domain.model import (
     DeliveryStatus,
     RecipientKind,
     RecipientProfile,
+    address_recipient_id,
     idempotency_key,
+    is_email_address,
 )
 from notifications.domain.rules import NotificationIntent, RuleConfig, SourceEvent, intents_for
 from notifications.service_layer.ports import (
+    AttachmentStore,
     DeliveryRepository,
     RecipientDirectory,
     SettlementStore,
     WebhookStore,
 )
-from notifications.service_layer.sources import source_of
+from notifications.service_layer.sources import attachments_of, source_of
 from shared.contracts.codec import DecodedEvent
 from shared.contracts.events.base import EventModel
 from shared.platform.clock import Clock
@@ -38,6 +41,8 @@ UNKNOWN_RECIPIENT = "unknown_recipient"
 NO_RECIPIENT = "no_recipient"
 NO_REACHABLE_CHANNEL = "no_reachable_channel"
 OPTED_OUT = "opted_out"
+INVALID_ADDRESS = "invalid_address"
+"""Why a message was not sent to the address its event named: that is no e-mail address."""
 PAID = "paid"
 TASK_CLOSED = "task_closed"
 """Why an overdue task's message was cancelled: the task was done or cancelled first."""
@@ -103,6 +108,7 @@ class Triggers:
         directory: RecipientDirectory,
         webhooks: WebhookStore,
         *,
+        attachments: AttachmentStore,
         rules: RuleConfig,
         enabled_channels: Collection[Channel],
         clock: Clock,
@@ -112,13 +118,21 @@ class Triggers:
         self._settlements = settlements
         self._directory = directory
         self._webhooks = webhooks
+        self._attachments = attachments
         self._rules = rules
         self._enabled = frozenset(enabled_channels)
         self._clock = clock
         self._on_queued = on_queued
 
     async def __call__(self, decoded: DecodedEvent[EventModel]) -> None:
-        """Create this event's deliveries; safe to run again for the same event."""
+        """Keep the event's documents, then create its deliveries; safe to run again.
+
+        A document is stored before any delivery refers to it, so a delivery never lacks
+        its attachment; a document that is not base64 fails the event (dead-lettered after
+        the retries), as a proposal without its PDF must not go out.
+        """
+        for attachment in attachments_of(decoded.event):
+            await self._attachments.put(attachment, at=self._clock.now())
         await self.plan(source_of(decoded))
 
     async def plan(self, source: SourceRecord) -> int:
@@ -195,6 +209,12 @@ class Triggers:
             case _:
                 found = []
         ids = [str(value) for value in found if value]
+        if not ids and intent.address_field is not None:
+            # No client on file, yet the event may name the address itself (a proposal sent
+            # to an address the manager typed): that address is the person. Without either,
+            # the log keeps a delivery to nobody: a proposal must not vanish unseen.
+            named = _named(intent, payload)
+            return [address_recipient_id(named)] if named is not None else None
         if not ids:
             # A lead waiting in the team queue has no manager yet: nobody to tell.
             log.info("no recipient for role", role=role.value)
@@ -212,14 +232,26 @@ class Triggers:
         profile = await self._directory.get(recipient_id)
         status, reason = DeliveryStatus.QUEUED, None
         kind = intent.recipient_role.value
-        if profile is None:
-            channel: Channel | None = intent.channels[0]
+        address = _named(intent, payload)
+        channel: Channel | None = intent.channels[0]
+        if address is not None and not is_email_address(address):
+            status, reason = DeliveryStatus.SUPPRESSED, INVALID_ADDRESS
+        elif address is not None:
+            # The address the event names wins over the directory's; consent, zone and
+            # language stay the person's own when the directory lists them.
+            profile = (
+                profile.addressed(address)
+                if profile is not None
+                else RecipientProfile.unlisted(recipient_id, intent.recipient_role, address)
+            )
+        elif profile is None:
             status, reason = DeliveryStatus.SUPPRESSED, UNKNOWN_RECIPIENT
-        else:
+        if profile is not None:
             kind = profile.recipient.kind.value
-            channel, reason = choose_channel(profile, intent.channels, self._enabled)
-            if reason is not None:
-                status = DeliveryStatus.SUPPRESSED
+            if reason is None:
+                channel, reason = choose_channel(profile, intent.channels, self._enabled)
+                if reason is not None:
+                    status = DeliveryStatus.SUPPRESSED
         chosen = channel or intent.channels[0]
         if settled is not None and reason is None:
             status, reason = DeliveryStatus.CANCELLED, settled
@@ -237,6 +269,8 @@ class Triggers:
             status=status,
             reason=reason,
             cancel_keys=_cancel_keys(source.type, payload),
+            # Kept only on a delivery that may go out: a closed one has no use for it.
+            address=address if status is DeliveryStatus.QUEUED else None,
         )
 
     def _nobody(self, source: SourceRecord, intent: NotificationIntent) -> Delivery:
@@ -271,6 +305,14 @@ class Triggers:
             urgent=False,
             now=self._clock.now(),
         )
+
+
+def _named(intent: NotificationIntent, payload: dict[str, Any]) -> str | None:
+    """The address the event names for this intent (trimmed), or None when it names none."""
+    if intent.address_field is None:
+        return None
+    value = payload.get(intent.address_field)
+    return (value.strip() or None) if isinstance(value, str) else None
 
 
 def _cancel_keys(event_type: str, payload: dict[str, Any]) -> list[str]:

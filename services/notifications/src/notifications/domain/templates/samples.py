@@ -54,6 +54,26 @@ _MEETING: Mapping[str, object] = {
     "organizer_name": "Иван Петров",
 }
 
+_PROPOSAL: Mapping[str, object] = {
+    "number": "КП-2026-0007",
+    "version": 2,
+    "amount": "1250000.00",
+    "currency": "RUB",
+    "valid_until": "2026-03-16",
+    "accept_url": "https://crm.example.com/p/proposal-9c1e/accept?v=2&sig=1f2e",
+    "decline_url": "https://crm.example.com/p/proposal-9c1e/decline?v=2&sig=3d4c",
+    "client_name": "ООО «Ромашка»",
+    "manager_name": "Иван Петров",
+}
+_ANSWER: Mapping[str, object] = {
+    "proposal_name": "proposal-9c1e",
+    "version": 2,
+    "deal_name": "Поставка насосов",
+    "client_name": "ООО «Ромашка»",
+}
+_ACCEPTED: Mapping[str, object] = {**_ANSWER, "amount": "1250000.00", "currency": "RUB"}
+_DECLINED: Mapping[str, object] = {**_ANSWER, "reason": "Дорого"}
+
 _BY_EVENT_TYPE: Mapping[str, Mapping[str, object]] = {
     "lead.assigned": _LEAD,
     "lead.reassigned": _LEAD,
@@ -64,6 +84,9 @@ _BY_EVENT_TYPE: Mapping[str, Mapping[str, object]] = {
     "client.segment_changed": _CLIENT,
     "task.overdue": _TASK,
     "meeting.reminder_due": _MEETING,
+    "proposal.sent": _PROPOSAL,
+    "proposal.accepted": _ACCEPTED,
+    "proposal.declined": _DECLINED,
 }
 
 
