@@ -160,7 +160,8 @@ class Proposal(Aggregate[EventModel]):
         recipient_email: str | None,
         now: datetime,
     ) -> ProposalVersion:
-        """Send the latest version (again after a failure: the same version, a new event)."""
+        """Send the latest version; notifications mails each version once, so a new offer (or
+        a new address) is a new version."""
         if not self.versions:
             raise Refused("draft a version first", missing=("versions",))
         if self.state in (ProposalState.ACCEPTED, ProposalState.DECLINED):

@@ -9,8 +9,9 @@ from shared.contracts.events.money import Money
 from shared.contracts.topics import Topic
 from shared.contracts.values import EntityId, ShortText, UtcDatetime
 
-MAX_DOCUMENT_BASE64 = 2_000_000
-"""About 1.5 MB of PDF: a proposal of a few pages is 30–60 KB."""
+MAX_DOCUMENT_BASE64 = 900_000
+"""About 660 KB of PDF, so the event stays under Kafka's default 1 MB message (a proposal of a
+few pages is 12–60 KB)."""
 
 
 class Attachment(ContractModel):
