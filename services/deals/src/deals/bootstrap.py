@@ -29,7 +29,6 @@ from deals.adapters.task_repository import MongoTaskRepository
 from deals.adapters.work_day_sources import MongoDayReader, MongoLeadsToCall
 from deals.domain.invoices import ReminderPolicy
 from deals.domain.source import SOURCE
-from deals.domain.task_rules import DEFAULT_CADENCES
 from deals.entrypoints.access import ACCESS
 from deals.entrypoints.http_catalogue import catalogue_router
 from deals.entrypoints.http_clients import clients_router
@@ -162,7 +161,7 @@ def build(settings: DealsSettings, *, clock: Clock | None = None) -> DealsServic
             stages=pipelines,
             marks=MongoWatermarks(store.settings),
             clock=clock,
-            cadences=DEFAULT_CADENCES,
+            cadences=tuple(c.cadence() for c in settings.cadences),
             stuck_after=stuck_after,
             follow_up_days=settings.proposal_follow_up_days,
             time_zone=settings.team_time_zone,

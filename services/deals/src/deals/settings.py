@@ -2,14 +2,45 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from pydantic import Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from deals.domain.activity import DEFAULT_OBJECTION_CATEGORIES
+from deals.domain.task_rules import DEFAULT_CADENCES, Cadence
+from shared.contracts.events.tasks import TaskPriority
 from shared.platform.settings import ServiceSettings
+
+
+class CadenceSetting(BaseModel):
+    """How often a client of one segment is touched."""
+
+    segment: str = Field(min_length=1, description="hot, warm, cooling, sleeping, new.")
+    title: str = Field(min_length=1, max_length=200, description="The task's title.")
+    first_after_days: int = Field(ge=0, le=366, description="First touch after the change.")
+    every_days: int | None = Field(default=None, ge=1, le=366, description="Then every N days.")
+    priority: TaskPriority = Field(default=TaskPriority.NORMAL, description="low, normal, high.")
+
+    @classmethod
+    def of(cls, cadence: Cadence) -> CadenceSetting:
+        """The setting of a cadence."""
+        return cls(
+            segment=cadence.segment,
+            title=cadence.title,
+            first_after_days=cadence.first_after.days,
+            every_days=None if cadence.every is None else cadence.every.days,
+            priority=cadence.priority,
+        )
+
+    def cadence(self) -> Cadence:
+        """The cadence this setting describes."""
+        every = None if self.every_days is None else timedelta(days=self.every_days)
+        return Cadence(
+            self.segment, self.title, timedelta(days=self.first_after_days), every, self.priority
+        )
 
 
 class DealsSettings(ServiceSettings):
@@ -71,6 +102,11 @@ class DealsSettings(ServiceSettings):
     )
     stuck_scan_seconds: float = Field(
         default=60.0, gt=0, description="How often deals that became stuck are looked for."
+    )
+    cadences: list[CadenceSetting] = Field(
+        default_factory=lambda: [CadenceSetting.of(c) for c in DEFAULT_CADENCES],
+        description="Touch rhythm per client segment (JSON list of {segment, title, "
+        "first_after_days, every_days (null: once), priority}); a segment left out has none.",
     )
     meeting_remind_minutes: int = Field(
         default=60, ge=1, description="A meeting's organizer is reminded this long before it."

@@ -304,3 +304,21 @@ async def test_a_deal_changing_hands_takes_its_open_tasks_of_the_previous_owner(
     assert await rules.hand_over_deal_tasks("deal-1", "m-anna", "m-boris") == 1
     holders = {t.id: t.assignee_id for t in repo.open_tasks()}
     assert holders == {"task-a": "m-boris", "task-b": "tl-olga", "task-c": "m-anna"}
+
+
+def test_cadences_are_configurable_and_the_default_is_the_seed_rhythm(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from deals.domain.task_rules import DEFAULT_CADENCES
+    from deals.settings import DealsSettings
+
+    assert tuple(c.cadence() for c in DealsSettings().cadences) == DEFAULT_CADENCES
+    rhythm = '[{"segment": "warm", "title": "Касание", "first_after_days": 10, "every_days": 21}]'
+    monkeypatch.setenv("DEALS_CADENCES", rhythm)
+    [warm] = [c.cadence() for c in DealsSettings().cadences]
+    assert (warm.segment, warm.first_after, warm.every, warm.priority.value) == (
+        "warm",
+        timedelta(days=10),
+        timedelta(days=21),
+        "normal",
+    )
