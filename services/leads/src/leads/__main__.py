@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from leads.bootstrap import SERVICE, build_app
+from fastapi import FastAPI
+
 from leads.settings import LeadsSettings
 from shared.platform.runtime import run_service
 
 
 def main() -> None:
     """Start the service; a configuration or connection problem exits 2 with one line."""
-    run_service(SERVICE, LeadsSettings, build_app)
+    run_service("leads", LeadsSettings, _build_app)
+
+
+def _build_app(settings: LeadsSettings) -> FastAPI:
+    # Imported once the settings are known to be good: a wrong setting is reported before
+    # the service's libraries load (seconds on a busy machine).
+    from leads.bootstrap import build_app
+
+    return build_app(settings)
 
 
 if __name__ == "__main__":
