@@ -19,6 +19,7 @@ from deals.adapters.discount_settings import MongoDiscountSettings
 from deals.adapters.indexes import INDEXES
 from deals.adapters.invoice_repository import MongoInvoiceRepository
 from deals.adapters.meeting_repository import MongoMeetingRepository
+from deals.adapters.parked_activities import MongoActivityPark
 from deals.adapters.pdf_documents import render_pdf
 from deals.adapters.pipeline_store import MongoPipelineStore, PipelineMapper
 from deals.adapters.product_repository import MongoProductRepository
@@ -58,15 +59,17 @@ from deals.service_layer.work_queue import WorkQueue
 from deals.settings import DealsSettings
 from shared.platform.audit import AuditTrail
 from shared.platform.audit_api import install_audit
-from shared.platform.clock import Clock, clock_from_env
+from shared.platform.clock import Clock, SystemClock, clock_from_env
 from shared.platform.indexes import ensure_indexes
 from shared.platform.logging import get_logger
+from shared.platform.loops import run_every
 from shared.platform.outbox import KafkaOutboxPublisher, OutboxRelay
 from shared.platform.people import PeopleDirectory
 from shared.platform.repository import message_on_own_topic
 from shared.platform.runtime import Connections, create_service_app
 
 SERVICE = "deals"
+PARKED_SWEEP_SECONDS = 300.0
 
 log = get_logger(__name__)
 
@@ -150,6 +153,8 @@ def build(settings: DealsSettings, *, clock: Clock | None = None) -> DealsServic
             staff=people,
             clock=clock,
             objection_categories=settings.objection_categories,
+            park=MongoActivityPark(store.parked_activities),
+            park_for=timedelta(days=settings.parked_activity_days),
             wake=relay.wake,
         ),
         tasks=tasks,
@@ -202,6 +207,7 @@ def build(settings: DealsSettings, *, clock: Clock | None = None) -> DealsServic
         discounts=MongoDiscountSettings(store.settings),
         clock=clock,
     )
+    clients.when_contacts_change(work.activities.land_parked)
     register_subscribers(
         connections.broker,
         deals=deals,
@@ -220,12 +226,27 @@ def build(settings: DealsSettings, *, clock: Clock | None = None) -> DealsServic
         await ensure_indexes(connections.db, INDEXES)
         await pipelines.ensure_default()
 
+    async def expire_parked() -> None:
+        # Housekeeping on wall-clock time; expiry itself compares with the service's clock.
+        await run_every(
+            work.activities.expire_parked,
+            clock=SystemClock(),
+            seconds=PARKED_SWEEP_SECONDS,
+            what="parked activity expiry",
+        )
+
     app = create_service_app(
         connections,
         service=SERVICE,
         description=service_doc or "",
         on_start=[prepare],
-        loops=[relay.run, reminders.run, tasks.run_timer, work.rules.run_stuck_scan],
+        loops=[
+            relay.run,
+            reminders.run,
+            tasks.run_timer,
+            work.rules.run_stuck_scan,
+            expire_parked,
+        ],
     )
     install_error_handlers(app)
     install_audit(app, trail, ACCESS)

@@ -108,6 +108,11 @@ class DealsSettings(ServiceSettings):
         description="Touch rhythm per client segment (JSON list of {segment, title, "
         "first_after_days, every_days (null: once), priority}); a segment left out has none.",
     )
+    parked_activity_days: int = Field(
+        default=7,
+        ge=1,
+        description="A call by a phone no client holds waits this long for the client.",
+    )
     meeting_remind_minutes: int = Field(
         default=60, ge=1, description="A meeting's organizer is reminded this long before it."
     )

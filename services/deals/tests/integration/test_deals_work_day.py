@@ -370,7 +370,7 @@ async def test_an_overdue_task_tells_the_manager_then_the_team_lead(
         ]
 
 
-async def test_telephony_calls_land_on_their_deal_or_client_or_say_why_not(
+async def test_telephony_calls_land_on_their_deal_or_client_or_wait_for_it(
     deals_service: ServiceFactory, deals_settings: DealsSettings, mongo_db: AsyncDatabase[Any]
 ) -> None:
     await staff(mongo_db)
@@ -388,33 +388,23 @@ async def test_telephony_calls_land_on_their_deal_or_client_or_say_why_not(
             **target,
         )
 
+    async def pbx(activity: ActivityLoggedV1) -> None:
+        await publish(
+            kafka,
+            Topic.ACTIVITY_LOGGED,
+            activity,
+            key=activity.activity_id,
+            source="urn:pbx",
+            event_id=activity.activity_id,
+        )
+
     async with deals_service() as (service, http):
         client_id = await create_client(http, manager_id="m-anna", phones=["+7 (495) 500-55-50"])
         # The call names a deal whose lead.converted is still on its way: it waits for it.
-        await publish(
-            kafka,
-            Topic.ACTIVITY_LOGGED,
-            call("call-1", deal_id=deal_id),
-            key="c1",
-            source="urn:pbx",
-            event_id="a1",
-        )
-        await publish(
-            kafka,
-            Topic.ACTIVITY_LOGGED,
-            call("call-2", contact_phone="84955005550"),
-            key="c2",
-            source="urn:pbx",
-            event_id="a2",
-        )
-        await publish(
-            kafka,
-            Topic.ACTIVITY_LOGGED,
-            call("call-3", contact_phone="+79990001122"),
-            key="c3",
-            source="urn:pbx",
-            event_id="a3",
-        )
+        await pbx(call("call-1", deal_id=deal_id))
+        await pbx(call("call-2", contact_phone="84955005550"))  # the client's phone
+        await pbx(call("call-3", contact_phone="+79990001122"))  # no client holds it yet
+        await pbx(call("call-4", contact_phone="123"))  # no phone at all
         converted = LeadConvertedV1(
             lead_id="lead-77",
             manager_id="m-anna",
@@ -429,10 +419,12 @@ async def test_telephony_calls_land_on_their_deal_or_client_or_say_why_not(
             kafka, Topic.LEAD_CONVERTED, converted, key="lead-77", source=LEADS, event_id="conv-77"
         )
 
-        async def landed() -> bool:
-            return await service.store.activities.count_documents({}) == 2
+        async def landed_and_parked() -> bool:
+            landed = await service.store.activities.count_documents({})
+            parked = await service.store.parked_activities.count_documents({})
+            return landed == 2 and parked == 1
 
-        await wait_until(landed, timeout=40)
+        await wait_until(landed_and_parked, timeout=40)
         on_deal = (await http.get(f"/v1/deals/{deal_id}/activities")).json()["items"]
         assert [(a["id"], a["kind"], a["duration_seconds"]) for a in on_deal] == [
             ("call-1", "call", 240)
@@ -447,12 +439,25 @@ async def test_telephony_calls_land_on_their_deal_or_client_or_say_why_not(
         )
         reasons = {k: v.decode() for k, v in poison.headers}
         assert reasons["dlq_error_type"] == "NoRecordMatches"
-        assert "+7999" not in reasons["dlq_error"]  # the reason, never the number
+
+        # The number's owner becomes a client: the parked call lands on it.
+        second = await create_client(
+            http,
+            manager_id="m-anna",
+            name="ООО Яндекс",
+            legal_form="ООО",
+            requisites={"inn": "7736207543", "kpp": "770401001", "ogrn": "1027700229193"},
+            phones=["+7 999 000-11-22"],
+        )
+        landed = (await http.get(f"/v1/clients/{second}/activities")).json()["items"]
+        assert [(a["id"], a["subject"]) for a in landed] == [("call-3", "client")]
+        assert await service.store.parked_activities.count_documents({}) == 0
         await outbox_drained(service)
-        recorded = await events(kafka, Topic.DEAL_ACTIVITY_LOGGED, 2)
+        recorded = await events(kafka, Topic.DEAL_ACTIVITY_LOGGED, 3)
         assert sorted((e["activity_id"], e["subject"], e["team"]) for e in recorded) == [
             ("call-1", "deal", "msk"),
             ("call-2", "client", "msk"),
+            ("call-3", "client", "msk"),
         ]
 
 

@@ -47,6 +47,10 @@ INDEXES: IndexPlan = merge(
             index("due_at", "_id"),  # the unfiltered task list
             index("assignee_id", "due_at", "_id"),  # the list in one's scope, any state
         ],
+        "parked_activities": [
+            index("keys"),  # a client's phones and e-mails claim what waited for them
+            index("expires_at"),  # the expiry sweep
+        ],
         "leads_to_call": [index("manager_id", "done")],  # one's leads still to call
         "meetings": [
             index("next_reminder_at"),  # the reminder timer

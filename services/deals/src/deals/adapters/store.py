@@ -33,6 +33,7 @@ class DealsStore:
         self.leads_to_call: AsyncCollection[Any] = db["leads_to_call"]
         self.products: AsyncCollection[Any] = db["products"]
         self.proposals: AsyncCollection[Any] = db["proposals"]
+        self.parked_activities: AsyncCollection[Any] = db["parked_activities"]
 
     @property
     def with_outbox(self) -> list[AsyncCollection[Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from deals.domain.activity import Activity, ActivityFacts, Subject
@@ -14,12 +15,30 @@ from deals.service_layer.task_ports import Staff
 from shared.contracts.events.activities import ActivityLoggedV1, ActivitySubject
 from shared.platform.clock import Clock
 from shared.platform.errors import RetryLater
+from shared.platform.logging import get_logger
 
 Record = dict[str, Any]
 
+log = get_logger(__name__)
+
 
 class NoRecordMatches(ValueError):
-    """Telephony named no deal or client, and its phone or e-mail is no client's."""
+    """Telephony named no deal or client, and gave no phone or e-mail to find one by."""
+
+
+class ActivityPark(Protocol):
+    """Activities waiting for a client with their phone or e-mail."""
+
+    async def park(
+        self, activity_id: str, event: dict[str, Any], keys: list[str], *, until: datetime
+    ) -> None:
+        """Keep an activity until `until` (once per id)."""
+
+    async def claim(self, keys: list[str]) -> list[dict[str, Any]]:
+        """Take the activities parked under any of these keys."""
+
+    async def expire(self, now: datetime) -> list[str]:
+        """Drop what waited too long; the ids dropped."""
 
 
 class ActivityStore(Protocol):
@@ -61,6 +80,8 @@ class ActivityLog:
         staff: Staff,
         clock: Clock,
         objection_categories: Collection[str],
+        park: ActivityPark,
+        park_for: timedelta,
         wake: Callable[[], None] = lambda: None,
     ) -> None:
         self._activities = activities
@@ -69,6 +90,8 @@ class ActivityLog:
         self._staff = staff
         self._clock = clock
         self._categories = frozenset(objection_categories)
+        self._park = park
+        self._park_for = park_for
         self._wake = wake
 
     async def on_deal(self, deal_id: str, facts: ActivityFacts) -> Activity:
@@ -88,11 +111,14 @@ class ActivityLog:
         """The newest activities on a deal or a client."""
         return await self._activities.timeline(field, record_id, limit=limit)
 
-    async def from_telephony(self, event: ActivityLoggedV1, *, causation_id: str) -> Activity:
+    async def from_telephony(
+        self, event: ActivityLoggedV1, *, causation_id: str
+    ) -> Activity | None:
         """An activity from telephony or mail, on the record it names or whose contact it is.
 
-        A named deal or client not stored yet is waited for (it is on its way); a phone or
-        e-mail that is no client's is refused with the reason, to the dead-letter topic.
+        A named deal or client not stored yet is waited for (it is on its way). One by phone
+        or e-mail that no client holds yet is parked until a client with it is added or
+        edited (`DEALS_PARKED_ACTIVITY_DAYS`); with neither, it is refused with the reason.
         """
         facts = _facts(event)
         if event.deal_id is not None:
@@ -105,15 +131,46 @@ class ActivityLog:
                 raise RetryLater("the client of this activity has not arrived yet")
             subject = Subject(ActivitySubject.CLIENT, None, event.client_id)
         else:
-            subject = Subject(ActivitySubject.CLIENT, None, await self._client_by_contact(event))
+            keys = [
+                k for k in (phone_key(event.contact_phone), email_key(event.contact_email)) if k
+            ]
+            if not keys:
+                raise NoRecordMatches("no deal or client id, and no usable phone or e-mail")
+            client_id = await self._client_by_contact(keys)
+            if client_id is None:
+                until = self._clock.now() + self._park_for
+                await self._park.park(
+                    event.activity_id, event.model_dump(mode="json"), keys, until=until
+                )
+                log.info("activity parked until its client is known", activity_id=event.activity_id)
+                return None
+            subject = Subject(ActivitySubject.CLIENT, None, client_id)
         return await self._log(facts, subject, causation_id=causation_id)
 
-    async def _client_by_contact(self, event: ActivityLoggedV1) -> str:
-        keys = [phone_key(event.contact_phone), email_key(event.contact_email)]
-        for key in filter(None, keys):
+    async def land_parked(self, client_id: str, keys: list[str]) -> int:
+        """A client now holds these phones and e-mails: what waited for them lands on it."""
+        landed = 0
+        for stored in await self._park.claim(keys):
+            event = ActivityLoggedV1.model_validate(stored)
+            await self._log(_facts(event), Subject(ActivitySubject.CLIENT, None, client_id))
+            landed += 1
+        return landed
+
+    async def expire_parked(self) -> int:
+        """Drop parked activities that waited too long, each logged by its id."""
+        gone = await self._park.expire(self._clock.now())
+        for activity_id in gone:
+            log.info(
+                "parked activity expired: no client holds its phone or e-mail",
+                activity_id=activity_id,
+            )
+        return len(gone)
+
+    async def _client_by_contact(self, keys: list[str]) -> str | None:
+        for key in keys:
             if (client_id := await self._clients.by_contact_key(key)) is not None:
                 return client_id
-        raise NoRecordMatches("no deal or client id, and the phone or e-mail is no client's")
+        return None
 
     async def _log(
         self, facts: ActivityFacts, subject: Subject, *, causation_id: str | None = None

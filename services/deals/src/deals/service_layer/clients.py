@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
@@ -69,6 +69,10 @@ class DiscountSettings(Protocol):
         """The named deputy, if any (whether still standing in or not)."""
 
 
+ContactsChanged = Callable[[str, list[str]], Awaitable[object]]
+"""Told a client's id and its phone and e-mail keys after it was added or edited."""
+
+
 class ClientBase:
     """Create, update and read clients, and keep the discount settings applied to them."""
 
@@ -84,6 +88,16 @@ class ClientBase:
         self._deals = deals
         self._discounts = discounts
         self._clock = clock
+        self._on_contacts: ContactsChanged | None = None
+
+    def when_contacts_change(self, callback: ContactsChanged) -> None:
+        """Call `callback(client_id, contact_keys)` after a client is added or edited."""
+        self._on_contacts = callback
+
+    async def _contacts_changed(self, record: Record) -> Record:
+        if self._on_contacts is not None:
+            await self._on_contacts(str(record["_id"]), list(record.get("contact_keys") or []))
+        return record
 
     async def create(self, profile: Profile) -> Record:
         """Add a client; a second client with the same INN is refused with the first one's id."""
@@ -95,7 +109,7 @@ class ClientBase:
             raise Refused(
                 f"a client with this INN exists: {client.id}", problems=("requisites.inn",)
             )
-        return await self.get(client.id)
+        return await self._contacts_changed(await self.get(client.id))
 
     async def update(self, client_id: str, fields: Profile) -> Record:
         """Replace the editable fields of a client; the INN is its identity and stays."""
@@ -110,7 +124,7 @@ class ClientBase:
                 raise Refused(str(exc)) from None
 
         await self._changed(client_id, revise)
-        return await self.get(client_id)
+        return await self._contacts_changed(await self.get(client_id))
 
     async def add_contact(self, client_id: str, contact: dict[str, Any]) -> Record:
         """Add a contact person to a client once (contacts belong to clients)."""
@@ -119,7 +133,7 @@ class ClientBase:
         await self._changed(
             client_id, lambda client: client.add_contact(contact, contact_id=contact_id, now=now)
         )
-        return await self.get(client_id)
+        return await self._contacts_changed(await self.get(client_id))
 
     async def move_to_segment(self, client_id: str, segment: str) -> None:
         """Keep the segment reporting computed; a client unknown here is ignored."""
