@@ -40,6 +40,10 @@ if [ "${#document_packages[@]}" -gt 0 ]; then
   apt_install "${document_packages[@]}"
 fi
 
+# The dashboard's browser test (tests/browser) drives Debian's chromium through Playwright's
+# `executable_path`; Playwright downloads no browser of its own (~100 MB from Debian).
+command -v chromium >/dev/null 2>&1 || apt_install chromium
+
 if ! command -v go >/dev/null 2>&1; then
   say "Go >= 1.24 is needed to build FerretDB (Debian's golang is too old); install it and retry"
   exit 1

@@ -149,7 +149,9 @@ def build(settings: ReportingSettings, *, clock: Clock | None = None) -> Reporti
     app.include_router(reports_router(ReportsHttp(reports, clock, settings.currency, people)))
     app.include_router(plans_router(PlansHttp(plans)))
     app.include_router(
-        dashboard_router(DashboardHttp(reports, clock, settings.currency, plans=plans))
+        dashboard_router(
+            DashboardHttp(reports, clock, settings.currency, plans=plans, people=people)
+        )
     )
     app.include_router(admin_router(projections))
     service.app = app

@@ -140,14 +140,17 @@ async def test_a_plan_is_set_a_month_arrives_and_plan_vs_fact_and_the_dashboard_
         (panel,) = [
             f
             for f in plotly_figures(page)
-            if f["layout"]["title"]["text"] == "Plan vs fact, 2026-03, RUB"
+            if f["layout"]["title"]["text"] == "Plan vs fact, March 2026, RUB"
         ]
+        # A manager by their directory name (here their id), a team as "team <id>".
         bars = {bar["name"]: dict(zip(bar["x"], bar["y"], strict=True)) for bar in panel["data"]}
         assert bars == {
-            "Plan": {"manager:m1": 300000.0, "team:sales": 500000.0},
-            "Fact": {"manager:m1": 100000.0, "team:sales": 100000.0},
-            "Projected at period end": {"manager:m1": 124000.0, "team:sales": 124000.0},
+            "Plan": {"m1": 300000.0, "team sales": 500000.0},
+            "Fact": {"m1": 100000.0, "team sales": 100000.0},
+            "Projected at period end": {"m1": 124000.0, "team sales": 124000.0},
         }
+        (plan,) = [bar for bar in panel["data"] if bar["name"] == "Plan"]
+        assert plan["customdata"] == ["RUB\u00a0300,000.00", "RUB\u00a0500,000.00"]
 
         # February is over: its plan changes only as a correction, which the trail records.
         closed = await http.put("/v1/plans/2026-02/manager:m1", json=M1_PLAN)

@@ -395,6 +395,27 @@ def _selected(
     return [view for view in deal_views(state["deals"], as_of) if keep.keeps(view, known)]
 
 
+def won_deals(
+    state: SalesState,
+    *,
+    as_of: datetime | None = None,
+    period: Period | None = None,
+    manager_id: str | None = None,
+    currency: str | None = None,
+    client_id: str | None = None,
+    team: str | None = None,
+    channel: str | None = None,
+    origins: Mapping[str, LeadOrigin] | None = None,
+) -> list[DealView]:
+    """The deals won in the period that the sales filters keep (the dashboard's revenue)."""
+    keep = DealFilter(manager_id, currency, client_id, team, channel)
+    return [
+        view
+        for view in _selected(state, as_of, keep, origins)
+        if view.is_won and closed_within(view, period)
+    ]
+
+
 def report_sales(
     state: SalesState,
     *,

@@ -209,9 +209,20 @@ class Reports:
         deals = await self._read(await self._version(), closed_since(f.period))
         return prd.report_cross_sell(deals, period=f.period)
 
-    async def all_deals(self) -> dict[str, Any]:
-        """Every deal record (the dashboard's revenue series cover all time)."""
-        return await self._read(await self._version(), Selection("deals"))
+    async def won_deals(self, f: Filters) -> list[sal.DealView]:
+        """Deals won in the period that the sales filters keep (the dashboard's revenue)."""
+        state, origins = await self._sales_state(f)
+        return sal.won_deals(
+            state,
+            as_of=f.as_of,
+            period=f.period,
+            manager_id=f.manager_id,
+            currency=f.currency,
+            client_id=f.client_id,
+            team=f.team,
+            channel=f.channel,
+            origins=origins,
+        )
 
     async def _activities(self, version: int, f: Filters, kind: str) -> dict[str, Any]:
         """Activities or task entries of the period (of one manager, when asked)."""
