@@ -82,3 +82,19 @@ schemas: sync ## Regenerate the committed JSON Schemas and per-service AsyncAPI 
 	@$(UV) run --frozen --no-sync python -m shared.contracts.schemas --write
 	@for s in leads deals notifications reporting; do \
 		$(UV) run --frozen --no-sync python -m $$s.asyncapi --write; done
+
+# Images and the compose stack under Podman, with no container registry (ADR 0038).
+.PHONY: images compose-up compose-down compose-smoke
+
+images: tools ## Build the base (Debian bookworm), service, Kafka and FerretDB images with Podman
+	@bash $(INFRA) artifacts
+	@bash deploy/images/build.sh all
+
+compose-up: ## Start deploy/compose/podman.yml under podman-compose; waits for every /readyz
+	@bash deploy/compose/podman.sh up
+
+compose-down: ## Remove the compose stack: no container, volume, network or listener left
+	@bash deploy/compose/podman.sh down
+
+compose-smoke: sync ## compose-up, the smoke test (tests/compose), compose-down
+	@bash deploy/compose/podman.sh smoke

@@ -2,7 +2,8 @@
 # Starts and stops Voronka's local infrastructure: Apache Kafka (KRaft, from Maven Central)
 # and FerretDB v1 with SQLite (built from the Go module proxy), both on loopback.
 # Downloads, builds, data and logs live under $VORONKA_CACHE (default: <repo>/.cache).
-# Usage: infra.sh up|down|status|env
+# Usage: infra.sh up|down|status|env|artifacts (artifacts: fetch and build only, start nothing;
+# `make images` puts them into the Kafka and FerretDB images)
 set -euo pipefail
 
 # shellcheck source=lib.sh
@@ -168,5 +169,6 @@ case "${1:-}" in
   down) cmd_down ;;
   status) cmd_status ;;
   env) cmd_env ;;
-  *) echo "usage: $0 up|down|status|env" >&2; exit 2 ;;
+  artifacts) mkdir -p "$logs" "$cache/kafka" "$cache/ferretdb"; ensure_kafka_libs; ensure_ferretdb_binary ;;
+  *) echo "usage: $0 up|down|status|env|artifacts" >&2; exit 2 ;;
 esac
