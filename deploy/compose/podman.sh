@@ -97,7 +97,7 @@ cmd_down() {
 cmd_smoke() {
   local rc=0 start=$SECONDS
   cmd_up || { cmd_down || true; exit 1; }
-  VORONKA_COMPOSE_SMOKE=1 VORONKA_COMPOSE_PORT_BASE=$port_base \
+  VORONKA_COMPOSE_PORT_BASE=$port_base \
     uv_cmd run --frozen --no-sync pytest -p no:cacheprovider "$root/tests/compose" || rc=$?
   cmd_down || rc=1
   say "smoke took $((SECONDS - start)) s (up, tests, down); exit $rc"

@@ -1,9 +1,8 @@
 """Smoke test of the compose stack under Podman (deploy/compose/podman.yml, ADR 0038).
 
-Runs only under `make compose-smoke`, which starts the stack, sets VORONKA_COMPOSE_SMOKE=1,
-runs this file and tears the stack down; under plain `make test` it is skipped at once (it
-needs images that `make images` builds, which `make test` does not). Marked e2e: several
-services as separate processes, here in containers.
+Runs under `make compose-smoke`, which starts the stack, runs this folder by path and tears
+the stack down. Plain `make test` does not collect it (`norecursedirs`): it needs the images
+`make images` builds. Marked e2e: several services as separate processes, here in containers.
 """
 
 from __future__ import annotations
@@ -17,13 +16,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(
-        not os.environ.get("VORONKA_COMPOSE_SMOKE"),
-        reason="needs the Podman compose stack: make images && make compose-smoke",
-    ),
-]
+pytestmark = pytest.mark.e2e
 
 BASE = int(os.environ.get("VORONKA_COMPOSE_PORT_BASE", "8000"))
 SERVICES = {"leads": BASE + 1, "deals": BASE + 2, "notifications": BASE + 3, "reporting": BASE + 4}
