@@ -201,8 +201,7 @@ def deals_router(deps: DealsHttp) -> APIRouter:
     async def hand_over(deal_id: str, body: OwnerIn, request: Request) -> dict[str, Any]:
         """The new owner must be within your sight; publishes `deal.reassigned`."""
         to = await deps.account_manager(request, body.manager_id) or body.manager_id
-        previous = (await deps.deals.get(deal_id)).manager_id
-        deal = await deps.deals.hand_over(deal_id, to, reason="manual")
+        deal, previous = await deps.deals.hand_over(deal_id, to, reason="manual")
         if deps.follow_ups is not None:
             await deps.follow_ups.hand_over_deal_tasks(deal_id, previous, to)
         return await view(deal)

@@ -124,8 +124,9 @@ class DealBook:
             self._wake()
         return moved
 
-    async def hand_over(self, deal_id: str, to_manager: str, *, reason: str) -> Deal:
-        """Give one open deal to another manager (a closed deal keeps its owner: 409)."""
+    async def hand_over(self, deal_id: str, to_manager: str, *, reason: str) -> tuple[Deal, str]:
+        """Give one open deal to another manager (a closed deal keeps its owner: 409); the
+        deal and its previous owner."""
         deal = await self.get(deal_id)
         deal.require_open()
         now = self._clock.now()
@@ -133,7 +134,7 @@ class DealBook:
             deal_id, lambda d: d.hand_over(to_manager, reason=reason, now=now)
         )
         self._wake()
-        return changed
+        return changed, deal.manager_id
 
     async def open_from_lead(self, event: LeadConvertedV1, *, event_id: str) -> str:
         """Create the deal a converted lead asks for; a redelivery finds it already there."""

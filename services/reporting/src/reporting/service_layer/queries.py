@@ -119,31 +119,11 @@ class Reports:
 
     async def sales(self, f: Filters) -> sal.SalesReport:
         state, origins = await self._sales_state(f)
-        return sal.report_sales(
-            state,
-            as_of=f.as_of,
-            period=f.period,
-            manager_id=f.manager_id,
-            currency=f.currency,
-            client_id=f.client_id,
-            team=f.team,
-            channel=f.channel,
-            origins=origins,
-        )
+        return sal.report_sales(state, **_sales_filters(f), origins=origins)
 
     async def sales_by_manager(self, f: Filters) -> dict[str, sal.SalesReport]:
         state, origins = await self._sales_state(f)
-        return sal.report_sales_by_manager(
-            state,
-            as_of=f.as_of,
-            period=f.period,
-            manager_id=f.manager_id,
-            currency=f.currency,
-            client_id=f.client_id,
-            team=f.team,
-            channel=f.channel,
-            origins=origins,
-        )
+        return sal.report_sales_by_manager(state, **_sales_filters(f), origins=origins)
 
     async def plan_facts(self, period: Period) -> dict[str, pln.Achieved]:
         """What each manager did in the period so far: the measures plans are set on.
@@ -212,17 +192,7 @@ class Reports:
     async def won_deals(self, f: Filters) -> list[sal.DealView]:
         """Deals won in the period that the sales filters keep (the dashboard's revenue)."""
         state, origins = await self._sales_state(f)
-        return sal.won_deals(
-            state,
-            as_of=f.as_of,
-            period=f.period,
-            manager_id=f.manager_id,
-            currency=f.currency,
-            client_id=f.client_id,
-            team=f.team,
-            channel=f.channel,
-            origins=origins,
-        )
+        return sal.won_deals(state, **_sales_filters(f), origins=origins)
 
     async def _activities(self, version: int, f: Filters, kind: str) -> dict[str, Any]:
         """Activities or task entries of the period (of one manager, when asked)."""
@@ -381,3 +351,16 @@ class Reports:
             period=f.period,
             client_id=f.client_id,
         )
+
+
+def _sales_filters(f: Filters) -> dict[str, Any]:
+    """The filters every sales-based report applies, as its keyword arguments."""
+    return {
+        "as_of": f.as_of,
+        "period": f.period,
+        "manager_id": f.manager_id,
+        "currency": f.currency,
+        "client_id": f.client_id,
+        "team": f.team,
+        "channel": f.channel,
+    }
