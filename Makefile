@@ -84,11 +84,16 @@ schemas: sync ## Regenerate the committed JSON Schemas and per-service AsyncAPI 
 		$(UV) run --frozen --no-sync python -m $$s.asyncapi --write; done
 
 # Images and the compose stack under Podman, with no container registry (ADR 0038).
-.PHONY: images compose-up compose-down compose-smoke
+.PHONY: images test-containers compose-up compose-down compose-smoke
 
 images: tools ## Build the base (Debian bookworm), service, Kafka and FerretDB images with Podman
+	@bash deploy/local/tools.sh podman
 	@bash $(INFRA) artifacts
 	@bash deploy/images/build.sh all
+
+test-containers: sync ## make test with Kafka and FerretDB in containers (testcontainers via Podman's socket; ARGS= for pytest)
+	@bash deploy/local/tools.sh podman
+	@bash deploy/images/test-containers.sh $(ARGS)
 
 compose-up: ## Start deploy/compose/podman.yml under podman-compose; waits for every /readyz
 	@bash deploy/compose/podman.sh up

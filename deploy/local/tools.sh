@@ -2,7 +2,8 @@
 # Makes sure the tools Voronka builds and runs with are present: uv (from PyPI), Java 17 and
 # Maven (Kafka), Go >= 1.24 (FerretDB), and what deals' PDF documents need: Pango for WeasyPrint
 # (HarfBuzz's subsetter keeps a render near 0.3 s), DejaVu Sans for Cyrillic, and pdftotext
-# for the tests that read the PDFs back. Installs what it can from PyPI or Debian's packages.
+# for the tests that read the PDFs back; with `podman`, also what the images are built and run
+# with. Installs what it can from PyPI or Debian's packages.
 set -euo pipefail
 
 say() { printf 'tools: %s\n' "$*" >&2; }
@@ -43,6 +44,19 @@ fi
 # The dashboard's browser test (tests/browser) drives Debian's chromium through Playwright's
 # `executable_path`; Playwright downloads no browser of its own (~100 MB from Debian).
 command -v chromium >/dev/null 2>&1 || apt_install chromium
+
+# `tools.sh podman`: what `make images`, `make test-containers` and the compose stack run on
+# (ADR 0038): Debian's Podman with runc, mmdebstrap for the base image, curl for the socket.
+if [ "${1:-}" = podman ]; then
+  container_packages=()
+  for tool in podman runc mmdebstrap newuidmap slirp4netns fuse-overlayfs curl; do
+    command -v "$tool" >/dev/null 2>&1 && continue
+    case $tool in newuidmap) container_packages+=(uidmap) ;; *) container_packages+=("$tool") ;; esac
+  done
+  if [ "${#container_packages[@]}" -gt 0 ]; then
+    apt_install "${container_packages[@]}"
+  fi
+fi
 
 if ! command -v go >/dev/null 2>&1; then
   say "Go >= 1.24 is needed to build FerretDB (Debian's golang is too old); install it and retry"
