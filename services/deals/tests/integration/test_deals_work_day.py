@@ -558,3 +558,42 @@ async def test_work_changes_hands_by_hand_and_when_its_owner_is_away(
         assert sorted((e["task_id"], e["reason"]) for e in reassigned) == sorted(
             [(tasks[0], "manual"), (tasks[1], "absence")]
         )
+
+
+async def test_a_manager_who_left_without_a_deputy_hands_their_work_to_the_team_lead(
+    deals_service: ServiceFactory,
+    deals_settings: DealsSettings,
+    mongo_db: AsyncDatabase[Any],
+) -> None:
+    await staff(mongo_db)
+    kafka = deals_settings.kafka
+    async with deals_service() as (service, http):
+        opened = await http.post("/v1/deals", json={"title": "Насосы", "manager_id": "m-boris"})
+        deal_id = opened.json()["id"]
+        body = {
+            "title": "Позвонить",
+            "due_at": (T0 + timedelta(days=1)).isoformat(),
+            "assignee_id": "m-boris",
+            "deal_id": deal_id,
+        }
+        task_id = (await http.post("/v1/tasks", json=body)).json()["id"]
+
+        gone = person("m-boris", "manager").model_copy(update={"active": False, "changed_at": T0})
+        await publish(
+            kafka, Topic.PERSON_CHANGED, gone, key="m-boris", source=LEADS, event_id="p-gone"
+        )
+
+        async def handed() -> bool:
+            task = (await http.get(f"/v1/tasks/{task_id}")).json()
+            return bool(task["assignee_id"] == "tl-olga")
+
+        await wait_until(handed, timeout=30)
+        assert (await http.get(f"/v1/deals/{deal_id}")).json()["manager_id"] == "tl-olga"
+        await outbox_drained(service)
+        [deal_moved] = await events(kafka, Topic.DEAL_REASSIGNED, 1)
+        [task_moved] = await events(kafka, Topic.TASK_REASSIGNED, 1)
+        assert (deal_moved["from_manager_id"], deal_moved["to_manager_id"]) == (
+            "m-boris",
+            "tl-olga",
+        )
+        assert (deal_moved["reason"], task_moved["reason"]) == ("left", "left")

@@ -238,7 +238,7 @@ def build(settings: LeadsSettings, *, clock: Clock | None = None) -> LeadsServic
             )
         )
     )
-    absences = Absences(roster, leads, commands)
+    absences = Absences(roster, leads, commands, assigner=assigner, clock=clock)
     app.include_router(
         roster_router(
             RosterHttp(roster=roster, queries=queries, settings=settings, absences=absences)

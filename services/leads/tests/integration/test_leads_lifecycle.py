@@ -275,3 +275,30 @@ async def test_a_lead_stored_before_revisions_existed_still_takes_commands(
         )
         assert logged.status_code == 201, logged.text
         assert logged.json()["status"] == "contacted"
+
+
+async def test_a_manager_made_inactive_hands_their_open_leads_on(
+    leads_service: ServiceFactory, leads_settings: LeadsSettings
+) -> None:
+    async with leads_service() as (service, http):
+        await put_roster(http, [{"id": "only", "name": "Один", "team": "sales"}])
+        lead_id = await stored(service, http, lead_body("left-1"))
+        assert (await http.get(f"/v1/leads/{lead_id}")).json()["manager_id"] == "only"
+        await put_roster(http, [{"id": "next", "name": "Другой", "team": "sales"}])
+
+        left = await http.put(
+            "/v1/managers/only", json={"name": "Один", "team": "sales", "active": False}
+        )
+
+        assert left.status_code == 200, left.text
+        lead = (await http.get(f"/v1/leads/{lead_id}")).json()
+        assert lead["manager_id"] == "next" and lead["sla_deadline"] is not None
+        records = await read_topic(
+            leads_settings.kafka.bootstrap_servers,
+            leads_settings.kafka.topic_prefix + Topic.LEAD_REASSIGNED,
+            count=1,
+            timeout=15,
+        )
+        moved = json.loads(records[0].value)
+        assert (moved["from_manager_id"], moved["to_manager_id"]) == ("only", "next")
+        assert moved["detail"] == "the manager left"

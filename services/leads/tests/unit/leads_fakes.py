@@ -19,6 +19,7 @@ from leads.domain.parked import ParkedActivity
 from leads.domain.product_reading import NO_PRODUCT_TERMS, ProductTerms
 from leads.domain.roster import RosterManager, RosterTeam, WorkingTime
 from leads.domain.sla import SlaPolicy
+from leads.service_layer.absences import Absences
 from leads.service_layer.assigner import Assigner, AssignmentConfig
 from leads.service_layer.commands import LeadCommands
 from leads.service_layer.contact_book import ContactBook
@@ -332,6 +333,7 @@ class LeadsWorld:
     http: HttpIntake
     publisher: FakePublisher
     requests: InMemoryRequestLog
+    absences: Absences
 
     def published(self, topic: str) -> list[dict[str, Any]]:
         """Payloads of the events the leads published on `topic`, in order."""
@@ -436,4 +438,5 @@ def leads_world(
         http=HttpIntake(publisher, requests, clock=clock, publish_timeout=0.05),
         publisher=publisher,
         requests=requests,
+        absences=Absences(roster, leads, commands, assigner=assigner, clock=clock),
     )

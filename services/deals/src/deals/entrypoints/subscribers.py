@@ -106,19 +106,19 @@ def register_subscribers(
         await people.apply(changed)
         # The stored person, not the event: a late redelivery of an old absence moves nothing.
         person = await people.person(changed.person_id)
-        if (
-            person is not None
-            and person.deputy_id is not None
-            and not (person.present and person.active)
-        ):
-            # Away or gone, with a deputy: their open work goes to the deputy (leads does too).
-            await deals.hand_over_open_deals(
-                person.id, person.deputy_id, reason="absence", causation_id=event_id
-            )
-            await invoicing.hand_over_unpaid(person.id, person.deputy_id, causation_id=event_id)
-            await work.tasks.hand_over_open(
-                person.id, person.deputy_id, reason="absence", causation_id=event_id
-            )
+        if person is None or (person.present and person.active):
+            return
+        # Away with a deputy: their open work goes to the deputy (leads does too). Gone: to
+        # their deputy, else their team lead, who shares it out (leads assigns leads anew).
+        reason = "absence" if person.active else "left"
+        successor = person.deputy_id
+        if successor is None and not person.active:
+            successor = await people.team_lead_of(person.id)
+        if successor is None:
+            return
+        await deals.hand_over_open_deals(person.id, successor, reason=reason, causation_id=event_id)
+        await invoicing.hand_over_unpaid(person.id, successor, causation_id=event_id)
+        await work.tasks.hand_over_open(person.id, successor, reason=reason, causation_id=event_id)
 
     def on(topic: Topic) -> dict[str, Any]:
         return {

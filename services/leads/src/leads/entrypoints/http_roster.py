@@ -83,6 +83,10 @@ def roster_router(deps: RosterHttp) -> APIRouter:
         "/managers/{manager_id}",
         response_model=ManagerOut,
         summary="Add or update",
+        description=(
+            "Made inactive (leaving), the manager's open leads go to their deputy if one is at"
+            " work, else to whom assignment picks, else to the head of sales; safe to repeat."
+        ),
         dependencies=[ACCESS.admin(HEADS)],
     )
     async def put_manager(manager_id: str, body: ManagerIn) -> dict[str, Any]:
@@ -91,6 +95,8 @@ def roster_router(deps: RosterHttp) -> APIRouter:
         if stored is not None:  # an absence is declared and ended on its own route
             manager = replace(manager, absent_until=stored.absent_until, deputy_id=stored.deputy_id)
         await deps.roster.put_manager(manager)
+        if not manager.active:
+            await deps.absences.leave(manager_id)
         return _shown(ManagerOut, manager)
 
     @router.get(

@@ -1,9 +1,11 @@
-"""A manager's absence: away until a day, with a deputy who takes over their open leads.
+"""A manager's absence or leaving: who takes over their open leads.
 
-Declaring it marks the manager away (no new leads) and publishes them with their deputy on
-`person.changed`, which the deals service follows to hand over their open deals; here their
-open leads move to the deputy, each with its `lead.reassigned`. Declared again after a crash
-half-way, it moves what is still theirs: the command is safe to repeat.
+Declaring an absence marks the manager away (no new leads) and publishes them with their
+deputy on `person.changed`, which the deals service follows to hand over their open deals;
+here their open leads move to the deputy, each with its `lead.reassigned`. A manager made
+inactive (leaving) hands their open leads to their deputy if one is at work, else to whom
+assignment picks now, else to the head of sales. Both are safe to repeat after a crash
+half-way: they move what is still theirs.
 """
 
 from __future__ import annotations
@@ -11,10 +13,18 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
+from leads.domain.assignment import LeadToAssign
+from leads.domain.lead import Lead
 from leads.domain.lifecycle import LifecycleError
 from leads.domain.roster import RosterManager
+from leads.service_layer.assigner import Assigner
 from leads.service_layer.commands import LeadCommands
 from leads.service_layer.ports import LeadRepository, Roster
+from shared.platform.clock import Clock
+from shared.platform.logging import get_logger
+
+log = get_logger(__name__)
+LEFT = "the manager left"
 
 
 @dataclass(frozen=True)
@@ -26,12 +36,22 @@ class HandOver:
 
 
 class Absences:
-    """Declare and end absences; the roster publishes each change."""
+    """Declare and end absences, and hand a leaving manager's leads on; the roster publishes."""
 
-    def __init__(self, roster: Roster, leads: LeadRepository, commands: LeadCommands) -> None:
+    def __init__(
+        self,
+        roster: Roster,
+        leads: LeadRepository,
+        commands: LeadCommands,
+        *,
+        assigner: Assigner,
+        clock: Clock,
+    ) -> None:
         self._roster = roster
         self._leads = leads
         self._commands = commands
+        self._assigner = assigner
+        self._clock = clock
 
     async def declare(self, manager_id: str, *, until: date, deputy_id: str) -> HandOver | None:
         """Mark the manager away until `until` and hand their open leads over; None if unknown."""
@@ -58,3 +78,37 @@ class Absences:
         back = replace(manager, present=True, absent_until=None, deputy_id=None)
         await self._roster.put_manager(back)
         return back
+
+    async def leave(self, manager_id: str) -> int:
+        """Hand an inactive manager's open leads over; how many moved (0 for an active one)."""
+        manager = await self._roster.get_manager(manager_id)
+        if manager is None or manager.active:
+            return 0
+        deputy = await self._roster.get_manager(manager.deputy_id or "")
+        at_work = deputy is not None and deputy.active and deputy.present
+        open_leads = await self._leads.get_many(sorted(await self._leads.open_ids_of(manager_id)))
+        moved = 0
+        for lead in open_leads.values():
+            to = deputy.id if deputy is not None and at_work else await self._successor(lead)
+            if to is None:
+                log.warning("no one to take a leaving manager's lead", lead_id=lead.id)
+                continue
+            await self._commands.reassign(lead.id, to_manager_id=to, note=LEFT)
+            moved += 1
+        return moved
+
+    async def _successor(self, lead: Lead) -> str | None:
+        """Whom assignment picks for the lead now, else the head of sales."""
+        owner = await self._assigner.choose(
+            LeadToAssign(
+                lead_id=lead.id,
+                channel=lead.channel.value,
+                region=lead.region,
+                product=lead.product,
+                excluded=frozenset({lead.manager_id or ""}),
+            ),
+            priority=lead.priority.score,
+            at=self._clock.now(),
+            team_hint=lead.team or "",
+        )
+        return owner.manager_id or await self._assigner.head_of_sales(lead.team or "")

@@ -19,7 +19,10 @@ class DealReassignedV1(EventModel):
     from_manager_id: EntityId = Field(description="The previous owner.", examples=["mgr-ivanova"])
     to_manager_id: EntityId = Field(description="The new owner.", examples=["mgr-petrov"])
     reason: ShortText = Field(
-        description="Why: `absence` (the owner's deputy took over) or `manual`.",
+        description=(
+            "Why: `absence` (the owner's deputy took over), `left` (the owner left; their"
+            " deputy, else their team lead, took over) or `manual`."
+        ),
         examples=["absence"],
     )
     team: EntityId | None = Field(

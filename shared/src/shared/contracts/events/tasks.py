@@ -128,5 +128,5 @@ class TaskReassignedV1(EventModel):
     task_id: EntityId = _task_id()
     from_assignee_id: EntityId = Field(description="The previous assignee.", examples=["mgr-a"])
     to_assignee_id: EntityId = Field(description="The new assignee.", examples=["mgr-b"])
-    reason: ShortText = Field(description="`absence` or `manual`.", examples=["absence"])
+    reason: ShortText = Field(description="`absence`, `left` or `manual`.", examples=["absence"])
     reassigned_at: UtcDatetime = Field(description="When.", examples=["2026-03-02T10:00:00Z"])
