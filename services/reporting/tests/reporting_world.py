@@ -12,6 +12,7 @@ from reporting.domain.facts import (
     ActivityKind,
     ActivityLogged,
     ClaimRecorded,
+    DealReassigned,
     DealStageChanged,
     Fact,
     InvoiceIssued,
@@ -95,7 +96,7 @@ def _deal(rng: random.Random, number: int, leads: int) -> Iterator[Fact]:
             [("won", StageKind.WON, "1"), ("reopened", StageKind.OPEN, "0.5")],
         ]
     )
-    previous = None
+    previous, opened = None, at
     for stage, kind, probability in stages:
         yield DealStageChanged(
             deal,
@@ -114,6 +115,9 @@ def _deal(rng: random.Random, number: int, leads: int) -> Iterator[Fact]:
             Decimal(probability),
         )
         previous, at = stage, _instant(rng, at)
+    handing = random.Random(f"{number}-hand-over")  # its own draws: the rest stays as it was
+    if handing.random() < 0.3:  # a hand-over, maybe between stage changes, maybe after them
+        yield DealReassigned(deal, handing.choice(MANAGERS), _instant(handing, opened))
     for n in range(rng.randrange(3)):  # activities the deals service recorded, some late
         kind = rng.choice(list(ActivityKind))
         yield ActivityLogged(

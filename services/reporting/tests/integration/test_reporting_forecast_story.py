@@ -14,7 +14,7 @@ March 2026, each change at 09:00 UTC (RUB):
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +24,7 @@ from reporting_events import stage_change
 from reporting_testkit import ServiceFactory, all_consumed, publish_all, report
 
 from reporting.settings import ReportingSettings
+from shared.contracts.events.deal_reassigned import DealReassignedV1
 from shared.contracts.events.deal_stage_changed import DealStageChangedV1, StageKind, StageLine
 from shared.contracts.events.money import Money
 from shared.testing.kafka import wait_until
@@ -129,6 +130,16 @@ FORECAST_APRIL = {
         "pipeline": {"RUB": "30000.25"},
         "weighted": {"RUB": "110000.25"},
     },
+}
+
+EMPTY_FORECAST = {
+    "deals": 0,
+    "commit_deals": 0,
+    "pipeline_deals": 0,
+    "best": {},
+    "commit": {},
+    "pipeline": {},
+    "weighted": {},
 }
 
 STAGES_MARCH = [
@@ -243,3 +254,50 @@ async def test_stage_changes_give_the_forecast_and_the_stage_analytics_exactly(
 
         await wait_until(rebuilt)
         assert await figures(http) == live
+
+
+async def test_a_deal_handed_over_counts_in_its_new_managers_forecast(
+    reporting_service: ServiceFactory, reporting_settings: ReportingSettings
+) -> None:
+    kafka, group = reporting_settings.kafka, reporting_settings.consumer_group
+    handed = DealReassignedV1(
+        deal_id="E",
+        from_manager_id="m2",
+        to_manager_id="m1",
+        reason="left",
+        team="sales",
+        reassigned_at=datetime(2026, 3, 12, 9, 0, tzinfo=UTC),
+    )
+    async with reporting_service() as (_, http):
+        sent: Counter[str] = await publish_all(kafka, stage_changes())
+        sent += await publish_all(kafka, [handed, handed], prefix_id="hand-")  # and again
+        await all_consumed(kafka, group, sent)
+        forecast = await report(http, "forecast", **{"from": "2026-04-01", "to": "2026-05-01"})
+        # E (60 000.50 × 0.5) is Anna's now, beside A (100 000 × 0.8); m2 has none left.
+        assert forecast == {
+            "managers": {
+                "m1": {
+                    "deals": 2,
+                    "commit_deals": 1,
+                    "pipeline_deals": 1,
+                    "best": {"RUB": "160000.50"},
+                    "commit": {"RUB": "80000.00"},
+                    "pipeline": {"RUB": "30000.25"},
+                    "weighted": {"RUB": "110000.25"},
+                }
+            },
+            "total": FORECAST_APRIL["total"],
+        }
+        assert await report(
+            http, "forecast", **{"from": "2026-04-01", "to": "2026-05-01", "manager_id": "m2"}
+        ) == {"managers": {}, "total": EMPTY_FORECAST}
+
+        assert (await http.post("/v1/projections/rebuild")).status_code == 202
+
+        async def rebuilt() -> bool:
+            state = (await http.get("/v1/projections")).json()
+            return bool(state["active"] == 2 and not state["rebuild_running"])
+
+        await wait_until(rebuilt)
+        again = await report(http, "forecast", **{"from": "2026-04-01", "to": "2026-05-01"})
+        assert again == forecast

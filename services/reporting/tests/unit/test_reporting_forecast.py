@@ -1,6 +1,7 @@
 """Forecast, stage analytics and product demand, with figures worked out by hand (issue 17)."""
 
 import random
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -13,7 +14,14 @@ from reporting_world import filter_sets, fold_all, world
 from reporting.domain import forecast as fct
 from reporting.domain import products as prd
 from reporting.domain import stages as stg
-from reporting.domain.facts import DealLine, DealStageChanged, Fact, Period, StageKind
+from reporting.domain.facts import (
+    DealLine,
+    DealReassigned,
+    DealStageChanged,
+    Fact,
+    Period,
+    StageKind,
+)
 from reporting.domain.read_models import keys_of
 from reporting.domain.sales import DealRecord, SalesState, deal_as_of, fold
 from reporting.domain.segments import SegmentThresholds
@@ -65,7 +73,7 @@ def change(
     )
 
 
-def deals_of(facts: list[DealStageChanged]) -> dict[str, DealRecord]:
+def deals_of(facts: Sequence[Fact]) -> dict[str, DealRecord]:
     return dict(fold(SalesState(deals={}), facts)["deals"])
 
 
@@ -445,3 +453,45 @@ def test_a_deal_won_without_lines_counts_in_no_product_report() -> None:
     deals = deals_of([change("W1", "won", at(3, 2), kind=WON)])
     assert prd.report_products(deals, period=MARCH) == ()
     assert prd.report_cross_sell(deals, period=MARCH) == ()
+
+
+# --- hand-overs --------------------------------------------------------------------------
+
+
+def test_a_hand_over_moves_the_deal_to_its_new_manager_from_that_instant() -> None:
+    opened = change(
+        "H1", "proposal", at(4, 1), manager="m1", probability="0.5", close_on=date(2026, 5, 20)
+    )
+    handed = DealReassigned("H1", "m2", at(4, 15))
+    # Delivered out of order, and the hand-over twice: the record is the same.
+    deals = deals_of([handed, opened, handed])
+    assert deals == deals_of([opened, handed])
+
+    assert deal_as_of("H1", deals["H1"], at(4, 14)).manager_id == "m1"  # type: ignore[union-attr]
+    assert deal_as_of("H1", deals["H1"], at(4, 15)).manager_id == "m2"  # type: ignore[union-attr]
+    report = fct.report_forecast(deals, period=MAY)
+    assert list(report.managers) == ["m2"]  # 1 000 × 0.5 = 500.00, now Boris's
+    assert report.managers["m2"].weighted == {"RUB": Decimal("500.00")}
+    before = fct.report_forecast(deals, period=MAY, as_of=at(4, 10))
+    assert list(before.managers) == ["m1"]
+    assert keys_of("deals", deals["H1"])["managers"] == ["m1", "m2"]
+
+
+def test_a_later_stage_change_names_the_owner_again() -> None:
+    handed = DealReassigned("H2", "m2", at(4, 15))
+    moved = change("H2", "invoice", at(4, 20), manager="m3", probability="0.9")
+    deals = deals_of([change("H2", "proposal", at(4, 1)), handed, moved])
+    assert deal_as_of("H2", deals["H2"]).manager_id == "m3"  # type: ignore[union-attr]
+    # A hand-over at the very instant of a stage change yields to the change's own owner.
+    same = DealReassigned("H2", "m1", at(4, 20))
+    tied = deals_of([change("H2", "proposal", at(4, 1)), handed, moved, same])
+    assert deal_as_of("H2", tied["H2"]).manager_id == "m3"  # type: ignore[union-attr]
+
+
+def test_a_hand_over_known_before_the_deal_opens_nothing_yet() -> None:
+    deals = deals_of([DealReassigned("H3", "m2", at(4, 15))])
+    assert deals["H3"] == {
+        "stages": [],
+        "owners": [{"at": "2026-04-15T09:00:00+00:00", "manager_id": "m2"}],
+    }
+    assert deal_as_of("H3", deals["H3"]) is None

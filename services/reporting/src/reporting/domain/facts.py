@@ -294,6 +294,18 @@ class ClaimRecorded:
         require_aware(self.at, "at")
 
 
+@dataclass(frozen=True, slots=True)
+class DealReassigned:
+    """An open deal changed hands: `manager_id` owns it from `at`."""
+
+    deal_id: str
+    manager_id: str
+    at: datetime
+
+    def __post_init__(self) -> None:
+        require_aware(self.at, "at")
+
+
 Fact: TypeAlias = (
     LeadAssigned
     | LeadContacted
@@ -305,6 +317,7 @@ Fact: TypeAlias = (
     | TaskDone
     | TaskOverdue
     | DealStageChanged
+    | DealReassigned
     | InvoiceIssued
     | PaymentReceived
     | ClaimRecorded

@@ -74,7 +74,9 @@ def _deal_keys(record: Mapping[str, Any]) -> Keys:
         # selects by it and keeps the open ones, so a selection never misses an open deal.
         "close": None if close is None else close_key(date.fromisoformat(close)),
         "leads": _given(entry.get("lead_id") for entry in stages),
-        "managers": _given(entry.get("manager_id") for entry in stages),
+        "managers": _given(
+            entry.get("manager_id") for entry in [*stages, *record.get("owners", [])]
+        ),
         "clients": _given(entry.get("client_id") for entry in stages),
         "first": min(instants, default=None),
         "last": max(instants, default=None),

@@ -11,6 +11,7 @@ from typing import NamedTuple, NotRequired, TypedDict
 
 from reporting.domain.facts import (
     DealLine,
+    DealReassigned,
     DealStageChanged,
     Fact,
     Period,
@@ -69,10 +70,22 @@ class StageEntry(TypedDict):
     lines: NotRequired[list[LineEntry]]
 
 
+class OwnerEntry(TypedDict):
+    """A hand-over of an open deal: who owns it from `at`."""
+
+    at: str
+    manager_id: str
+
+
 class DealRecord(TypedDict):
-    """Every stage change of one deal, in time order."""
+    """Every stage change of one deal, and every hand-over it had, each in time order.
+
+    `owners` is present only once the deal changed hands, so a record stored before
+    hand-overs were folded stays what it was.
+    """
 
     stages: list[StageEntry]
+    owners: NotRequired[list[OwnerEntry]]
 
 
 class SalesState(TypedDict):
@@ -111,14 +124,25 @@ def record_stage_change(record: DealRecord | None, fact: DealStageChanged) -> De
             )
             for line in fact.lines
         ]
-    return DealRecord(stages=with_entry(record["stages"] if record else [], entry))
+    updated = DealRecord(stages=with_entry(record["stages"] if record else [], entry))
+    if record is not None and "owners" in record:
+        updated["owners"] = record["owners"]
+    return updated
+
+
+def record_hand_over(record: DealRecord | None, fact: DealReassigned) -> DealRecord:
+    """The deal record with the hand-over added; the given record is left as it was."""
+    entry = OwnerEntry(at=to_text(fact.at), manager_id=fact.manager_id)
+    owners = with_entry(record.get("owners", []) if record else [], entry)
+    return DealRecord(stages=record["stages"] if record else [], owners=owners)
 
 
 @dataclass(frozen=True, slots=True)
 class DealView:
     """A deal as its stage changes up to some instant describe it.
 
-    Stage, amount and manager are those of the latest change; client, lead, channel, the
+    Stage and amount are those of the latest change, the manager too unless a later
+    hand-over named another; client, lead, channel, the
     expected close date and the lines the latest ones given (a deal gets its client later;
     events sent before the deals service added dates and lines carry neither). `opened_at`
     is the first change known; `closed_at` is when the deal entered its current won/lost
@@ -189,6 +213,21 @@ def latest_lines(entries: list[StageEntry]) -> tuple[DealLine, ...] | None:
     return None
 
 
+def manager_as_of(record: DealRecord, last: StageEntry, as_of: datetime | None) -> str:
+    """The latest stage change's manager, unless a later hand-over (by `as_of`) named another.
+
+    A hand-over at the same instant as the stage change yields to it: the change's event
+    already names the owner deals held at that instant.
+    """
+    changed = from_text(last["at"])
+    handed = [
+        entry
+        for entry in record.get("owners", [])
+        if changed < from_text(entry["at"]) and not_after(from_text(entry["at"]), as_of)
+    ]
+    return handed[-1]["manager_id"] if handed else last["manager_id"]
+
+
 def deal_as_of(deal_id: str, record: DealRecord, as_of: datetime | None = None) -> DealView | None:
     """The deal as of `as_of` (inclusive; None: every change known); None if not yet opened.
 
@@ -215,7 +254,7 @@ def deal_as_of(deal_id: str, record: DealRecord, as_of: datetime | None = None) 
         kind=kind,
         amount=Decimal(last["amount"]),
         currency=last["currency"],
-        manager_id=last["manager_id"],
+        manager_id=manager_as_of(record, last, as_of),
         client_id=_latest_given(entries, "client_id"),
         lead_id=_latest_given(entries, "lead_id"),
         channel=_latest_given(entries, "channel"),
@@ -250,17 +289,20 @@ def empty_state() -> SalesState:
 
 
 def fold(state: SalesState, facts: Iterable[Fact]) -> SalesState:
-    """Apply facts in turn, ignoring all but stage changes; the given state is not changed.
+    """Apply facts in turn, ignoring all but stage changes and hand-overs; the given state is
+    not changed.
 
-    Order-tolerant: a deal keeps every stage change it has seen as a set (a sorted list
-    without duplicates), so its history does not depend on arrival order and a redelivered
-    change is a no-op. Current stage, amount, manager, opening and closing are read from the
-    history at query time (`deal_as_of`), as of any instant.
+    Order-tolerant: a deal keeps every stage change and hand-over it has seen as sets (sorted
+    lists without duplicates), so its history does not depend on arrival order and a
+    redelivered one is a no-op. Current stage, amount, manager, opening and closing are read
+    from the history at query time (`deal_as_of`), as of any instant.
     """
     deals = dict(state["deals"])
     for fact in facts:
         if isinstance(fact, DealStageChanged):
             deals[fact.deal_id] = record_stage_change(deals.get(fact.deal_id), fact)
+        elif isinstance(fact, DealReassigned):
+            deals[fact.deal_id] = record_hand_over(deals.get(fact.deal_id), fact)
     return SalesState(deals=deals)
 
 

@@ -9,6 +9,7 @@ from reporting.domain import activity, claims, funnel, receivables, sales
 from reporting.domain.facts import (
     ActivityLogged,
     ClaimRecorded,
+    DealReassigned,
     DealStageChanged,
     Fact,
     InvoiceIssued,
@@ -23,7 +24,7 @@ def entity_of(fact: Fact) -> tuple[str, str] | None:
     """Which record a fact merges into: (kind, entity id)."""
     if isinstance(fact, LEAD_FACTS):
         return "leads", fact.lead_id
-    if isinstance(fact, DealStageChanged):
+    if isinstance(fact, DealStageChanged | DealReassigned):
         return "deals", fact.deal_id
     if isinstance(fact, ActivityLogged):
         return "activities", fact.activity_id

@@ -7,6 +7,7 @@ from reporting.domain.facts import (
     ActivityLogged,
     ClaimRecorded,
     DealLine,
+    DealReassigned,
     DealStageChanged,
     Fact,
     InvoiceIssued,
@@ -24,6 +25,7 @@ from reporting.domain.facts import (
 )
 from shared.contracts.events.activities import DealActivityLoggedV1
 from shared.contracts.events.base import EventModel
+from shared.contracts.events.deal_reassigned import DealReassignedV1
 from shared.contracts.events.deal_stage_changed import DealStageChangedV1
 from shared.contracts.events.fulfilment import ClaimStatus, ClaimStatusChangedV1
 from shared.contracts.events.invoicing import InvoiceIssuedV1, PaymentReceivedV1
@@ -58,6 +60,7 @@ TOPICS: tuple[Topic, ...] = (
     Topic.TASK_COMPLETED,
     Topic.TASK_OVERDUE,
     Topic.DEAL_STAGE_CHANGED,
+    Topic.DEAL_REASSIGNED,
     Topic.INVOICE_ISSUED,
     Topic.PAYMENT_RECEIVED,
     Topic.CLAIM_STATUS_CHANGED,
@@ -150,6 +153,8 @@ def fact_of(e: EventModel) -> Fact | None:
                 for line in e.lines
             ),
         )
+    if isinstance(e, DealReassignedV1):
+        return DealReassigned(deal_id=e.deal_id, manager_id=e.to_manager_id, at=e.reassigned_at)
     if isinstance(e, InvoiceIssuedV1):
         return InvoiceIssued(
             invoice_id=e.invoice_id,
