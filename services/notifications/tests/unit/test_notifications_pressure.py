@@ -193,3 +193,18 @@ def test_invalid_inputs_are_refused() -> None:
         PressurePolicy(max_per_day=-1)
     with pytest.raises(ValueError, match="not_before"):
         PressureDecision(PressureAction.DEFER, PressureReason.QUIET_HOURS)
+
+
+def test_an_uncapped_message_passes_the_caps_but_not_quiet_hours_or_an_opt_out() -> None:
+    today = [local(MSK, 3, 3, 10), local(MSK, 3, 3, 12), local(MSK, 3, 3, 14)]
+    week = [local(MSK, 3, day, 10) for day in range(1, 7)]
+
+    def uncapped(now: datetime, history: Sequence[datetime], opted_out: bool = False) -> object:
+        return POLICY.decide(now, MSK, history, opted_out, uncapped=True)
+
+    assert uncapped(local(MSK, 3, 3, 15), today) == SEND
+    assert uncapped(local(MSK, 3, 7, 15), week) == SEND
+    assert uncapped(local(MSK, 3, 3, 22), today) == deferred_until(utc(3, 4, 6))
+    assert uncapped(local(MSK, 3, 3, 15), [], opted_out=True) == PressureDecision(
+        PressureAction.SUPPRESS, PressureReason.OPTED_OUT
+    )

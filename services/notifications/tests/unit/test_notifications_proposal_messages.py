@@ -379,7 +379,7 @@ async def test_a_proposal_sent_at_night_waits_for_nine_and_then_goes_with_its_pd
     assert service.deliveries.one(to_client()).sent_at == morning
 
 
-async def test_the_fourth_client_message_of_the_day_is_suppressed_a_proposal_too() -> None:
+async def test_a_proposal_goes_out_past_the_daily_cap_and_counts_against_the_next() -> None:
     service = with_people(rules=RuleConfig(copy_manager_on_reminders=False))
     for number in (1, 2, 3):
         installment = f"inv-1/{number}"
@@ -401,9 +401,27 @@ async def test_the_fourth_client_message_of_the_day_is_suppressed_a_proposal_too
     await deliver(service, sent())
     await service.dispatcher.dispatch_due()
 
+    # Three reminders reached the cap (3 a day); the proposal the manager sent still goes.
     delivery = service.deliveries.one(to_client())
-    assert (delivery.status, delivery.reason) == (DeliveryStatus.SUPPRESSED, "daily_cap")
-    assert len(service.channels[Channel.EMAIL].sent) == 3
+    assert delivery.status is DeliveryStatus.SENT
+    assert len(service.channels[Channel.EMAIL].sent) == 4
+    # It counts: a fourth reminder the same day is suppressed by the cap.
+    late = PaymentDueV1(
+        reminder_id=payment_reminder_id("inv-1/4", ReminderKind.ON_ISSUE),
+        invoice_id="inv-1",
+        installment_id="inv-1/4",
+        kind=ReminderKind.ON_ISSUE,
+        due_date=date(2026, 3, 16),
+        amount=TOTAL,
+        client_id=CLIENT,
+        deal_id=DEAL,
+        manager_id=MANAGER,
+    )
+    await service.triggers(decoded(late, key="inv-1", event_id="r4"))
+    await service.dispatcher.dispatch_due()
+    capped = [d for d in service.deliveries.all() if d.reason == "daily_cap"]
+    assert len(capped) == 1 and capped[0].event_kind == "payment.due:on_issue"
+    assert len(service.channels[Channel.EMAIL].sent) == 4
 
 
 # --- retries and the document --------------------------------------------------------------

@@ -64,6 +64,9 @@ class PressurePolicy:
     - A capped notification is suppressed, not deferred: deferred reminders would pile up and
       go out together later, and a stale reminder is worse than none. The reason
       (`daily_cap`, `weekly_cap`) stays on the delivery, and the manager still gets their copy.
+    - A document a manager sends on purpose (`uncapped`: a proposal) is not rationed: the
+      caps keep reminders from nagging, and a proposal the client waits for must not vanish.
+      It still waits out quiet hours and counts in the history.
     - Caps are checked at the instant the message would go out (after quiet hours), so a
       reminder deferred overnight is measured against the next day. The caller decides again
       at `not_before`, since the history may have grown meanwhile.
@@ -113,6 +116,7 @@ class PressurePolicy:
         is_urgent: bool = False,
         *,
         recipient_kind: RecipientKind = RecipientKind.CLIENT,
+        uncapped: bool = False,
     ) -> PressureDecision:
         """Decide whether a notification to one recipient goes now, later or not at all.
 
@@ -132,7 +136,7 @@ class PressurePolicy:
         if recipient_kind in self.quiet_kinds:
             quiet_end = self.quiet_until(now, recipient_time_zone)
         send_at = quiet_end or now
-        if recipient_kind in self.capped_kinds:
+        if recipient_kind in self.capped_kinds and not uncapped:
             capped = self._cap_reached(send_at, recipient_zone, sent_history)
             if capped is not None:
                 return PressureDecision(PressureAction.SUPPRESS, capped)

@@ -170,6 +170,8 @@ PROPOSAL_ADDRESS = "recipient_email"
 """The field of `proposal.sent` naming the address the manager chose, if any."""
 PROPOSAL_LINKS = ("accept_url", "decline_url")
 """The fields of `proposal.sent` holding the links by which the client answers."""
+UNCAPPED_KINDS = frozenset({EventKind.PROPOSAL_SENT.value})
+"""Messages a manager sends on purpose, which the daily and weekly caps do not ration."""
 PROPOSAL_CHANNELS = (Channel.EMAIL,)
 """A proposal travels by e-mail only: its PDF goes as an attachment, which SMS and
 messengers do not carry, and a proposal without its document would be half of one."""

@@ -32,6 +32,7 @@ from notifications.domain.messages import DeliveryError, OutgoingMessage, Provid
 from notifications.domain.model import Channel, DeliveryStatus, RecipientKind, RecipientProfile
 from notifications.domain.pressure import WEEK, PressureAction, PressurePolicy
 from notifications.domain.retry import RetryPolicy
+from notifications.domain.rules import UNCAPPED_KINDS
 from notifications.domain.templates import (
     TemplateKey,
     TemplateRenderError,
@@ -232,6 +233,7 @@ class Dispatcher:
             opted_out=channel in profile.opted_out,
             is_urgent=delivery.urgent,
             recipient_kind=profile.recipient.kind,
+            uncapped=delivery.event_kind in UNCAPPED_KINDS,
         )
         if decision.action is PressureAction.SUPPRESS:
             await self._close(delivery, DeliveryStatus.SUPPRESSED, decision.reason.value)
