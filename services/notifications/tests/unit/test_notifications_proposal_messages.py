@@ -379,22 +379,26 @@ async def test_a_proposal_sent_at_night_waits_for_nine_and_then_goes_with_its_pd
     assert service.deliveries.one(to_client()).sent_at == morning
 
 
+def reminder(number: int) -> PaymentDueV1:
+    """The on-issue reminder of installment `number` of inv-1 to the client."""
+    installment = f"inv-1/{number}"
+    return PaymentDueV1(
+        reminder_id=payment_reminder_id(installment, ReminderKind.ON_ISSUE),
+        invoice_id="inv-1",
+        installment_id=installment,
+        kind=ReminderKind.ON_ISSUE,
+        due_date=date(2026, 3, 16),
+        amount=TOTAL,
+        client_id=CLIENT,
+        deal_id=DEAL,
+        manager_id=MANAGER,
+    )
+
+
 async def test_a_proposal_goes_out_past_the_daily_cap_and_counts_against_the_next() -> None:
     service = with_people(rules=RuleConfig(copy_manager_on_reminders=False))
     for number in (1, 2, 3):
-        installment = f"inv-1/{number}"
-        reminder = PaymentDueV1(
-            reminder_id=payment_reminder_id(installment, ReminderKind.ON_ISSUE),
-            invoice_id="inv-1",
-            installment_id=installment,
-            kind=ReminderKind.ON_ISSUE,
-            due_date=date(2026, 3, 16),
-            amount=TOTAL,
-            client_id=CLIENT,
-            deal_id=DEAL,
-            manager_id=MANAGER,
-        )
-        await service.triggers(decoded(reminder, key="inv-1", event_id=f"r{number}"))
+        await service.triggers(decoded(reminder(number), key="inv-1", event_id=f"r{number}"))
     assert await service.dispatcher.dispatch_due() == 3
 
     service.clock.advance(timedelta(hours=1))
@@ -406,18 +410,7 @@ async def test_a_proposal_goes_out_past_the_daily_cap_and_counts_against_the_nex
     assert delivery.status is DeliveryStatus.SENT
     assert len(service.channels[Channel.EMAIL].sent) == 4
     # It counts: a fourth reminder the same day is suppressed by the cap.
-    late = PaymentDueV1(
-        reminder_id=payment_reminder_id("inv-1/4", ReminderKind.ON_ISSUE),
-        invoice_id="inv-1",
-        installment_id="inv-1/4",
-        kind=ReminderKind.ON_ISSUE,
-        due_date=date(2026, 3, 16),
-        amount=TOTAL,
-        client_id=CLIENT,
-        deal_id=DEAL,
-        manager_id=MANAGER,
-    )
-    await service.triggers(decoded(late, key="inv-1", event_id="r4"))
+    await service.triggers(decoded(reminder(4), key="inv-1", event_id="r4"))
     await service.dispatcher.dispatch_due()
     capped = [d for d in service.deliveries.all() if d.reason == "daily_cap"]
     assert len(capped) == 1 and capped[0].event_kind == "payment.due:on_issue"

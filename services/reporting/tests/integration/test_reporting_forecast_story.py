@@ -196,6 +196,17 @@ STAGES_MARCH = [
 ]
 
 
+async def rebuild(http: httpx.AsyncClient) -> None:
+    """Rebuild the projections from the fact log (version 2) and wait until it is active."""
+    assert (await http.post("/v1/projections/rebuild")).status_code == 202
+
+    async def rebuilt() -> bool:
+        state = (await http.get("/v1/projections")).json()
+        return bool(state["active"] == 2 and not state["rebuild_running"])
+
+    await wait_until(rebuilt)
+
+
 async def figures(http: httpx.AsyncClient) -> dict[str, Any]:
     march = {"from": "2026-03-01", "to": "2026-04-01"}
     return {
@@ -246,13 +257,7 @@ async def test_stage_changes_give_the_forecast_and_the_stage_analytics_exactly(
         assert refused.status_code == 422
 
         # A rebuild from the fact log gives the same figures.
-        assert (await http.post("/v1/projections/rebuild")).status_code == 202
-
-        async def rebuilt() -> bool:
-            state = (await http.get("/v1/projections")).json()
-            return bool(state["active"] == 2 and not state["rebuild_running"])
-
-        await wait_until(rebuilt)
+        await rebuild(http)
         assert await figures(http) == live
 
 
@@ -292,12 +297,6 @@ async def test_a_deal_handed_over_counts_in_its_new_managers_forecast(
             http, "forecast", **{"from": "2026-04-01", "to": "2026-05-01", "manager_id": "m2"}
         ) == {"managers": {}, "total": EMPTY_FORECAST}
 
-        assert (await http.post("/v1/projections/rebuild")).status_code == 202
-
-        async def rebuilt() -> bool:
-            state = (await http.get("/v1/projections")).json()
-            return bool(state["active"] == 2 and not state["rebuild_running"])
-
-        await wait_until(rebuilt)
+        await rebuild(http)
         again = await report(http, "forecast", **{"from": "2026-04-01", "to": "2026-05-01"})
         assert again == forecast
