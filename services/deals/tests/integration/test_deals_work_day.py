@@ -560,7 +560,7 @@ async def test_work_changes_hands_by_hand_and_when_its_owner_is_away(
         )
 
 
-async def test_a_manager_who_left_without_a_deputy_hands_their_work_to_the_team_lead(
+async def test_a_manager_who_left_without_a_deputy_hands_work_and_clients_to_the_team_lead(
     deals_service: ServiceFactory,
     deals_settings: DealsSettings,
     mongo_db: AsyncDatabase[Any],
@@ -568,6 +568,7 @@ async def test_a_manager_who_left_without_a_deputy_hands_their_work_to_the_team_
     await staff(mongo_db)
     kafka = deals_settings.kafka
     async with deals_service() as (service, http):
+        client_id = await create_client(http, manager_id="m-boris")
         opened = await http.post("/v1/deals", json={"title": "Насосы", "manager_id": "m-boris"})
         deal_id = opened.json()["id"]
         body = {
@@ -597,3 +598,5 @@ async def test_a_manager_who_left_without_a_deputy_hands_their_work_to_the_team_
             "tl-olga",
         )
         assert (deal_moved["reason"], task_moved["reason"]) == ("left", "left")
+        client = (await http.get(f"/v1/clients/{client_id}")).json()
+        assert client["manager_id"] == "tl-olga"  # a client follows one who left

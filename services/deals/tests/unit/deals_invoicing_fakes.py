@@ -116,6 +116,9 @@ class FakeClients(InMemoryRepository[Client]):
         found.sort(key=lambda d: d["name"])
         return found[offset : offset + limit], len(found)
 
+    async def ids_of_manager(self, manager_id: str) -> list[str]:
+        return [i for i, d in sorted(self.documents.items()) if d.get("manager_id") == manager_id]
+
 
 class FakeDeals:
     """Deals as invoicing, contracts and the client card read them; records contract copies."""

@@ -134,3 +134,30 @@ async def test_the_named_deputy_decides_discounts_until_the_stand_in_ends(world:
     assert not await world.base.decides_discounts("m-anna")  # only the one named
     world.clock.advance(timedelta(days=3))
     assert not await world.base.decides_discounts("m-boris")  # the end is exclusive
+
+
+async def test_a_leaving_managers_clients_go_to_their_successor_once(world: World) -> None:
+    ours = await world.base.create({**SBER, "manager_id": "m-boris"})
+    other = {**SBER, "name": "Яндекс", "requisites": {**SBER["requisites"], "inn": "7736207543"}}
+    kept = await world.base.create({**other, "manager_id": "m-anna"})
+    world.clock.advance(timedelta(hours=1))
+
+    assert await world.base.hand_over_clients("m-boris", "tl-olga") == 1
+    assert await world.base.hand_over_clients("m-boris", "tl-olga") == 0  # a redelivery
+
+    moved = await world.base.get(ours["_id"])
+    assert moved["manager_id"] == "tl-olga" and moved["updated_at"] == START + timedelta(hours=1)
+    assert (await world.base.get(kept["_id"]))["manager_id"] == "m-anna"
+
+
+async def test_a_client_moved_meanwhile_stays_where_it_was_put(world: World) -> None:
+    client = await world.base.create({**SBER, "manager_id": "m-boris"})
+    listed = await world.clients.ids_of_manager("m-boris")  # the hand-over's list, read first
+    await world.base.update(client["_id"], {"manager_id": "m-vera"})  # then an edit lands
+
+    changed = await world.clients.update(
+        listed[0], lambda c: c.hand_over("m-boris", "tl-olga", now=START)
+    )
+
+    assert changed is not None and changed[1] is False
+    assert (await world.base.get(client["_id"]))["manager_id"] == "m-vera"

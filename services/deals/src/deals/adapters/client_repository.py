@@ -71,6 +71,11 @@ class MongoClientRepository(MongoRepository[Client]):
         found = await self.collection.find_one({"contact_keys": key}, {"_id": 1}, sort=[("_id", 1)])
         return None if found is None else str(found["_id"])
 
+    async def ids_of_manager(self, manager_id: str) -> list[str]:
+        """Ids of the clients this manager is the account manager of."""
+        cursor = self.collection.find({"manager_id": manager_id}, {"_id": 1})
+        return [str(document["_id"]) async for document in cursor]
+
     async def segment_and_manager(self, client_id: str) -> tuple[str | None, str | None] | None:
         """The client's segment and account manager; None for an unknown client."""
         found = await self.collection.find_one({"_id": client_id}, {"segment": 1, "manager_id": 1})

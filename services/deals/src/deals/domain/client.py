@@ -126,6 +126,14 @@ class Client(Aggregate[EventModel]):
         self.updated_at = now
         return True
 
+    def hand_over(self, previous: str, to: str, *, now: datetime) -> bool:
+        """Move the client from `previous` to `to`; False unless `previous` holds it now."""
+        if self.profile.get("manager_id") != previous or previous == to:
+            return False
+        self.profile["manager_id"] = to
+        self.updated_at = now
+        return True
+
     def move_to_segment(self, segment: str) -> None:
         """The purchase segment reporting computed; it feeds the discount rules."""
         self.profile["segment"] = segment

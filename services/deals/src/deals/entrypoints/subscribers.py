@@ -119,6 +119,8 @@ def register_subscribers(
         await deals.hand_over_open_deals(person.id, successor, reason=reason, causation_id=event_id)
         await invoicing.hand_over_unpaid(person.id, successor, causation_id=event_id)
         await work.tasks.hand_over_open(person.id, successor, reason=reason, causation_id=event_id)
+        if not person.active:  # an absence is short: the clients stay theirs
+            await clients.hand_over_clients(person.id, successor)
 
     def on(topic: Topic) -> dict[str, Any]:
         return {

@@ -45,6 +45,9 @@ class ClientRepository(Protocol):
     ) -> tuple[list[Record], int]:
         """Clients matching the filter, by name, and how many match."""
 
+    async def ids_of_manager(self, manager_id: str) -> list[str]:
+        """Ids of the clients this manager is the account manager of."""
+
 
 class WonDeals(Protocol):
     """Port: what a client bought."""
@@ -188,6 +191,21 @@ class ClientBase:
         """Whether a person without the head of sales' role stands in for them now."""
         deputy = await self._discounts.deputy()
         return deputy is not None and deputy.stands_in(person_id, self._clock.now())
+
+    async def hand_over_clients(self, from_manager: str, to_manager: str) -> int:
+        """Give every client of one account manager to another; how many moved.
+
+        Safe to repeat (a redelivery), and a client someone moved meanwhile stays where they
+        put it: only a client the previous manager still holds moves.
+        """
+        now = self._clock.now()
+        moved = 0
+        for client_id in await self._clients.ids_of_manager(from_manager):
+            changed = await self._clients.update(
+                client_id, lambda client: client.hand_over(from_manager, to_manager, now=now)
+            )
+            moved += bool(changed and changed[1])
+        return moved
 
     async def _changed(self, client_id: str, change: Callable[[Client], object]) -> None:
         if await self._clients.update(client_id, change) is None:
