@@ -194,13 +194,13 @@ def resolve_endpoints(root: Path) -> Iterator[Endpoints]:
     wanted = os.environ.get("VORONKA_INFRA", "auto")
     if kafka and mongo and wanted != "containers":
         yield Endpoints(kafka, mongo, "environment")
-    elif wanted == "containers" or (wanted != "local" and docker_answers()):
-        if not docker_answers():
-            raise RuntimeError(
-                "VORONKA_INFRA=containers but no Docker-compatible engine answers at "
-                f"{os.environ.get('DOCKER_HOST', 'the default socket')}; run: make test-containers"
-            )
+    elif wanted != "local" and docker_answers():
         with containers() as endpoints:
             yield endpoints
+    elif wanted == "containers":
+        raise RuntimeError(
+            "VORONKA_INFRA=containers but no Docker-compatible engine answers at "
+            f"{os.environ.get('DOCKER_HOST', 'the default socket')}; run: make test-containers"
+        )
     else:
         yield start_local_processes(root)

@@ -84,31 +84,44 @@ class Absences:
         manager = await self._roster.get_manager(manager_id)
         if manager is None or manager.active:
             return 0
-        deputy = await self._roster.get_manager(manager.deputy_id or "")
-        at_work = deputy is not None and deputy.active and deputy.present
+        deputy = await self._roster.get_manager(manager.deputy_id) if manager.deputy_id else None
         open_leads = await self._leads.get_many(sorted(await self._leads.open_ids_of(manager_id)))
+        if not open_leads:
+            return 0
+        successors: dict[str, str | None]
+        if deputy is not None and deputy.active and deputy.present:
+            successors = dict.fromkeys(open_leads, deputy.id)
+        else:
+            successors = await self._successors(list(open_leads.values()))
         moved = 0
-        for lead in open_leads.values():
-            to = deputy.id if deputy is not None and at_work else await self._successor(lead)
+        for lead_id, to in successors.items():
             if to is None:
-                log.warning("no one to take a leaving manager's lead", lead_id=lead.id)
+                log.warning("no one to take a leaving manager's lead", lead_id=lead_id)
                 continue
-            await self._commands.reassign(lead.id, to_manager_id=to, note=LEFT)
+            await self._commands.reassign(lead_id, to_manager_id=to, note=LEFT)
             moved += 1
         return moved
 
-    async def _successor(self, lead: Lead) -> str | None:
-        """Whom assignment picks for the lead now, else the head of sales."""
-        owner = await self._assigner.choose(
-            LeadToAssign(
-                lead_id=lead.id,
-                channel=lead.channel.value,
-                region=lead.region,
-                product=lead.product,
-                excluded=frozenset({lead.manager_id or ""}),
-            ),
-            priority=lead.priority.score,
-            at=self._clock.now(),
-            team_hint=lead.team or "",
-        )
-        return owner.manager_id or await self._assigner.head_of_sales(lead.team or "")
+    async def _successors(self, leads: list[Lead]) -> dict[str, str | None]:
+        """Whom assignment picks for each lead now (one round), else the head of sales."""
+        round_ = await self._assigner.start_round()
+        now = self._clock.now()
+        chosen: dict[str, str | None] = {}
+        for lead in leads:
+            owner = await round_.choose(
+                LeadToAssign(
+                    lead_id=lead.id,
+                    channel=lead.channel.value,
+                    region=lead.region,
+                    product=lead.product,
+                    excluded=frozenset({lead.manager_id or ""}),
+                ),
+                priority=lead.priority.score,
+                at=now,
+                team_hint=lead.team or "",
+            )
+            chosen[lead.id] = owner.manager_id or await self._assigner.head_of_sales(
+                lead.team or ""
+            )
+        await round_.finish()
+        return chosen
